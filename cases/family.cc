@@ -1,0 +1,75 @@
+#include "cases/family.h"
+
+#include <algorithm>
+#include <array>
+#include <string_view>
+#include <utility>
+
+namespace locality {
+namespace {
+
+// The order in which families are taught and listed.
+constexpr std::array<std::string_view, 4> kFamilyOrder = {
+    "stack_array", "heap_vector", "scattered_nodes", "arena_nodes"};
+
+std::vector<Family>& catalogue() {
+  static std::vector<Family> all;
+  return all;
+}
+
+std::size_t order_of(const std::string& name) {
+  auto it = std::find(kFamilyOrder.begin(), kFamilyOrder.end(), name);
+  return static_cast<std::size_t>(it - kFamilyOrder.begin());
+}
+
+}  // namespace
+
+bool add_family(Family family) {
+  auto& all = catalogue();
+  all.push_back(std::move(family));
+  std::stable_sort(all.begin(), all.end(),
+                   [](const Family& a, const Family& b) {
+                     return order_of(a.name) < order_of(b.name);
+                   });
+  return true;
+}
+
+const std::vector<Family>& families() { return catalogue(); }
+
+std::string benchmark_name(const Family& family, const Case& c,
+                           std::size_t elements) {
+  return family.name + "/" + c.name + "/" + std::to_string(elements);
+}
+
+std::vector<std::string> register_benchmarks(const RegisterOptions& options) {
+  std::vector<std::string> names;
+  for (const Family& family : families()) {
+    for (const Case& c : family.cases) {
+      for (std::size_t n : options.ladder) {
+        std::string name = benchmark_name(family, c, n);
+        std::string reason;
+        if (c.max_elements != 0 && n > c.max_elements) {
+          reason = "sizes above " + std::to_string(c.max_elements) + " elements are not run: " +
+                   c.max_elements_why;
+        } else if (options.skip_reason) {
+          reason = options.skip_reason(c, n);
+        }
+        if (!reason.empty()) {
+          if (options.on_skip) options.on_skip(name, reason);
+          continue;
+        }
+        CaseFn fn = c.fn;
+        auto on_start = options.on_start;
+        benchmark::RegisterBenchmark(
+            name.c_str(), [fn, n, name, on_start](benchmark::State& state) {
+              if (on_start) on_start(name);
+              fn(state, n);
+            });
+        names.push_back(std::move(name));
+      }
+    }
+  }
+  return names;
+}
+
+}  // namespace locality

@@ -1,0 +1,81 @@
+// Helpers shared by the families: the element values every traversal sums,
+// the node type of the linked lists, the measurement of a node layout, and a
+// one-slot cache that keeps a built structure alive across the repetitions
+// of one benchmark (building is not what the traversal cases time).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace locality {
+
+// The value stored at logical position i. Small, so that sums stay far from
+// overflow and a wrong traversal shows as a wrong sum.
+inline int element_value(std::size_t i) { return static_cast<int>(i % 1000); }
+
+// The sum of element_value(0..n-1), the answer every traversal must give.
+std::uint64_t expected_sum(std::size_t n);
+
+// A singly linked list node: 16 bytes on x86-64, four to a 64-byte line when
+// packed; glibc's malloc rounds a separate allocation up to 32 bytes.
+struct Node {
+  Node* next;
+  int value;
+};
+
+// How the nodes of a structure lie in memory, measured along the order in
+// which a traversal visits them.
+struct LayoutStats {
+  double median_gap_bytes = 0;  // median |address[i+1] - address[i]|
+  double near_step_share = 0;   // steps staying in the same or next line
+};
+
+LayoutStats measure_layout(const std::vector<std::uintptr_t>& visit_order,
+                           std::size_t line_bytes = 64);
+
+// The kernels: full traversals that sum the elements, wrapping modulo 2^32
+// (defined for unsigned, and it lets the array sum vectorise without
+// widening). Out of line, so every family runs the same machine code.
+std::uint32_t sum_array(const int* data, std::size_t n);
+std::uint32_t sum_list(const Node* head);
+inline std::uint32_t expected_sum32(std::size_t n) {
+  return static_cast<std::uint32_t>(expected_sum(n));
+}
+
+// The address of every node, in traversal order.
+std::vector<std::uintptr_t> list_addresses(const Node* head);
+
+// Keeps at most one built structure in the whole program: the one for the
+// benchmark now running. Asking for another key frees the old structure
+// first (and returns freed memory to the system), so that memory use stays
+// bounded by the largest single structure and a "fresh heap" stays fresh.
+class FixtureSlot {
+ public:
+  template <typename T>
+  static T& get(const std::string& key, const std::function<std::unique_ptr<T>()>& build) {
+    Slot& s = slot();
+    if (s.key != key || !s.object) {
+      clear();
+      std::unique_ptr<T> built = build();
+      T* raw = built.release();
+      s.object = std::shared_ptr<void>(raw, [](void* p) { delete static_cast<T*>(p); });
+      s.key = key;
+    }
+    return *static_cast<T*>(s.object.get());
+  }
+  // Frees the kept structure, if any, and always trims the heap.
+  static void clear();
+
+ private:
+  struct Slot {
+    std::string key;
+    std::shared_ptr<void> object;
+  };
+  static Slot& slot();
+};
+
+}  // namespace locality

@@ -1,0 +1,39 @@
+// The timed loop every traversal case shares, so that all families measure
+// exactly the same way: the structure is built before, the counters scope
+// wraps the loop, the compiler must re-read the data on every iteration, and
+// the result is checked against the known sum afterwards.
+#pragma once
+
+#include <benchmark/benchmark.h>
+
+#include <cstdint>
+
+#include "cases/layout.h"
+#include "runners/counters.h"
+
+namespace locality {
+
+// `traverse` is called once per iteration and returns the sum it computed.
+template <typename Traverse>
+void time_traversal(benchmark::State& state, Workload workload, Traverse&& traverse) {
+  std::uint32_t got = 0;
+  {
+    CounterScope scope(state, workload);
+    for (auto _ : state) {
+      got = traverse();
+      // The sum escapes, so the traversal cannot be deleted.
+      benchmark::DoNotOptimize(got);
+    }
+  }
+  if (got != expected_sum32(workload.elements)) {
+    state.SkipWithError("traversal returned the wrong sum: the kernel did not visit every element");
+  }
+}
+
+// Records a measured layout as user counters (outside the timed loop).
+inline void record_layout(benchmark::State& state, const LayoutStats& layout) {
+  state.counters["gap_median_bytes"] = layout.median_gap_bytes;
+  state.counters["near_step_share"] = layout.near_step_share;
+}
+
+}  // namespace locality

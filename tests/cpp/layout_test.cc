@@ -1,0 +1,159 @@
+// Checks the layouts the benchmarks really build, by running every case
+// through Google Benchmark at a small size and reading the counters it
+// reports: the measured node gaps, the allocations, and the sum check.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "cases/family.h"
+#include "cases/layout.h"
+
+namespace locality {
+namespace {
+
+TEST(MeasureLayout, SequentialNodesAreNear) {
+  std::vector<std::uintptr_t> a;
+  for (std::uintptr_t i = 0; i < 100; ++i) a.push_back(4096 + 16 * i);
+  const LayoutStats s = measure_layout(a);
+  EXPECT_DOUBLE_EQ(s.median_gap_bytes, 16);
+  EXPECT_DOUBLE_EQ(s.near_step_share, 1.0);
+}
+
+TEST(MeasureLayout, FarApartNodesAreNotNear) {
+  std::vector<std::uintptr_t> a = {0, 8192, 64, 100000, 128};
+  const LayoutStats s = measure_layout(a);
+  EXPECT_DOUBLE_EQ(s.near_step_share, 0.0);
+  // Gaps 8192, 8128, 99936, 99872: median of an even count is the mean of
+  // the middle two.
+  EXPECT_DOUBLE_EQ(s.median_gap_bytes, (8192 + 99872) / 2.0);
+}
+
+TEST(MeasureLayout, BackwardStepIntoPreviousLineIsNotNear) {
+  const LayoutStats s = measure_layout({128, 64});
+  EXPECT_DOUBLE_EQ(s.near_step_share, 0.0);
+}
+
+TEST(ExpectedSum, MatchesBruteForce) {
+  for (std::size_t n : {0u, 1u, 999u, 1000u, 1001u, 123457u}) {
+    std::uint64_t s = 0;
+    for (std::size_t i = 0; i < n; ++i) s += static_cast<std::uint64_t>(element_value(i));
+    EXPECT_EQ(expected_sum(n), s) << n;
+  }
+}
+
+// Collects every run Google Benchmark reports.
+class Capture : public benchmark::BenchmarkReporter {
+ public:
+  bool ReportContext(const Context&) override { return true; }
+  void ReportRuns(const std::vector<Run>& runs) override {
+    for (const Run& r : runs) by_name[r.benchmark_name()] = r;
+  }
+  std::map<std::string, Run> by_name;
+};
+
+constexpr std::size_t kElements = 1 << 14;
+constexpr std::size_t kBigStackElements = 1 << 22;  // 16 MiB of ints
+
+const std::map<std::string, benchmark::BenchmarkReporter::Run>& runs() {
+  static const std::map<std::string, benchmark::BenchmarkReporter::Run> all = [] {
+    RegisterOptions options;
+    options.ladder = {kElements};
+    register_benchmarks(options);
+    // One stack array too big for a default stack: it must move to a thread.
+    for (const Family& f : families()) {
+      for (const Case& c : f.cases) {
+        if (f.name == "stack_array") {
+          CaseFn fn = c.fn;
+          benchmark::RegisterBenchmark(benchmark_name(f, c, kBigStackElements).c_str(),
+                                       [fn](benchmark::State& st) { fn(st, kBigStackElements); });
+        }
+      }
+    }
+    std::vector<std::string> args = {"layout_test", "--benchmark_min_time=0.001"};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    int argc = static_cast<int>(argv.size());
+    benchmark::Initialize(&argc, argv.data());
+    Capture capture;
+    benchmark::RunSpecifiedBenchmarks(&capture);
+    return capture.by_name;
+  }();
+  return all;
+}
+
+const benchmark::BenchmarkReporter::Run& run_of(const std::string& family_case) {
+  const std::string name = family_case + "/" + std::to_string(kElements);
+  auto it = runs().find(name);
+  if (it == runs().end()) throw std::runtime_error("no run named " + name);
+  return it->second;
+}
+
+double counter(const std::string& family_case, const std::string& key) {
+  const auto& r = run_of(family_case);
+  auto it = r.counters.find(key);
+  if (it == r.counters.end()) throw std::runtime_error(family_case + " has no counter " + key);
+  return it->second.value;
+}
+
+TEST(Cases, EveryCaseRunsAndItsSumIsRight) {
+  std::size_t cases = 0;
+  for (const Family& f : families()) {
+    for (const Case& c : f.cases) {
+      const auto& r = run_of(f.name + "/" + c.name);
+      EXPECT_FALSE(r.error_occurred) << r.benchmark_name() << ": " << r.error_message;
+      EXPECT_EQ(counter(f.name + "/" + c.name, "elements"), kElements);
+      EXPECT_GT(counter(f.name + "/" + c.name, "working_set_bytes"), 0);
+      ++cases;
+    }
+  }
+  EXPECT_GE(cases, 15u);
+}
+
+TEST(Cases, ShuffledListIsReallyScattered) {
+  // 16 Ki nodes of 32 bytes span 512 KiB; random neighbours are ~150 KiB
+  // apart on average, and almost never in the same or next line.
+  EXPECT_GT(counter("scattered_nodes/list_sum", "gap_median_bytes"), 64 * 64);
+  EXPECT_LT(counter("scattered_nodes/list_sum", "near_step_share"), 0.01);
+  EXPECT_GT(counter("scattered_nodes/std_map_sum", "gap_median_bytes"), 64 * 64);
+  EXPECT_LT(counter("scattered_nodes/std_map_sum", "near_step_share"), 0.05);
+}
+
+TEST(Cases, FreshListLooksContiguous) {
+  EXPECT_LE(counter("scattered_nodes/list_sum_fresh", "gap_median_bytes"), 64);
+  EXPECT_GT(counter("scattered_nodes/list_sum_fresh", "near_step_share"), 0.9);
+}
+
+TEST(Cases, ArenaAndPoolPackNodesBackToBack) {
+  for (const char* c : {"arena_nodes/bump_list_sum", "arena_nodes/pool_list_sum"}) {
+    EXPECT_DOUBLE_EQ(counter(c, "gap_median_bytes"), sizeof(Node)) << c;
+    EXPECT_DOUBLE_EQ(counter(c, "near_step_share"), 1.0) << c;
+  }
+  for (const char* c : {"arena_nodes/pmr_monotonic_list_sum", "arena_nodes/pmr_pool_list_sum"}) {
+    EXPECT_LE(counter(c, "gap_median_bytes"), 32) << c;
+    EXPECT_GT(counter(c, "near_step_share"), 0.95) << c;
+  }
+}
+
+TEST(Cases, TraversalsAllocateNothingAndBuildsCountTheirAllocations) {
+  EXPECT_EQ(counter("heap_vector/sum", "allocs_per_iter"), 0);
+  EXPECT_EQ(counter("scattered_nodes/list_sum", "allocs_per_iter"), 0);
+  EXPECT_EQ(counter("arena_nodes/bump_list_sum", "allocs_per_iter"), 0);
+  EXPECT_DOUBLE_EQ(counter("arena_nodes/build_new", "allocs_per_iter"), kElements);
+  EXPECT_DOUBLE_EQ(counter("arena_nodes/build_bump", "allocs_per_iter"), 1);
+  EXPECT_DOUBLE_EQ(counter("arena_nodes/build_pool", "allocs_per_iter"), 1);
+  EXPECT_LT(counter("arena_nodes/build_pmr_monotonic", "allocs_per_iter"), 64);
+}
+
+TEST(Cases, SmallStackArrayStaysOnTheCallingThreadAndABigOneMoves) {
+  EXPECT_EQ(counter("stack_array/sum", "big_stack_thread"), 0);
+  const auto it = runs().find("stack_array/sum/" + std::to_string(kBigStackElements));
+  ASSERT_NE(it, runs().end());
+  EXPECT_FALSE(it->second.error_occurred) << it->second.error_message;
+  EXPECT_EQ(it->second.counters.at("big_stack_thread").value, 1);
+  EXPECT_EQ(it->second.counters.at("elements").value, kBigStackElements);
+}
+
+}  // namespace
+}  // namespace locality

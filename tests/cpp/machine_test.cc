@@ -1,0 +1,99 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "runners/machine.h"
+
+namespace locality {
+namespace {
+
+TEST(ParseSize, ReadsSysfsAndHumanSizes) {
+  EXPECT_EQ(parse_size("32K"), 32u * 1024);
+  EXPECT_EQ(parse_size("1024K"), 1024u * 1024);
+  EXPECT_EQ(parse_size("32M"), 32u << 20);
+  EXPECT_EQ(parse_size("4G"), std::size_t{4} << 30);
+  EXPECT_EQ(parse_size("512MiB"), 512u << 20);
+  EXPECT_EQ(parse_size("64"), 64u);
+  EXPECT_EQ(parse_size("8 KB"), 8u * 1024);
+  EXPECT_FALSE(parse_size("lots"));
+  EXPECT_FALSE(parse_size("12Q"));
+  EXPECT_FALSE(parse_size(""));
+}
+
+class FakeSysfs : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = std::filesystem::temp_directory_path() /
+            ("locality-sysfs-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
+             "-" + std::to_string(reinterpret_cast<std::uintptr_t>(this)));
+    std::filesystem::create_directories(root_);
+  }
+  void TearDown() override { std::filesystem::remove_all(root_); }
+  void add(int index, int level, const char* type, const char* size, int line, int ways) {
+    auto dir = root_ / ("index" + std::to_string(index));
+    std::filesystem::create_directories(dir);
+    std::ofstream(dir / "level") << level << "\n";
+    std::ofstream(dir / "type") << type << "\n";
+    std::ofstream(dir / "size") << size << "\n";
+    std::ofstream(dir / "coherency_line_size") << line << "\n";
+    std::ofstream(dir / "ways_of_associativity") << ways << "\n";
+  }
+  std::filesystem::path root_;
+};
+
+TEST_F(FakeSysfs, ReadsEveryLevelSortedWithGeometry) {
+  add(3, 3, "Unified", "32768K", 64, 16);
+  add(0, 1, "Data", "48K", 64, 12);
+  add(1, 1, "Instruction", "32K", 64, 8);
+  add(2, 2, "Unified", "2048K", 64, 16);
+  const auto caches = read_caches(root_.string());
+  ASSERT_EQ(caches.size(), 4u);
+  EXPECT_EQ(caches[0].level, 1);
+  EXPECT_EQ(caches[3].level, 3);
+  const auto l1 = data_cache(caches, 1);
+  ASSERT_TRUE(l1);
+  EXPECT_EQ(l1->type, "Data");
+  EXPECT_EQ(l1->size_bytes, 48u * 1024);
+  EXPECT_EQ(l1->ways, 12);
+  const auto llc = last_level_cache(caches);
+  ASSERT_TRUE(llc);
+  EXPECT_EQ(llc->size_bytes, 32u << 20);
+  EXPECT_EQ(llc->line_bytes, 64u);
+}
+
+TEST_F(FakeSysfs, MissingTreeGivesNoCaches) {
+  EXPECT_TRUE(read_caches((root_ / "absent").string()).empty());
+  EXPECT_FALSE(last_level_cache({}));
+}
+
+TEST(SizeLadder, SpansAFewKiBToAtLeastFourTimesTheLastLevel) {
+  for (std::size_t llc : {std::size_t{32} << 20, std::size_t{6} << 20, std::size_t{1} << 20}) {
+    const auto ladder = size_ladder(llc, false);
+    ASSERT_GE(ladder.size(), 3u);
+    EXPECT_EQ(ladder.front(), 1024u);  // 4 KiB of ints
+    EXPECT_GE(ladder.back() * sizeof(int), 4 * llc);
+    EXPECT_LT(ladder.back() * sizeof(int), 8 * llc);
+    for (std::size_t i = 1; i < ladder.size(); ++i) EXPECT_LT(ladder[i - 1], ladder[i]);
+  }
+}
+
+TEST(SizeLadder, QuickKeepsOneSizeBeyondTheLastLevel) {
+  const std::size_t llc = std::size_t{32} << 20;
+  const auto quick = size_ladder(llc, true);
+  EXPECT_LE(quick.size(), 4u);
+  EXPECT_GT(quick.back() * sizeof(int), llc);
+  EXPECT_LE(quick.front() * sizeof(int), 32u * 1024);  // inside any L1
+}
+
+TEST(MachineInfo, ReadsThisMachine) {
+  EXPECT_FALSE(host_name().empty());
+  EXPECT_FALSE(cpu_model().empty());
+  EXPECT_NE(kernel_release().find("Linux"), std::string::npos);
+  const auto mem = mem_available_bytes();
+  ASSERT_TRUE(mem);
+  EXPECT_GT(*mem, 0u);
+}
+
+}  // namespace
+}  // namespace locality
