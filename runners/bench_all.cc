@@ -323,6 +323,8 @@ int run(int argc, char** argv) {
     return 1;
   }
   std::cerr << "bench_all: wrote " << out.string() << " (" << ran << " benchmarks)\n";
+  // Last line on stdout, for scripts (runners/bench.sh renders it).
+  std::cout << "result file: " << out.string() << std::endl;
   if (!reporter.errors().empty()) {
     std::cerr << "bench_all: " << reporter.errors().size() << " benchmark(s) failed:\n";
     for (const auto& e : reporter.errors()) std::cerr << "  " << e << "\n";

@@ -1,0 +1,5 @@
+import sys
+
+from locality.report.cli import main
+
+sys.exit(main())

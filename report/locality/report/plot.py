@@ -1,0 +1,175 @@
+"""Figures built from the tidy table. Functions here build matplotlib
+figures and do no I/O; write.py saves them."""
+
+from __future__ import annotations
+
+import math
+import textwrap
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import FuncFormatter, LogLocator  # noqa: E402
+
+from locality.report.tidy import summarise  # noqa: E402
+
+# The case that stands for each layout in the comparison plot, in teaching
+# order, with the style that stays the same in every figure.
+COMPARISON = [
+    ("stack_array", "sum", "stack array", "#1b9e77", "-"),
+    ("heap_vector", "sum", "std::vector", "#000000", "-"),
+    ("arena_nodes", "bump_list_sum", "list, bump arena", "#7570b3", "-"),
+    ("scattered_nodes", "list_sum_fresh", "list, new per node, fresh heap", "#e6ab02", "--"),
+    ("scattered_nodes", "list_sum", "list, new per node, shuffled", "#d95f02", "-"),
+]
+_LINESTYLES = ["-", "--", ":", "-."]
+
+
+def format_bytes(value: float) -> str:
+    """1024 -> '1 KiB', 33554432 -> '32 MiB'."""
+    if value is None or not math.isfinite(value) or value <= 0:
+        return "?"
+    for unit, scale in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if value >= scale:
+            v = value / scale
+            return f"{v:.0f} {unit}" if abs(v - round(v)) < 0.05 else f"{v:.1f} {unit}"
+    return f"{value:.0f} B"
+
+
+def footer_text(meta: dict) -> str:
+    """One or two lines naming the machine, build and run behind a figure."""
+    parts = [meta.get("cpu", "unknown CPU")]
+    if meta.get("caches"):
+        parts.append(", ".join(f"L{c['level']} {format_bytes(c['size_bytes'])}"
+                               for c in meta["caches"]))
+    parts.append(meta.get("compiler", "compiler unknown") + " " + meta.get("build_flags", ""))
+    line1 = " · ".join(p.strip() for p in parts)
+    line2 = " · ".join(p for p in (
+        f"locality {meta.get('suite_version', '?')} ({meta.get('git_commit', '?')[:12]})",
+        meta.get("date", ""),
+        f"counters: {meta.get('counters_backend', 'unknown')}",
+        meta.get("library_note", ""),
+        meta.get("figure_id", ""),
+    ) if p)
+    return line1 + "\n" + line2
+
+
+def _size_axis(ax) -> None:
+    ax.set_xscale("log", base=2)
+    ax.set_yscale("log")
+    ax.xaxis.set_major_locator(LogLocator(base=4))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: format_bytes(v)))
+    plain = FuncFormatter(lambda v, _: f"{v:g}")
+    ax.yaxis.set_major_formatter(plain)
+    ax.yaxis.set_minor_formatter(FuncFormatter(
+        lambda v, _: f"{v:g}" if f"{v:.1g}"[0] in "25" else ""))
+    ax.grid(True, which="major", alpha=0.3)
+    ax.set_xlabel("working set (bytes the traversal touches, log scale)")
+
+
+def _mark_caches(ax, caches: list[dict]) -> None:
+    for c in caches:
+        size = c["size_bytes"]
+        ax.axvline(size, color="0.45", linestyle=":", linewidth=1)
+        ax.annotate(f"L{c['level']} {format_bytes(size)}", xy=(size, 1), xycoords=("data", "axes fraction"),
+                    xytext=(3, -3), textcoords="offset points", va="top", ha="left",
+                    fontsize=8, color="0.3", rotation=90)
+
+
+def _draw_series(ax, rows: pd.DataFrame, label: str, color=None, linestyle="-") -> None:
+    rows = rows.sort_values("working_set_bytes")
+    x = rows["working_set_bytes"].to_numpy()
+    line, = ax.plot(x, rows["median"].to_numpy(), marker="o", markersize=3.5, label=label,
+                    color=color, linestyle=linestyle, linewidth=1.6)
+    ax.fill_between(x, rows["min"].to_numpy(), rows["max"].to_numpy(), color=line.get_color(),
+                    alpha=0.18, linewidth=0)
+
+
+def _legend(ax) -> None:
+    # Outside the axes, so it never hides a line or a cache marker.
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+
+
+def _new_figure(nrows: int = 1) -> tuple[Figure, list]:
+    fig = plt.figure(figsize=(11, 4.6 + 2.8 * (nrows - 1)), layout="constrained")
+    axes = fig.subplots(nrows, 1, squeeze=False, sharex=False)[:, 0].tolist()
+    return fig, axes
+
+
+def _finish(fig: Figure, meta: dict) -> Figure:
+    fig.get_layout_engine().set(rect=(0, 0.07, 1, 0.93))
+    fig.text(0.01, 0.01, footer_text(meta), fontsize=7, color="0.35", va="bottom", ha="left")
+    return fig
+
+
+def plot_family(frame: pd.DataFrame, family: str, caches: list[dict], meta: dict,
+                expected: str = "") -> Figure:
+    """Time per element against working set, one line per case (and machine),
+    median over repetitions with the min-max band. Build cases, whose cost is
+    allocation rather than traversal, get a panel of their own."""
+    summary = summarise(frame[frame["family"] == family])
+    if summary.empty:
+        raise ValueError(f"no successful runs of family {family!r}")
+    is_build = summary["case"].str.startswith("build_")
+    panels = [("traversal", summary[~is_build])]
+    if is_build.any():
+        panels.append(("build and destroy", summary[is_build]))
+    panels = [(title, rows) for title, rows in panels if not rows.empty]
+    fig, axes = _new_figure(len(panels))
+    machines = sorted(summary["machine"].unique())
+    for ax, (title, rows) in zip(axes, panels):
+        for (case, machine), series in rows.groupby(["case", "machine"], sort=True):
+            label = case if len(machines) == 1 else f"{case} — {machine}"
+            style = _LINESTYLES[machines.index(machine) % len(_LINESTYLES)]
+            _draw_series(ax, series, label, linestyle=style)
+        _size_axis(ax)
+        _mark_caches(ax, caches)
+        ax.set_ylabel("time per element (ns, log scale)")
+        ax.set_title(f"{family}: {title}" if len(panels) > 1 else family, loc="left", fontsize=11)
+        _legend(ax)
+    if expected:
+        fig.suptitle(textwrap.fill("Expected: " + expected, 170), fontsize=8, x=0.01, ha="left",
+                     color="0.25")
+    return _finish(fig, meta)
+
+
+def plot_comparison(frame: pd.DataFrame, caches: list[dict], meta: dict) -> Figure:
+    """The four layouts doing the same work: time per element against working
+    set, and the slowdown of each against std::vector at the same size."""
+    summary = summarise(frame)
+    fig, (ax, ratio_ax) = _new_figure(2)
+    vector = summary[(summary["family"] == "heap_vector") & (summary["case"] == "sum")]
+    vector_by = vector.set_index(["machine", "elements"])["median"]
+    machines = sorted(summary["machine"].unique())
+    drawn = 0
+    for family, case, label, color, style in COMPARISON:
+        rows = summary[(summary["family"] == family) & (summary["case"] == case)]
+        for machine, series in rows.groupby("machine", sort=True):
+            name = label if len(machines) == 1 else f"{label} — {machine}"
+            ls = style if len(machines) == 1 else _LINESTYLES[machines.index(machine) % 4]
+            _draw_series(ax, series, name, color=color, linestyle=ls)
+            key = list(zip(series["machine"], series["elements"]))
+            present = [k in vector_by.index for k in key]
+            s = series[present].sort_values("working_set_bytes")
+            if not s.empty:
+                base = vector_by.loc[list(zip(s["machine"], s["elements"]))].to_numpy()
+                ratio_ax.plot(s["working_set_bytes"], s["median"].to_numpy() / base, marker="o",
+                              markersize=3.5, color=color, linestyle=ls, label=name)
+            drawn += 1
+    if drawn == 0:
+        raise ValueError("none of the comparison cases ran: " +
+                         ", ".join(f"{f}/{c}" for f, c, *_ in COMPARISON))
+    _size_axis(ax)
+    _mark_caches(ax, caches)
+    ax.set_ylabel("time per element (ns, log scale)")
+    ax.set_title("Same work, four layouts: summing N ints", loc="left", fontsize=11)
+    _legend(ax)
+    _size_axis(ratio_ax)
+    _mark_caches(ratio_ax, caches)
+    ratio_ax.set_ylabel("time / std::vector time\n(same element count, log scale)")
+    ratio_ax.axhline(1, color="black", linewidth=0.8)
+    ratio_ax.set_xlabel("working set of each layout (log scale); ratios compare equal element counts")
+    return _finish(fig, meta)

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Idempotent set-up, sourced by bench.sh and test.sh (or run alone):
+#   1. Debian packages (apt-get when root; otherwise prints the command, stops)
+#   2. a venv at .venv made from /usr/bin/python3 --system-site-packages
+#   3. the locality Python package installed into it (no network)
+#   4. CMake configure and build in build/, pointed at that venv's Python
+# Each step is skipped when already done. Nothing is downloaded outside apt.
+set -euo pipefail
+
+LOCALITY_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+LOCALITY_VENV="${LOCALITY_VENV:-$LOCALITY_ROOT/.venv}"
+LOCALITY_BUILD="${LOCALITY_BUILD:-$LOCALITY_ROOT/build}"
+export LOCALITY_ROOT LOCALITY_VENV LOCALITY_BUILD
+
+LOCALITY_PACKAGES=(
+  cmake g++ make git pkg-config
+  libbenchmark-dev libbenchmark-tools libgtest-dev nlohmann-json3-dev
+  libpapi-dev papi-tools valgrind
+  pybind11-dev python3-pybind11 python3-dev python3-venv python3-pip python3-setuptools
+  python3-matplotlib python3-numpy python3-pandas python3-scipy python3-pytest
+)
+
+log() { printf 'setup: %s\n' "$*" >&2; }
+
+install_packages() {
+  local missing=()
+  for p in "${LOCALITY_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    log "missing Debian packages: ${missing[*]}"
+    log "install them, then run this again:"
+    printf '  sudo apt-get install -y %s\n' "${missing[*]}" >&2
+    exit 1
+  fi
+  log "installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+make_venv() {
+  if [ ! -x "$LOCALITY_VENV/bin/python" ] || ! "$LOCALITY_VENV/bin/python" -c 'import matplotlib, pandas' 2>/dev/null; then
+    log "creating $LOCALITY_VENV from /usr/bin/python3 (with Debian's site packages)"
+    rm -rf "$LOCALITY_VENV"
+    /usr/bin/python3 -m venv --system-site-packages "$LOCALITY_VENV"
+  fi
+  # Reinstalled every time: cheap, and the installed copy never lags the source.
+  "$LOCALITY_VENV/bin/python" -m pip install --quiet --no-build-isolation --no-deps --no-index \
+    --disable-pip-version-check "$LOCALITY_ROOT"
+}
+
+build() {
+  cmake -S "$LOCALITY_ROOT" -B "$LOCALITY_BUILD" -DCMAKE_BUILD_TYPE=Release \
+    -DPython3_EXECUTABLE="$LOCALITY_VENV/bin/python" >/dev/null
+  cmake --build "$LOCALITY_BUILD" --parallel "$(nproc)"
+}
+
+install_packages
+make_venv
+build
