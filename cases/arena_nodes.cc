@@ -83,7 +83,7 @@ void node_list_sum(benchmark::State& state, std::size_t n, const char* kind) {
   record_layout(state, f.layout);
   time_traversal(state, {n, n * sizeof(Node)}, [&f] {
     const Node* head = f.head;
-    benchmark::DoNotOptimize(head);
+    escape(head);
     return sum_list(head);
   });
 }
@@ -94,7 +94,7 @@ void pmr_list_sum(benchmark::State& state, std::size_t n, const char* kind) {
   record_layout(state, f.layout);
   time_traversal(state, {n, n * kPmrNodeBytes}, [&f] {
     const std::pmr::list<int>* list = &f.list;
-    benchmark::DoNotOptimize(list);
+    escape(list);
     std::uint32_t s = 0;
     for (int x : *list) s += static_cast<std::uint32_t>(x);
     return s;
@@ -123,8 +123,7 @@ void time_build(benchmark::State& state, std::size_t n, std::size_t node_bytes,
 void build_new(benchmark::State& state, std::size_t n) {
   time_build(state, n, sizeof(Node), [n] {
     Node* head = build_list(n, [] { return ::operator new(sizeof(Node)); });
-    benchmark::DoNotOptimize(head);
-    benchmark::ClobberMemory();
+    escape(head);
     while (head != nullptr) {
       Node* next = head->next;
       ::operator delete(head, sizeof(Node));
@@ -137,8 +136,7 @@ void build_bump(benchmark::State& state, std::size_t n) {
   time_build(state, n, sizeof(Node), [n] {
     BumpArena arena(n * sizeof(Node));
     Node* head = build_list(n, [&arena] { return arena.allocate(sizeof(Node), alignof(Node)); });
-    benchmark::DoNotOptimize(head);
-    benchmark::ClobberMemory();
+    escape(head);
   });
 }
 
@@ -146,8 +144,7 @@ void build_pool(benchmark::State& state, std::size_t n) {
   time_build(state, n, sizeof(Node), [n] {
     FixedPool pool(sizeof(Node), alignof(Node), n);
     Node* head = build_list(n, [&pool] { return pool.allocate(); });
-    benchmark::DoNotOptimize(head);
-    benchmark::ClobberMemory();
+    escape(head);
   });
 }
 
@@ -157,8 +154,7 @@ void build_pmr(benchmark::State& state, std::size_t n) {
     Resource resource;
     std::pmr::list<int> list(&resource);
     for (std::size_t i = 0; i < n; ++i) list.push_back(element_value(i));
-    benchmark::DoNotOptimize(list);
-    benchmark::ClobberMemory();
+    escape(&list);
   });
 }
 

@@ -21,9 +21,7 @@ void sum(benchmark::State& state, std::size_t n) {
       });
   time_traversal(state, {n, n * sizeof(int)}, [&v, n] {
     const int* data = v.data();
-    // Tells the compiler the elements may have changed since the last
-    // iteration, so it cannot hoist the sum out of the loop.
-    benchmark::DoNotOptimize(data);
+    escape(data);
     return sum_array(data, n);
   });
 }

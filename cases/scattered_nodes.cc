@@ -77,7 +77,7 @@ void traverse_list(benchmark::State& state, std::size_t n, const OwnedList& list
   record_layout(state, list.layout);
   time_traversal(state, {n, n * malloc_footprint(sizeof(Node))}, [&list] {
     const Node* head = list.head;
-    benchmark::DoNotOptimize(head);
+    escape(head);
     return sum_list(head);
   });
 }
@@ -115,7 +115,7 @@ void std_list_sum(benchmark::State& state, std::size_t n) {
   const std::size_t node_bytes = malloc_footprint(sizeof(int) + 2 * sizeof(void*));
   time_traversal(state, {n, n * node_bytes}, [&fixture] {
     const std::list<int>* list = &fixture.list;
-    benchmark::DoNotOptimize(list);
+    escape(list);
     std::uint32_t s = 0;
     for (int x : *list) s += static_cast<std::uint32_t>(x);
     return s;
@@ -149,7 +149,7 @@ void std_map_sum(benchmark::State& state, std::size_t n) {
       malloc_footprint(4 * sizeof(void*) + sizeof(std::pair<const std::uint32_t, int>));
   time_traversal(state, {n, n * node_bytes}, [&fixture] {
     const std::map<std::uint32_t, int>* map = &fixture.map;
-    benchmark::DoNotOptimize(map);
+    escape(map);
     std::uint32_t s = 0;
     for (const auto& kv : *map) s += static_cast<std::uint32_t>(kv.second);
     return s;

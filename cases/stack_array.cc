@@ -35,7 +35,7 @@ void sum_in_this_frame(benchmark::State& state, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) a[i] = element_value(i);
   time_traversal(state, {n, n * sizeof(int)}, [a, n] {
     const int* data = a;
-    benchmark::DoNotOptimize(data);
+    escape(data);
     return sum_array(data, n);
   });
 }
