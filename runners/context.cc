@@ -43,7 +43,8 @@ nlohmann::json locality_context(const std::string& started_utc,
        {{"backend", counters.backend},
         {"events", counters.events},
         {"status", counters.status},
-        {"reason", counters.reason}}},
+        {"reason", counters.reason},
+        {"multiplexed", counters.multiplexed}}},
       {"families", families},
   };
 }

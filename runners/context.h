@@ -8,19 +8,13 @@
 #include <string>
 #include <vector>
 
+#include "runners/counters.h"
 #include "runners/machine.h"
 
 namespace locality {
 
 // Bump together with every reader when a key of context.locality changes.
 inline constexpr int kSchemaVersion = 1;
-
-struct CountersStatus {
-  std::string backend = "none";  // "papi" | "simulated" | "none"
-  std::vector<std::string> events;
-  std::string status;  // e.g. "unavailable", "active"
-  std::string reason;  // plain words: why hardware counters are missing
-};
 
 struct BuildInfo {
   std::string suite_version;

@@ -33,6 +33,15 @@ class CounterBackend {
   virtual std::vector<Reading> read() = 0;
 };
 
+// What context.locality.counters says about the counters of a run.
+struct CountersStatus {
+  std::string backend = "none";  // "papi" | "simulated" | "none"
+  std::vector<std::string> events;  // "logical=EVENT" for each counted quantity
+  std::string status;  // "active", "active (multiplexed)", "unavailable", "simulated"
+  std::string reason;  // plain words: why hardware counters are missing
+  bool multiplexed = false;
+};
+
 // The backend every CounterScope uses. Starts as the "none" backend.
 CounterBackend& counter_backend();
 void set_counter_backend(std::unique_ptr<CounterBackend> backend);
