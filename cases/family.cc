@@ -60,11 +60,14 @@ std::vector<std::string> register_benchmarks(const RegisterOptions& options) {
         }
         CaseFn fn = c.fn;
         auto on_start = options.on_start;
-        benchmark::RegisterBenchmark(
+        benchmark::internal::Benchmark* b = benchmark::RegisterBenchmark(
             name.c_str(), [fn, n, name, on_start](benchmark::State& state) {
               if (on_start) on_start(name);
               fn(state, n);
             });
+        if (options.fixed_iterations) {
+          b->Iterations(static_cast<benchmark::IterationCount>(options.fixed_iterations(n)));
+        }
         names.push_back(std::move(name));
       }
     }

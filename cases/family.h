@@ -60,6 +60,9 @@ struct RegisterOptions {
   // Decides whether a size is registered; returns an empty string to keep
   // it, or the reason it is skipped (printed by the caller).
   std::function<std::string(const Case& c, std::size_t elements)> skip_reason;
+  // When set, the fixed iteration count for a size (instead of Google
+  // Benchmark's choice from --benchmark_min_time).
+  std::function<std::size_t(std::size_t elements)> fixed_iterations;
   // Receives every skipped name with its reason.
   std::function<void(const std::string& name, const std::string& reason)>
       on_skip;

@@ -28,7 +28,10 @@ template <typename Traverse>
 void time_traversal(benchmark::State& state, Workload workload, Traverse&& traverse) {
   std::uint32_t got = 0;
   {
-    CounterScope scope(state, workload);
+    CounterScope scope(state, workload, [&traverse] {
+      std::uint32_t warm = traverse();
+      escape(&warm);
+    });
     for (auto _ : state) {
       got = traverse();
       // The sum escapes, so the traversal cannot be deleted.

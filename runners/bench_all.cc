@@ -3,6 +3,7 @@
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -15,7 +16,12 @@
 #include <vector>
 
 #include "cases/family.h"
+#include "runners/calibration.h"
 #include "runners/context.h"
+#include "runners/derived.h"
+#include "runners/events.h"
+#include "runners/papi_backend.h"
+#include "runners/simulate.h"
 #include "runners/counters.h"
 #include "runners/machine.h"
 #include "runners/result_file.h"
@@ -39,6 +45,19 @@ JSON plus machine context).
                       existing file is never overwritten
   --max-memory SIZE   skip sizes whose structure would need more than SIZE
                       bytes (e.g. 512M, 4G; default: 80% of MemAvailable)
+  --counters LIST     hardware counters to read through PAPI, comma-separated
+                      (l1d_misses,l2_misses,llc_misses,dtlb_misses,cycles,
+                      instructions; NAME=EVENT forces an event; default: all
+                      that this machine has; "none": do not read any). Naming
+                      counters that cannot be read is an error.
+  --list-counters     for each counter: the event chosen here and whether it
+                      can be read, then exit
+  --simulate          also simulate the caches with valgrind's callgrind
+                      (geometry from sysfs) and write sim_d1_misses_per_elem,
+                      sim_l2_misses_per_elem and sim_ll_misses_per_elem
+  --simulate-max-elements N
+                      largest size to simulate (default 1048576); larger
+                      sizes are timed but not simulated
   -h, --help          this text
 
 Google Benchmark's own flags work as usual, for example
@@ -50,6 +69,11 @@ Google Benchmark's own flags work as usual, for example
 struct Options {
   bool list = false;
   bool quick = false;
+  bool list_counters = false;
+  bool simulate = false;
+  bool simulation_child = false;  // internal: the run under valgrind
+  std::size_t simulate_max_elements = std::size_t{1} << 20;
+  std::optional<std::string> counters;
   std::string out;
   std::optional<std::size_t> max_memory;
   std::vector<std::string> selectors;
@@ -90,6 +114,19 @@ Options parse(int argc, char** argv) {
       const std::string v = value("--max-memory");
       o.max_memory = parse_size(v);
       if (!o.max_memory) usage_error("--max-memory: '" + v + "' is not a size such as 512M or 4G");
+    } else if (a == "--list-counters") {
+      o.list_counters = true;
+    } else if (a == "--simulate") {
+      o.simulate = true;
+    } else if (a == "--simulation-child") {
+      o.simulation_child = true;
+    } else if (a == "--counters" || a.rfind("--counters=", 0) == 0) {
+      o.counters = value("--counters");
+    } else if (a == "--simulate-max-elements" || a.rfind("--simulate-max-elements=", 0) == 0) {
+      const std::string v = value("--simulate-max-elements");
+      const auto n = parse_size(v);
+      if (!n || *n == 0) usage_error("--simulate-max-elements: '" + v + "' is not a positive count");
+      o.simulate_max_elements = *n;
     } else if (a.rfind("--benchmark_out", 0) == 0) {
       usage_error("use --out PATH instead of " + a + ": bench_all writes the result file itself");
     } else if (a.rfind("--benchmark_", 0) == 0 || a.rfind("--v=", 0) == 0) {
@@ -141,10 +178,10 @@ std::string selectors_to_filter(const std::vector<std::string>& selectors,
   return filter + ")/";
 }
 
-// How many of `names` Google Benchmark's filter selects (same rules: a
-// leading '-' negates, "all" and "." match everything).
-std::size_t count_matching(const std::vector<std::string>& names, std::string filter) {
-  if (filter.empty() || filter == "all" || filter == ".") return names.size();
+// The `names` Google Benchmark's filter selects (same rules: a leading '-'
+// negates, "all" and "." match everything).
+std::vector<std::string> matching(const std::vector<std::string>& names, std::string filter) {
+  if (filter.empty() || filter == "all" || filter == ".") return names;
   bool negate = false;
   if (filter[0] == '-') {
     negate = true;
@@ -156,9 +193,143 @@ std::size_t count_matching(const std::vector<std::string>& names, std::string fi
   } catch (const std::regex_error& e) {
     usage_error("--benchmark_filter '" + filter + "' is not a valid regular expression");
   }
-  std::size_t n = 0;
-  for (const auto& name : names) n += std::regex_search(name, re) != negate;
-  return n;
+  std::vector<std::string> selected;
+  for (const auto& name : names) {
+    if (std::regex_search(name, re) != negate) selected.push_back(name);
+  }
+  return selected;
+}
+
+std::size_t elements_of(const std::string& name) {
+  return static_cast<std::size_t>(std::stoull(name.substr(name.rfind('/') + 1)));
+}
+
+void print_counters(std::ostream& out, const PapiProbe& probe) {
+  for (const LogicalCounter& c : logical_counters()) {
+    const EventChoice* choice = nullptr;
+    for (const auto& ch : probe.choices) {
+      if (ch.logical == c.name) choice = &ch;
+    }
+    out << c.name << "  (" << c.meaning << ")\n";
+    if (choice && !choice->event.empty()) {
+      out << "    counts with " << choice->event << "\n";
+    } else {
+      out << "    unavailable\n";
+    }
+    if (choice) {
+      for (const auto& t : choice->tried) out << "    tried " << t << "\n";
+    }
+  }
+  out << "status: " << probe.status.status;
+  if (!probe.status.reason.empty()) out << ": " << probe.status.reason;
+  out << "\n";
+}
+
+// Opens hardware counters as asked; exits with 2 when counters named
+// explicitly cannot be read.
+CountersStatus open_counters(const Options& opt, const std::vector<CacheLevel>& caches,
+                             nlohmann::json& calibration) {
+  CountersStatus status;
+  if (opt.counters && *opt.counters == "none") {
+    status.status = "off";
+    status.reason = "hardware counters not requested (--counters none)";
+    return status;
+  }
+  std::vector<std::string> wanted;
+  try {
+    wanted = parse_counter_list(opt.counters.value_or("all"));
+  } catch (const std::invalid_argument& e) {
+    usage_error(std::string("--counters: ") + e.what());
+  }
+  PapiProbe probe = probe_papi(wanted);
+  if (opt.list_counters) {
+    print_counters(std::cout, probe);
+    std::exit(0);
+  }
+  if (opt.counters && probe.status.backend != "papi") {
+    std::cerr << "bench_all: --counters " << *opt.counters << ": " << probe.status.reason << "\n";
+    std::exit(2);
+  }
+  if (opt.counters) {
+    for (const auto& c : probe.choices) {
+      if (c.event.empty()) {
+        std::cerr << "bench_all: --counters: " << c.logical << " cannot be read here ("
+                  << (c.tried.empty() ? "no candidate" : c.tried.front()) << ")\n";
+        std::exit(2);
+      }
+    }
+  }
+  status = probe.status;
+  std::cerr << "bench_all: counters: "
+            << (probe.backend ? status.status + " (" + std::to_string(status.events.size()) + " events)"
+                              : status.reason)
+            << "\n";
+  if (probe.backend) {
+    set_counter_backend(std::move(probe.backend));
+    for (const auto& kernel : calibration_kernels(caches)) {
+      run_calibration_kernel(kernel, counter_backend());
+      for (const Reading& r : counter_backend().read()) {
+        const double expected = expected_misses(kernel, r.name, caches);
+        if (std::isnan(expected)) continue;
+        // Hardware counts include prefetches and vendor quirks: a factor of
+        // two either way is what "about" means here.
+        calibration.push_back(calibration_entry(
+            kernel, r.name, expected, derived::per_element(r.value, 1, kernel.elements), 1.0));
+      }
+    }
+  }
+  return status;
+}
+
+// The simulated misses, merged into every native entry that was simulated.
+void merge_simulation(nlohmann::json& result, const SimulationOutcome& sim,
+                      const std::vector<CacheLevel>& caches, nlohmann::json& calibration) {
+  for (auto& b : result["benchmarks"]) {
+    if (b.value("run_type", "iteration") != "iteration") continue;
+    const std::string name = b.value("run_name", std::string());
+    const auto it = sim.iterations.find(name);
+    if (it == sim.iterations.end()) continue;
+    const double elements = static_cast<double>(elements_of(name));
+    auto put = [&](const char* key, const std::map<std::string, SimCounts>& pass, bool ll) {
+      const auto c = pass.find(name);
+      if (c == pass.end()) return;
+      b[key] = derived::per_element(ll ? c->second.ll_misses : c->second.d1_misses, it->second, elements);
+    };
+    put("sim_d1_misses_per_elem", sim.ll_pass, false);
+    put("sim_ll_misses_per_elem", sim.ll_pass, true);
+    put("sim_l2_misses_per_elem", sim.l2_pass, true);
+  }
+  for (const auto& kernel : calibration_kernels(caches)) {
+    const std::string label = "calibration:" + kernel.name;
+    auto check = [&](const std::map<std::string, SimCounts>& pass, const std::string& counter, bool ll) {
+      const auto c = pass.find(label);
+      const double expected = expected_misses(kernel, counter, caches);
+      if (c == pass.end() || std::isnan(expected)) return;
+      const double measured = derived::per_element(ll ? c->second.ll_misses : c->second.d1_misses, 1,
+                                                   static_cast<double>(kernel.elements));
+      calibration.push_back(calibration_entry(kernel, "sim_" + counter, expected, measured, 0.1));
+    };
+    check(sim.ll_pass, "l1d_misses", false);
+    check(sim.ll_pass, "llc_misses", true);
+    check(sim.l2_pass, "l2_misses", true);
+  }
+}
+
+nlohmann::json geometry_json(const std::map<std::string, CacheLevel>& geometry) {
+  nlohmann::json g = nlohmann::json::object();
+  for (const auto& [slot, c] : geometry) {
+    g[slot] = {{"level", c.level}, {"size_bytes", c.size_bytes}, {"line_bytes", c.line_bytes}, {"ways", c.ways}};
+  }
+  return g;
+}
+
+// Under valgrind: run the calibration kernels with the callgrind backend
+// before the benchmarks, each dump labelled "calibration:<kernel>".
+void simulate_calibration(const std::vector<CacheLevel>& caches) {
+  for (const auto& kernel : calibration_kernels(caches)) {
+    set_simulation_label("calibration:" + kernel.name);
+    run_calibration_kernel(kernel, counter_backend());
+  }
 }
 
 // Prints "[k/N] name  (elapsed)" to stderr when a benchmark starts.
@@ -249,15 +420,34 @@ int run(int argc, char** argv) {
     memory_budget = static_cast<std::size_t>(0.8 * static_cast<double>(mem_available_bytes().value_or(std::size_t{4} << 30)));
   }
 
+  nlohmann::json calibration = nlohmann::json::array();
+  CountersStatus counters;
+  if (opt.simulation_child) {
+    if (!running_on_valgrind()) usage_error("--simulation-child is internal to --simulate");
+    set_counter_backend(make_callgrind_backend());
+    simulate_calibration(caches);
+  } else {
+    counters = open_counters(opt, caches, calibration);
+  }
+
   Progress progress;
   RegisterOptions reg;
   reg.ladder = ladder;
-  reg.on_start = [&progress](const std::string& name) { progress.start(name); };
+  reg.on_start = [&progress](const std::string& name) {
+    set_simulation_label(name);
+    progress.start(name);
+  };
   reg.skip_reason = [memory_budget](const Case& c, std::size_t n) -> std::string {
     const auto need = static_cast<std::size_t>(c.peak_bytes_per_element * static_cast<double>(n));
     if (need <= memory_budget) return "";
     return "needs about " + mib(need) + ", more than the " + mib(memory_budget) + " allowed";
   };
+  if (opt.simulation_child) {
+    // Every simulated benchmark covers at least 64 Ki elements, so the few
+    // misses of the benchmark loop's own bookkeeping stay below 0.001 per
+    // element even at the smallest size.
+    reg.fixed_iterations = [](std::size_t n) { return std::max<std::size_t>(1, (std::size_t{1} << 16) / n); };
+  }
   std::vector<std::string> skipped;
   reg.on_skip = [&skipped](const std::string& name, const std::string& reason) {
     skipped.push_back(name);
@@ -286,14 +476,14 @@ int run(int argc, char** argv) {
   benchmark::Initialize(&gb_argc, gb_argv.data());
   if (benchmark::ReportUnrecognizedArguments(gb_argc, gb_argv.data())) return 2;
 
-  const std::size_t selected = count_matching(names, benchmark::GetBenchmarkFilter());
-  if (selected == 0) {
+  const std::vector<std::string> selected = matching(names, benchmark::GetBenchmarkFilter());
+  if (selected.empty()) {
     std::cerr << "bench_all: the filter '" << benchmark::GetBenchmarkFilter()
               << "' matches no benchmark. Names are FAMILY/CASE/ELEMENTS; these exist:\n";
     print_catalogue(std::cerr, ladder);
     return 2;
   }
-  progress.set_total(selected);
+  progress.set_total(selected.size());
 
   const std::filesystem::path out =
       opt.out.empty() ? default_result_path("results", host_name(), utc_stamp(started)) : std::filesystem::path(opt.out);
@@ -303,12 +493,6 @@ int run(int argc, char** argv) {
     std::cerr << "bench_all: " << e.what() << "\n";
     return 2;
   }
-
-  CountersStatus counters;
-  counters.backend = counter_backend().name();
-  counters.status = "unavailable";
-  counters.reason = "hardware counters are not read by this build (counters backend: none)";
-  std::cerr << "bench_all: counters: " << counters.reason << "\n";
 
   TeeReporter reporter(isatty(STDOUT_FILENO) != 0);
   const std::size_t ran = benchmark::RunSpecifiedBenchmarks(&reporter);
@@ -325,7 +509,60 @@ int run(int argc, char** argv) {
     std::cerr << "bench_all: internal error: Google Benchmark's JSON did not parse: " << e.what() << "\n";
     return 1;
   }
+  std::vector<std::string> sim_skipped;
+  nlohmann::json simulation;
+  if (opt.simulate) {
+    SimulationRequest request;
+    request.exe = std::filesystem::read_symlink("/proc/self/exe");
+    request.caches = caches;
+    if (opt.quick) request.child_args.push_back("--quick");
+    request.child_args.push_back("--max-memory=" + std::to_string(memory_budget));
+    for (const auto& name : selected) {
+      (elements_of(name) <= opt.simulate_max_elements ? request.names : sim_skipped).push_back(name);
+    }
+    if (!sim_skipped.empty()) {
+      std::cerr << "bench_all: not simulating " << sim_skipped.size() << " benchmark(s) above "
+                << opt.simulate_max_elements << " elements (--simulate-max-elements), e.g. "
+                << sim_skipped.front() << "\n";
+    }
+    if (request.names.empty()) {
+      std::cerr << "bench_all: --simulate: no selected size is small enough to simulate\n";
+      return 2;
+    }
+    const SimulationOutcome sim = run_simulation(request);
+    if (!sim.error.empty()) {
+      std::cerr << "bench_all: --simulate: " << sim.error << "\n";
+      return 1;
+    }
+    merge_simulation(result, sim, caches, calibration);
+    simulation = {{"tool", sim.valgrind_version +
+                               " callgrind --cache-sim=yes (LRU, write-allocate, no prefetcher)"},
+                  {"geometry", geometry_json(sim.geometry)},
+                  {"max_elements", opt.simulate_max_elements},
+                  {"not_simulated", sim_skipped}};
+    if (counters.backend == "none") counters.backend = "simulated";
+    counters.status = counters.backend == "simulated" ? "simulated" : counters.status;
+    for (const char* e : {"sim_d1_misses=callgrind D1mr+D1mw", "sim_ll_misses=callgrind DLmr+DLmw",
+                          "sim_l2_misses=callgrind DLmr+DLmw with L2 geometry as LL"}) {
+      counters.events.push_back(e);
+    }
+  }
+
   result["context"]["locality"] = locality_context(utc_iso(started), caches, counters);
+  if (opt.simulate) result["context"]["locality"]["counters"]["simulation"] = simulation;
+  result["context"]["locality"]["calibration"] = calibration;
+  std::vector<std::string> warnings;
+  for (const auto& c : calibration) {
+    if (!c.value("ok", false)) {
+      std::ostringstream w;
+      w << "calibration: " << c.value("kernel", "") << " " << c.value("counter", "") << " measured "
+        << c["measured_per_elem"] << " per element, expected about " << c.value("expected_per_elem", 0.0);
+      warnings.push_back(w.str());
+    }
+  }
+  for (auto& w : impossible_counts(result["benchmarks"], caches)) warnings.push_back(std::move(w));
+  for (const auto& w : warnings) std::cerr << "bench_all: warning: " << w << "\n";
+  result["context"]["locality"]["warnings"] = warnings;
   result["context"]["locality"]["run"] = {{"quick", opt.quick},
                                           {"ladder", ladder},
                                           {"skipped", skipped},

@@ -28,9 +28,16 @@ void set_counter_backend(std::unique_ptr<CounterBackend> backend) {
   backend_slot() = backend ? std::move(backend) : make_none_backend();
 }
 
-CounterScope::CounterScope(benchmark::State& state, Workload workload)
-    : state_(state), workload_(workload), allocations_at_start_(alloc_counts().allocations) {
-  counter_backend().start();
+CounterScope::CounterScope(benchmark::State& state, Workload workload,
+                           const std::function<void()>& warm_up)
+    : state_(state), workload_(workload) {
+  CounterBackend& backend = counter_backend();
+  if (warm_up && backend.needs_warm_up()) {
+    backend.begin_warm_up();
+    warm_up();
+  }
+  allocations_at_start_ = alloc_counts().allocations;
+  backend.start();
 }
 
 CounterScope::~CounterScope() {

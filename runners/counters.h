@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -28,6 +29,12 @@ class CounterBackend {
   virtual std::string name() const = 0;
   virtual void start() = 0;
   virtual void stop() = 0;
+  // True when counting needs the caches warmed by one traversal run while
+  // the backend already watches (the cache simulator only sees memory
+  // traffic while it collects); begin_warm_up() is then called before that
+  // traversal, and start() after it.
+  virtual bool needs_warm_up() const { return false; }
+  virtual void begin_warm_up() {}
   // Totals accumulated between start() and stop(). Quantities that were not
   // measured are absent, never zero.
   virtual std::vector<Reading> read() = 0;
@@ -55,10 +62,12 @@ struct Workload {
 
 // Place directly before `for (auto _ : state)`. On destruction writes
 // `elements`, `working_set_bytes`, `allocs_per_iter`, bytes processed, and
-// `<reading>_per_elem` for every reading the backend produced.
+// `<reading>_per_elem` for every reading the backend produced. `warm_up`,
+// if given, runs the kernel once untimed when the backend needs it.
 class CounterScope {
  public:
-  CounterScope(benchmark::State& state, Workload workload);
+  CounterScope(benchmark::State& state, Workload workload,
+               const std::function<void()>& warm_up = {});
   ~CounterScope();
   CounterScope(const CounterScope&) = delete;
   CounterScope& operator=(const CounterScope&) = delete;

@@ -3,6 +3,7 @@
 #include <valgrind/callgrind.h>
 
 #include <fstream>
+#include <regex>
 #include <sstream>
 
 namespace locality {
@@ -16,17 +17,31 @@ std::string& current_label() {
 class CallgrindBackend final : public CounterBackend {
  public:
   std::string name() const override { return "simulated"; }
-  void start() override {
-    CALLGRIND_ZERO_STATS;
+  // Callgrind simulates the caches only while it collects: data a case
+  // built before its loop is not in the simulated caches. So collection is
+  // switched on for one untimed traversal, then the counts are zeroed and
+  // the caches stay warm, as they are for the timed loop on real hardware.
+  bool needs_warm_up() const override { return true; }
+  void begin_warm_up() override {
     CALLGRIND_TOGGLE_COLLECT;
+    collecting_ = true;
+  }
+  void start() override {
+    if (!collecting_) CALLGRIND_TOGGLE_COLLECT;
+    collecting_ = true;
+    CALLGRIND_ZERO_STATS;
   }
   void stop() override {
     CALLGRIND_TOGGLE_COLLECT;
+    collecting_ = false;
     const std::string label = "locality:" + current_label();
     CALLGRIND_DUMP_STATS_AT(label.c_str());
   }
   // The counts are read by the parent process from the dumps.
   std::vector<Reading> read() override { return {}; }
+
+ private:
+  bool collecting_ = false;
 };
 
 bool power_of_two(std::size_t v) { return v != 0 && (v & (v - 1)) == 0; }
@@ -112,6 +127,215 @@ std::string valgrind_geometry_problem(const CacheLevel& c) {
            std::to_string(c.line_bytes) + " B) is not a power-of-two number of sets";
   }
   return "";
+}
+
+}  // namespace locality
+
+// ---- the parent side -------------------------------------------------------
+
+#include <sys/wait.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+namespace locality {
+namespace {
+
+// Lines of the run under valgrind that are not for the user: valgrind's own
+// cache auto-detection (it misreads L3 on some VMs; we pass the geometry
+// explicitly, so it is not used), and what the parent already said.
+bool drop_child_line(const std::string& line) {
+  static const std::regex noise(
+      R"(^--\d+-- warning: (L3 cache found|specified LL cache|simulated LL cache).*)"
+      R"(|^bench_all: (skipping|counters|wrote) .*|^result file: .*)"
+      R"(|^\d{4}-\d\d-\d\dT.*|^Running .*|^Run on .*|^CPU Caches:.*|^  L\d .*)"
+      R"(|^Load Average.*|^\*\*\*WARNING\*\*\* Library was built as DEBUG.*)");
+  return std::regex_match(line, noise);
+}
+
+// Runs argv with stdout to /dev/null and stderr filtered through
+// drop_child_line, indented; returns the exit status, or -1 if it could
+// not start.
+int run_command(const std::vector<std::string>& argv) {
+  std::cout.flush();
+  int err_pipe[2];
+  if (pipe(err_pipe) != 0) return -1;
+  const pid_t pid = fork();
+  if (pid < 0) return -1;
+  if (pid == 0) {
+    close(err_pipe[0]);
+    dup2(err_pipe[1], STDERR_FILENO);
+    close(err_pipe[1]);
+    const int null = open("/dev/null", O_WRONLY);
+    if (null >= 0) dup2(null, STDOUT_FILENO);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execvp(args[0], args.data());
+    std::perror(("cannot run " + argv[0]).c_str());
+    _exit(127);
+  }
+  close(err_pipe[1]);
+  if (FILE* err = fdopen(err_pipe[0], "r")) {
+    char buf[4096];
+    while (std::fgets(buf, sizeof buf, err)) {
+      std::string line(buf);
+      if (!line.empty() && line.back() == '\n') line.pop_back();
+      if (!drop_child_line(line)) std::cerr << "  sim " << line << "\n";
+    }
+    std::fclose(err);
+  }
+  int status = 0;
+  if (waitpid(pid, &status, 0) < 0) return -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+std::string command_output(const std::string& command) {
+  std::string out;
+  if (FILE* p = popen(command.c_str(), "r")) {
+    char buf[256];
+    while (std::fgets(buf, sizeof buf, p)) out += buf;
+    pclose(p);
+  }
+  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+  return out;
+}
+
+// Callgrind writes the geometry it simulated into every dump ("desc: D1
+// cache: 32768 B, 64 B, 8-way associative"); this checks it is ours.
+std::string check_simulated_geometry(const std::filesystem::path& dir, const std::string& prefix,
+                                     const CacheLevel& d1, const CacheLevel& ll) {
+  std::ifstream in(dir / (prefix + ".1"));
+  std::string line;
+  auto describe = [](const CacheLevel& c) {
+    return std::to_string(c.size_bytes) + " B, " + std::to_string(c.line_bytes) + " B, " +
+           std::to_string(c.ways) + "-way associative";
+  };
+  int checked = 0;
+  while (std::getline(in, line)) {
+    for (const auto& [slot, c] : {std::pair<std::string, CacheLevel>{"D1", d1}, {"LL", ll}}) {
+      const std::string key = "desc: " + slot + " cache: ";
+      if (line.rfind(key, 0) == 0) {
+        if (line.substr(key.size()) != describe(c)) {
+          return "callgrind simulated " + slot + " as '" + line.substr(key.size()) + "', not the '" +
+                 describe(c) + "' asked for";
+        }
+        ++checked;
+      }
+    }
+  }
+  return checked == 2 ? "" : "callgrind wrote no dump with its cache geometry (no benchmark ran?)";
+}
+
+// A filter for exactly these names. The child runs fixed iteration counts,
+// for which Google Benchmark appends "/iterations:N" to the name.
+std::string alternation(const std::vector<std::string>& names) {
+  std::string re = "^(";
+  for (std::size_t i = 0; i < names.size(); ++i) re += (i ? "|" : "") + names[i];
+  return re + ")(/iterations:[0-9]+)?$";
+}
+
+std::string without_iterations_suffix(const std::string& name) {
+  const auto pos = name.find("/iterations:");
+  return pos == std::string::npos ? name : name.substr(0, pos);
+}
+
+}  // namespace
+
+SimulationOutcome run_simulation(const SimulationRequest& request) {
+  SimulationOutcome out;
+  out.valgrind_version = command_output("valgrind --version 2>/dev/null");
+  if (out.valgrind_version.empty()) {
+    out.error = "valgrind is not installed (Debian package valgrind): cannot simulate caches";
+    return out;
+  }
+  const auto i1 = [&]() -> std::optional<CacheLevel> {
+    for (const auto& c : request.caches) {
+      if (c.level == 1 && c.type == "Instruction") return c;
+    }
+    return std::nullopt;
+  }();
+  const auto d1 = data_cache(request.caches, 1);
+  const auto l2 = data_cache(request.caches, 2);
+  const auto ll = last_level_cache(request.caches);
+  if (!d1 || !ll) {
+    out.error = "sysfs describes no L1d or last-level cache: no geometry to simulate";
+    return out;
+  }
+  out.geometry["I1"] = i1.value_or(*d1);
+  out.geometry["D1"] = *d1;
+  out.geometry["LL"] = *ll;
+  if (l2 && l2->level != ll->level) out.geometry["L2"] = *l2;
+  for (const auto& [slot, c] : out.geometry) {
+    const std::string problem = valgrind_geometry_problem(c);
+    if (!problem.empty()) {
+      out.error = "valgrind cannot simulate the " + slot + " cache read from sysfs: " + problem;
+      return out;
+    }
+  }
+
+  char dir_template[] = "/tmp/locality-sim-XXXXXX";
+  if (mkdtemp(dir_template) == nullptr) {
+    out.error = "cannot create a temporary folder for callgrind's output";
+    return out;
+  }
+  const std::filesystem::path dir = dir_template;
+
+  struct Pass {
+    std::string name;
+    std::string ll_slot;
+    std::map<std::string, SimCounts>* counts;
+  };
+  std::vector<Pass> passes = {{"last-level", "LL", &out.ll_pass}};
+  if (out.geometry.count("L2")) passes.push_back({"L2", "L2", &out.l2_pass});
+  for (std::size_t p = 0; p < passes.size(); ++p) {
+    const Pass& pass = passes[p];
+    const CacheLevel& as_ll = out.geometry.at(pass.ll_slot);
+    std::cerr << "bench_all: simulating " << request.names.size() << " benchmarks under callgrind, pass "
+              << p + 1 << "/" << passes.size() << " (" << pass.name << " geometry "
+              << valgrind_cache_option("LL", as_ll).substr(5) << " as LL)\n";
+    const std::string prefix = "cg" + std::to_string(p);
+    const std::filesystem::path child_json = dir / ("child" + std::to_string(p) + ".json");
+    std::vector<std::string> argv = {
+        "valgrind", "--tool=callgrind", "-q", "--cache-sim=yes", "--collect-atstart=no",
+        "--dump-instr=no", "--compress-strings=no", "--compress-pos=no",
+        valgrind_cache_option("I1", out.geometry.at("I1")),
+        valgrind_cache_option("D1", out.geometry.at("D1")),
+        valgrind_cache_option("LL", as_ll),
+        "--callgrind-out-file=" + (dir / prefix).string(),
+        request.exe.string(), "--simulation-child", "--out", child_json.string(),
+        "--benchmark_filter=" + alternation(request.names), "--benchmark_repetitions=1"};
+    argv.insert(argv.end(), request.child_args.begin(), request.child_args.end());
+    const int rc = run_command(argv);
+    if (rc != 0) {
+      out.error = "the simulation run under valgrind failed (exit " + std::to_string(rc) + ")";
+      break;
+    }
+    *pass.counts = read_callgrind_dumps(dir, prefix);
+    const std::string problem = check_simulated_geometry(dir, prefix, out.geometry.at("D1"), as_ll);
+    if (!problem.empty()) {
+      out.error = problem;
+      break;
+    }
+    std::ifstream in(child_json);
+    try {
+      const auto child = nlohmann::json::parse(in);
+      for (const auto& b : child.at("benchmarks")) {
+        if (b.value("run_type", "iteration") == "iteration") {
+          out.iterations[without_iterations_suffix(b.at("run_name").get<std::string>())] =
+              b.at("iterations").get<double>();
+        }
+      }
+    } catch (const std::exception& e) {
+      out.error = std::string("cannot read the simulation run's result: ") + e.what();
+      break;
+    }
+  }
+  std::filesystem::remove_all(dir);
+  return out;
 }
 
 }  // namespace locality

@@ -53,3 +53,27 @@ std::string valgrind_cache_option(const std::string& flag, const CacheLevel& c);
 std::string valgrind_geometry_problem(const CacheLevel& c);
 
 }  // namespace locality
+
+namespace locality {
+
+struct SimulationRequest {
+  std::filesystem::path exe;            // this bench_all
+  std::vector<std::string> names;       // benchmarks to simulate
+  std::vector<CacheLevel> caches;       // geometry, from sysfs
+  std::vector<std::string> child_args;  // passed on (--quick, --max-memory=...)
+};
+
+struct SimulationOutcome {
+  std::string error;  // empty on success
+  std::string valgrind_version;
+  std::map<std::string, CacheLevel> geometry;           // "I1", "D1", "LL", "L2"
+  std::map<std::string, SimCounts> ll_pass, l2_pass;    // by label
+  std::map<std::string, double> iterations;             // by benchmark name
+};
+
+// Runs the benchmarks of `request` (and the calibration kernels) under
+// callgrind, once with the last level as LL and once with L2 as LL.
+// Progress goes to stderr.
+SimulationOutcome run_simulation(const SimulationRequest& request);
+
+}  // namespace locality

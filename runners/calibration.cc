@@ -1,0 +1,137 @@
+#include "runners/calibration.h"
+
+#include <cmath>
+#include <cstdint>
+#include <numeric>
+#include <random>
+#include <sstream>
+
+#include "cases/layout.h"
+#include "runners/derived.h"
+
+namespace locality {
+namespace {
+
+struct alignas(64) LineNode {
+  LineNode* next;
+  char pad[64 - sizeof(LineNode*)];
+};
+
+std::size_t size_of_level(const std::vector<CacheLevel>& caches, int level, std::size_t fallback) {
+  const auto c = data_cache(caches, level);
+  return c ? c->size_bytes : fallback;
+}
+
+std::size_t line_bytes(const std::vector<CacheLevel>& caches) {
+  const auto c = data_cache(caches, 1);
+  return c && c->line_bytes ? c->line_bytes : 64;
+}
+
+// The value of `counter` in a benchmark entry, or NaN when absent.
+double value(const nlohmann::json& b, const std::string& key) {
+  auto it = b.find(key);
+  return it != b.end() && it->is_number() ? it->get<double>() : std::nan("");
+}
+
+}  // namespace
+
+std::vector<CalibrationKernel> calibration_kernels(const std::vector<CacheLevel>& caches) {
+  const std::size_t l2 = size_of_level(caches, 2, 1u << 20);
+  const auto llc_level = last_level_cache(caches);
+  const std::size_t llc = llc_level ? llc_level->size_bytes : (32u << 20);
+  return {{"scan", 4 * l2 / sizeof(int), 4 * l2},
+          {"chase", 4 * llc / sizeof(LineNode), 4 * llc}};
+}
+
+void run_calibration_kernel(const CalibrationKernel& kernel, CounterBackend& backend) {
+  if (kernel.name == "scan") {
+    std::vector<int> v(kernel.elements);
+    for (std::size_t i = 0; i < v.size(); ++i) v[i] = element_value(i);
+    const int* data = v.data();
+    backend.start();
+    std::uint32_t s = sum_array(data, v.size());
+    backend.stop();
+    asm volatile("" : : "r"(s) : "memory");
+    return;
+  }
+  // Sattolo's algorithm: a single cycle through every node in random order.
+  std::vector<LineNode> nodes(kernel.elements);
+  std::vector<std::uint32_t> order(kernel.elements);
+  std::iota(order.begin(), order.end(), 0u);
+  std::mt19937_64 rng(0x5a77010);
+  for (std::size_t i = order.size() - 1; i > 0; --i) {
+    std::uniform_int_distribution<std::size_t> pick(0, i - 1);
+    std::swap(order[i], order[pick(rng)]);
+  }
+  for (std::size_t i = 0; i < nodes.size(); ++i) nodes[i].next = &nodes[order[i]];
+  const LineNode* p = &nodes[0];
+  backend.start();
+  for (std::size_t i = 0; i < kernel.elements; ++i) p = p->next;
+  backend.stop();
+  asm volatile("" : : "r"(p) : "memory");
+}
+
+double expected_misses(const CalibrationKernel& kernel, const std::string& counter,
+                       const std::vector<CacheLevel>& caches) {
+  const auto llc = last_level_cache(caches);
+  if (kernel.name == "scan") {
+    if (counter == "l1d_misses" || counter == "l2_misses") {
+      return derived::scan_misses_per_element(sizeof(int), line_bytes(caches));
+    }
+    return std::nan("");  // 4x L2 may fit in the last level
+  }
+  // A cyclic permutation comes back to a node only after visiting all the
+  // others: the reuse distance is the whole working set, larger than any
+  // level, so every step misses everywhere (an LRU cache keeps none of it;
+  // real replacement policies keep a little).
+  if (llc && kernel.working_set_bytes > llc->size_bytes) return 1.0;
+  return std::nan("");
+}
+
+nlohmann::json calibration_entry(const CalibrationKernel& kernel, const std::string& counter,
+                                 double expected, double measured, double tolerance) {
+  const bool ok = std::isfinite(measured) && std::fabs(measured - expected) <= tolerance * expected;
+  return {{"kernel", kernel.name},
+          {"working_set_bytes", kernel.working_set_bytes},
+          {"counter", counter},
+          {"expected_per_elem", expected},
+          {"measured_per_elem", std::isfinite(measured) ? nlohmann::json(measured) : nlohmann::json()},
+          {"tolerance", tolerance},
+          {"ok", ok}};
+}
+
+std::vector<std::string> impossible_counts(const nlohmann::json& benchmarks,
+                                           const std::vector<CacheLevel>& caches) {
+  std::vector<std::string> found;
+  const std::size_t l1 = size_of_level(caches, 1, 32u << 10);
+  for (const auto& prefix : {std::string("sim_"), std::string("")}) {
+    const std::string l1_key = prefix.empty() ? "l1d_misses_per_elem" : "sim_d1_misses_per_elem";
+    const std::vector<std::string> lower_keys =
+        prefix.empty() ? std::vector<std::string>{"l2_misses_per_elem", "llc_misses_per_elem"}
+                       : std::vector<std::string>{"sim_l2_misses_per_elem", "sim_ll_misses_per_elem"};
+    for (const auto& b : benchmarks) {
+      if (b.value("run_type", "iteration") != "iteration") continue;
+      const std::string name = b.value("run_name", b.value("name", std::string("?")));
+      const double l1_misses = value(b, l1_key);
+      if (std::isnan(l1_misses)) continue;
+      for (const auto& key : lower_keys) {
+        const double lower = value(b, key);
+        // One line of slack per iteration: the loop's own bookkeeping.
+        if (!std::isnan(lower) && lower > l1_misses * 1.01 + 1e-3) {
+          std::ostringstream s;
+          s << name << ": " << key << " (" << lower << ") exceeds " << l1_key << " (" << l1_misses
+            << "), impossible for an inclusive count";
+          found.push_back(s.str());
+        }
+      }
+      const double ws = value(b, "working_set_bytes");
+      const bool sequential = name.rfind("heap_vector/", 0) == 0 || name.rfind("stack_array/", 0) == 0;
+      if (sequential && ws > 16.0 * static_cast<double>(l1) && l1_misses == 0) {
+        found.push_back(name + ": zero " + l1_key + " on a scan 16x larger than L1d");
+      }
+    }
+  }
+  return found;
+}
+
+}  // namespace locality
