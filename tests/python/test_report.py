@@ -141,3 +141,25 @@ def test_format_bytes():
 def test_help():
     proc = report("--help")
     assert proc.returncode == 0 and "RESULT.json" in proc.stdout
+
+
+def test_simulated_misses_get_their_own_labelled_figure(tmp_path):
+    from conftest import FIXTURES
+
+    sim = FIXTURES / "vm-simulated.json"
+    figures = build_figures([load_result(sim)])
+    assert "misses-simulated" in figures and "misses-papi" not in figures
+    fig = figures["misses-simulated"]
+    titles = [ax.get_title(loc="left") for ax in fig.axes]
+    assert len(titles) == 3 and all("simulated" in t for t in titles)
+    assert "counters: simulated" in fig.texts[-1].get_text()
+    # the plotted vector line beyond L2 sits at one miss per 16 ints
+    ax = fig.axes[0]
+    vector = next(line for line in ax.lines if line.get_label() == "std::vector")
+    x, y = vector.get_xdata(), vector.get_ydata()
+    assert y[list(x).index(4 << 20)] == pytest.approx(1 / 16, rel=0.02)
+
+
+def test_a_file_without_miss_counters_gets_no_misses_figure(real_result):
+    figures = build_figures([load_result(real_result)])
+    assert not any(name.startswith("misses-") for name in figures)

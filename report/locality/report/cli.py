@@ -13,7 +13,7 @@ from pathlib import Path
 
 from locality import __version__
 from locality.report.load import ResultFile, ResultFileError, load_results
-from locality.report.plot import plot_comparison, plot_family
+from locality.report.plot import miss_columns, plot_comparison, plot_family, plot_misses
 from locality.report.tidy import caches, tidy
 from locality.report.write import write_figures
 
@@ -51,6 +51,11 @@ def build_figures(results: list[ResultFile]) -> dict:
     if {"heap_vector"} <= set(ok["family"]):
         figures["comparison"] = plot_comparison(ok, machine_caches,
                                                 figure_meta(first, "LOC-vector-vs-list"))
+    counters = (first.locality or {}).get("counters", {})
+    for source in miss_columns(ok):
+        figures[f"misses-{source}"] = plot_misses(
+            ok, source, machine_caches, figure_meta(first, f"LOC-misses-{source}"),
+            multiplexed=source == "papi" and counters.get("multiplexed", False))
     for family in ok["family"].drop_duplicates():
         expected = texts.get(family, {}).get("expected", "")
         figures[f"family-{family}"] = plot_family(ok, family, machine_caches,

@@ -173,3 +173,62 @@ def plot_comparison(frame: pd.DataFrame, caches: list[dict], meta: dict) -> Figu
     ratio_ax.axhline(1, color="black", linewidth=0.8)
     ratio_ax.set_xlabel("working set of each layout (log scale); ratios compare equal element counts")
     return _finish(fig, meta)
+
+
+# Misses per element, by source. Simulated and measured counts are never
+# drawn on the same axes.
+MISS_PANELS = {
+    "simulated": [
+        ("sim_d1_misses_per_elem", "L1d misses per element (simulated, callgrind)"),
+        ("sim_l2_misses_per_elem", "L2 misses per element (simulated)"),
+        ("sim_ll_misses_per_elem", "last-level misses per element (simulated)"),
+    ],
+    "papi": [
+        ("l1d_misses_per_elem", "L1d misses per element (measured, PAPI)"),
+        ("l2_misses_per_elem", "L2 misses per element (measured, PAPI)"),
+        ("llc_misses_per_elem", "last-level misses per element (measured, PAPI)"),
+    ],
+}
+
+
+def miss_columns(frame: pd.DataFrame) -> dict[str, list[tuple[str, str]]]:
+    """The miss counters present in the frame, grouped by source."""
+    found = {}
+    for source, panels in MISS_PANELS.items():
+        present = [(c, t) for c, t in panels if c in frame.columns and frame[c].notna().any()]
+        if present:
+            found[source] = present
+    return found
+
+
+def plot_misses(frame: pd.DataFrame, source: str, caches: list[dict], meta: dict,
+                multiplexed: bool = False) -> Figure:
+    """Misses per element against working set for the comparison cases, one
+    panel per cache level: the counts that explain the times."""
+    panels = miss_columns(frame).get(source)
+    if not panels:
+        raise ValueError(f"no {source} miss counters in these results")
+    fig, axes = _new_figure(len(panels))
+    keys = ["machine", "family", "case", "elements"]
+    for ax, (column, title) in zip(axes, panels):
+        rows = frame[frame[column].notna()]
+        med = rows.groupby(keys)[[column, "working_set_bytes"]].median().reset_index()
+        for family, case, label, color, style in COMPARISON:
+            series = med[(med["family"] == family) & (med["case"] == case)].sort_values("working_set_bytes")
+            if series.empty:
+                continue
+            ax.plot(series["working_set_bytes"], series[column], marker="o", markersize=3.5,
+                    color=color, linestyle=style, label=label)
+        _size_axis(ax)
+        ax.set_yscale("symlog", linthresh=0.01)
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        _mark_caches(ax, caches)
+        ax.set_ylabel("misses per element")
+        ax.set_title(title + (" — multiplexed, scaled estimates" if multiplexed else ""),
+                     loc="left", fontsize=11)
+        for ref, text in ((1 / 16, "1/16: one miss per line of ints"), (1.0, "1 per element")):
+            ax.axhline(ref, color="0.6", linewidth=0.8, linestyle="--")
+            ax.annotate(text, xy=(0, ref), xycoords=("axes fraction", "data"), xytext=(3, 2),
+                        textcoords="offset points", fontsize=7, color="0.4")
+        _legend(ax)
+    return _finish(fig, meta)

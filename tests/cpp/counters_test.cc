@@ -1,0 +1,205 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <map>
+#include <set>
+
+#include "runners/calibration.h"
+#include "runners/derived.h"
+#include "runners/events.h"
+#include "runners/papi_backend.h"
+#include "runners/simulate.h"
+
+namespace locality {
+namespace {
+
+TEST(Derived, PerElementRatiosAndBytes) {
+  EXPECT_DOUBLE_EQ(derived::per_element(6400, 100, 64), 1.0);
+  EXPECT_DOUBLE_EQ(derived::miss_ratio(5, 20), 0.25);
+  EXPECT_DOUBLE_EQ(derived::ipc(300, 100), 3.0);
+  EXPECT_DOUBLE_EQ(derived::bytes_from_lines(10, 64), 640);
+  EXPECT_DOUBLE_EQ(derived::scan_misses_per_element(4, 64), 1.0 / 16);
+}
+
+TEST(Derived, UndefinedFiguresAreNaNNotZero) {
+  EXPECT_TRUE(std::isnan(derived::per_element(5, 0, 64)));
+  EXPECT_TRUE(std::isnan(derived::per_element(5, 3, 0)));
+  EXPECT_TRUE(std::isnan(derived::miss_ratio(1, 0)));
+  EXPECT_TRUE(std::isnan(derived::ipc(1, 0)));
+  EXPECT_TRUE(std::isnan(derived::scan_misses_per_element(4, 0)));
+}
+
+TEST(EventChoice, PresetFirstThenPerfGenericThenVendor) {
+  std::vector<std::string> asked;
+  // A machine where presets are missing and only the perf generic events work.
+  auto choices = choose_events({"l1d_misses", "cycles"}, [&](const std::string& e) {
+    asked.push_back(e);
+    return e.rfind("perf::", 0) == 0 ? "" : "Event does not exist";
+  });
+  ASSERT_EQ(choices.size(), 2u);
+  EXPECT_EQ(choices[0].event, "perf::L1-DCACHE-LOAD-MISSES");
+  ASSERT_EQ(choices[0].tried.size(), 1u);
+  EXPECT_EQ(choices[0].tried[0], "PAPI_L1_DCM: Event does not exist");
+  EXPECT_EQ(choices[1].event, "perf::CPU-CYCLES");
+  EXPECT_EQ(asked.front(), "PAPI_L1_DCM");
+}
+
+TEST(EventChoice, VendorNameWhenNothingGenericWorks) {
+  auto choices = choose_events({"l1d_misses"}, [](const std::string& e) {
+    return e == "L1D:REPLACEMENT" ? "" : "no";
+  });
+  EXPECT_EQ(choices[0].event, "L1D:REPLACEMENT");
+  EXPECT_EQ(choices[0].tried.size(), 3u);
+}
+
+TEST(EventChoice, NothingAvailableLeavesTheEventEmptyWithEveryReason) {
+  auto choices = choose_events({"llc_misses"}, [](const std::string&) { return "Event does not exist"; });
+  EXPECT_TRUE(choices[0].event.empty());
+  EXPECT_EQ(choices[0].tried.size(), logical_counters()[2].candidates.size());
+}
+
+TEST(EventChoice, ForcedEventIsTheOnlyOneTried) {
+  std::vector<std::string> asked;
+  auto choices = choose_events({"cycles=MY_EVENT"}, [&](const std::string& e) {
+    asked.push_back(e);
+    return "";
+  });
+  EXPECT_EQ(choices[0].logical, "cycles");
+  EXPECT_EQ(choices[0].event, "MY_EVENT");
+  EXPECT_EQ(asked, std::vector<std::string>{"MY_EVENT"});
+}
+
+TEST(CounterList, ParsesNamesAndRejectsUnknownOnes) {
+  EXPECT_EQ(parse_counter_list("all").size(), logical_counters().size());
+  EXPECT_EQ(parse_counter_list("l1d_misses,cycles"), (std::vector<std::string>{"l1d_misses", "cycles"}));
+  EXPECT_EQ(parse_counter_list("cycles=X").front(), "cycles=X");
+  try {
+    parse_counter_list("l1d_misses,l9_misses");
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("l9_misses"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("llc_misses"), std::string::npos);  // lists known ones
+  }
+  EXPECT_THROW(parse_counter_list(","), std::invalid_argument);
+}
+
+TEST(NoCounters, VmWithoutPmuGetsOneLineWithCauseAndFix) {
+  NoCounterFacts f;
+  f.papi_version = "7.0.0.0";
+  f.first_add_error = "PAPI_L1_DCM: Event does not exist";
+  f.cpu_pmu_present = false;
+  const std::string line = explain_no_counters(f);
+  EXPECT_EQ(line.find('\n'), std::string::npos);
+  EXPECT_NE(line.find("PAPI 7.0.0.0"), std::string::npos);
+  EXPECT_NE(line.find("Event does not exist"), std::string::npos);
+  EXPECT_NE(line.find("no CPU PMU"), std::string::npos);
+  EXPECT_NE(line.find("bare metal"), std::string::npos);
+  EXPECT_NE(line.find("--simulate"), std::string::npos);
+}
+
+TEST(NoCounters, DisabledComponentAndParanoidSettingAreNamed) {
+  NoCounterFacts f;
+  f.papi_version = "7.0.0.0";
+  f.perf_component_disabled = true;
+  f.perf_disabled_reason = "No default PMU found";
+  f.cpu_pmu_present = true;
+  f.perf_event_paranoid = 3;
+  const std::string line = explain_no_counters(f);
+  EXPECT_NE(line.find("No default PMU found"), std::string::npos);
+  EXPECT_NE(line.find("perf_event_paranoid is 3"), std::string::npos);
+}
+
+TEST(Papi, ProbeOnThisMachineIsConsistent) {
+  const PapiProbe probe = probe_papi(parse_counter_list("all"));
+  if (probe.backend) {
+    EXPECT_EQ(probe.status.backend, "papi");
+    EXPECT_FALSE(probe.status.events.empty());
+  } else {
+    // No PMU (the development VMs and CI): unavailable, with the reason,
+    // and no event chosen for any counter.
+    EXPECT_EQ(probe.status.backend, "none");
+    EXPECT_EQ(probe.status.status, "unavailable");
+    EXPECT_NE(probe.status.reason.find("no hardware counters"), std::string::npos);
+    for (const auto& c : probe.choices) EXPECT_TRUE(c.event.empty()) << c.logical;
+  }
+}
+
+constexpr const char* kDump = R"(version: 1
+creator: callgrind-3.19.0
+desc: I1 cache: 32768 B, 64 B, 8-way associative
+desc: D1 cache: 32768 B, 64 B, 8-way associative
+desc: LL cache: 33554432 B, 64 B, 16-way associative
+desc: Trigger: Client Request: locality:heap_vector/sum/1048576
+events: Ir Dr Dw I1mr D1mr D1mw ILmr DLmr DLmw
+summary: 4194322 1048578 7 2 65537 2 2 30
+)";
+
+TEST(Callgrind, ParsesADumpWithOmittedTrailingZeros) {
+  const auto dump = parse_callgrind_dump(kDump);
+  ASSERT_TRUE(dump);
+  EXPECT_EQ(dump->first, "heap_vector/sum/1048576");
+  EXPECT_DOUBLE_EQ(dump->second.instructions, 4194322);
+  EXPECT_DOUBLE_EQ(dump->second.d1_misses, 65537 + 2);
+  EXPECT_DOUBLE_EQ(dump->second.ll_misses, 30);  // DLmr 30, DLmw omitted (0)
+}
+
+TEST(Callgrind, IgnoresDumpsThatAreNotOursOrHaveNoCacheSimulation) {
+  std::string other = kDump;
+  other.replace(other.find("locality:"), 9, "somebody:");
+  EXPECT_FALSE(parse_callgrind_dump(other));
+  EXPECT_FALSE(parse_callgrind_dump("desc: Trigger: Client Request: locality:x\nevents: Ir\nsummary: 5\n"));
+}
+
+TEST(Callgrind, GeometryValgrindCanSimulate) {
+  CacheLevel ok{3, "Unified", 32u << 20, 64, 16};
+  EXPECT_EQ(valgrind_geometry_problem(ok), "");
+  EXPECT_EQ(valgrind_cache_option("LL", ok), "--LL=33554432,16,64");
+  CacheLevel odd_sets{3, "Unified", 96u << 20, 64, 16};  // 98304 sets
+  EXPECT_NE(valgrind_geometry_problem(odd_sets).find("power-of-two number of sets"), std::string::npos);
+  CacheLevel bad_line{1, "Data", 32768, 48, 8};
+  EXPECT_NE(valgrind_geometry_problem(bad_line).find("line size"), std::string::npos);
+}
+
+const std::vector<CacheLevel> kCaches = {{1, "Data", 32768, 64, 8},
+                                         {1, "Instruction", 32768, 64, 8},
+                                         {2, "Unified", 1u << 20, 64, 8},
+                                         {3, "Unified", 32u << 20, 64, 16}};
+
+TEST(Calibration, KernelsAndTheirKnownAnswers) {
+  const auto kernels = calibration_kernels(kCaches);
+  ASSERT_EQ(kernels.size(), 2u);
+  EXPECT_EQ(kernels[0].name, "scan");
+  EXPECT_EQ(kernels[0].working_set_bytes, 4u << 20);  // 4x L2
+  EXPECT_DOUBLE_EQ(expected_misses(kernels[0], "l1d_misses", kCaches), 1.0 / 16);
+  EXPECT_TRUE(std::isnan(expected_misses(kernels[0], "llc_misses", kCaches)));
+  EXPECT_EQ(kernels[1].name, "chase");
+  EXPECT_GT(kernels[1].working_set_bytes, 32u << 20);
+  EXPECT_DOUBLE_EQ(expected_misses(kernels[1], "llc_misses", kCaches), 1.0);
+}
+
+TEST(Calibration, EntryIsOkOnlyWithinTolerance) {
+  const auto k = calibration_kernels(kCaches)[0];
+  EXPECT_TRUE(calibration_entry(k, "x", 0.0625, 0.066, 0.1)["ok"].get<bool>());
+  EXPECT_FALSE(calibration_entry(k, "x", 0.0625, 0.0, 0.1)["ok"].get<bool>());
+  EXPECT_FALSE(calibration_entry(k, "x", 0.0625, std::nan(""), 0.1)["ok"].get<bool>());
+  EXPECT_TRUE(calibration_entry(k, "x", 0.0625, std::nan(""), 0.1)["measured_per_elem"].is_null());
+}
+
+TEST(Calibration, ImpossibleCountsAreFound) {
+  nlohmann::json benchmarks = nlohmann::json::array({
+      {{"run_name", "heap_vector/sum/1048576"}, {"run_type", "iteration"},
+       {"working_set_bytes", 4 << 20}, {"sim_d1_misses_per_elem", 0.0}},
+      {{"run_name", "scattered_nodes/list_sum/65536"}, {"run_type", "iteration"},
+       {"working_set_bytes", 2 << 20}, {"l1d_misses_per_elem", 0.5}, {"l2_misses_per_elem", 0.9}},
+      {{"run_name", "arena_nodes/bump_list_sum/65536"}, {"run_type", "iteration"},
+       {"working_set_bytes", 1 << 20}, {"sim_d1_misses_per_elem", 0.25}, {"sim_l2_misses_per_elem", 0.25}},
+  });
+  const auto found = impossible_counts(benchmarks, kCaches);
+  ASSERT_EQ(found.size(), 2u);
+  std::set<std::string> names;
+  for (const auto& f : found) names.insert(f.substr(0, f.find(':')));
+  EXPECT_EQ(names, (std::set<std::string>{"heap_vector/sum/1048576", "scattered_nodes/list_sum/65536"}));
+}
+
+}  // namespace
+}  // namespace locality

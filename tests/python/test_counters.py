@@ -1,0 +1,111 @@
+"""Counters from bench_all: the no-PMU path and the simulated backend."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import load_json, run
+from locality.report.load import validate
+
+SIM_FILTER = "--benchmark_filter=^(heap_vector/sum|scattered_nodes/list_sum|arena_nodes/bump_list_sum)/(65536|1048576)$"
+SIM_KEYS = ("sim_d1_misses_per_elem", "sim_l2_misses_per_elem", "sim_ll_misses_per_elem")
+
+
+def has_pmu() -> bool:
+    return Path("/sys/bus/event_source/devices/cpu").exists()
+
+
+@pytest.fixture(scope="module")
+def simulated(bench_all, tmp_path_factory):
+    """Two simulated runs of the same small cases."""
+    outs = []
+    for i in range(2):
+        out = tmp_path_factory.mktemp("sim") / f"sim{i}.json"
+        proc = run([bench_all, SIM_FILTER, "--simulate", "--benchmark_min_time=0.001",
+                    "--benchmark_repetitions=1", "--out", out])
+        assert proc.returncode == 0, proc.stderr
+        outs.append((out, proc.stderr))
+    return outs
+
+
+def by_name(path):
+    return {b["run_name"]: b for b in load_json(path)["benchmarks"] if b["run_type"] == "iteration"}
+
+
+def test_simulated_file_follows_the_contract(simulated):
+    path, stderr = simulated[0]
+    data = load_json(path)
+    validate(path, data)
+    counters = data["context"]["locality"]["counters"]
+    if not has_pmu():
+        assert counters["backend"] == "simulated"
+        assert "no hardware counters" in counters["reason"]
+    geometry = counters["simulation"]["geometry"]
+    sysfs = {c["level"]: c for c in data["context"]["locality"]["caches"] if c["type"] != "Instruction"}
+    assert geometry["D1"]["size_bytes"] == sysfs[1]["size_bytes"]
+    assert geometry["LL"]["size_bytes"] == max(c["size_bytes"] for c in sysfs.values())
+    for b in by_name(path).values():
+        for key in SIM_KEYS:
+            assert key in b, (b["run_name"], key)
+    # valgrind's own (wrong) cache detection is not shown to the user
+    assert "L3 cache found" not in stderr
+
+
+def test_list_misses_at_least_10x_the_vector_and_arena_between(simulated):
+    runs = by_name(simulated[0][0])
+    n = 1048576  # the vector alone is 4 MiB: 4x the 1 MiB L2 of the development VM
+    vector = runs[f"heap_vector/sum/{n}"]["sim_d1_misses_per_elem"]
+    scattered = runs[f"scattered_nodes/list_sum/{n}"]["sim_d1_misses_per_elem"]
+    arena = runs[f"arena_nodes/bump_list_sum/{n}"]["sim_d1_misses_per_elem"]
+    assert vector == pytest.approx(1 / 16, rel=0.05)  # one miss per 64-byte line
+    assert scattered >= 10 * vector
+    assert vector < arena < scattered
+    assert arena == pytest.approx(16 / 64, rel=0.05)  # 16-byte nodes, packed
+
+
+def test_calibration_passes_and_is_recorded(simulated):
+    calibration = load_json(simulated[0][0])["context"]["locality"]["calibration"]
+    kernels = {(c["kernel"], c["counter"]) for c in calibration}
+    assert ("scan", "sim_l1d_misses") in kernels and ("chase", "sim_llc_misses") in kernels
+    assert all(c["ok"] for c in calibration), calibration
+
+
+def test_simulated_counts_are_identical_on_a_second_run(simulated):
+    first, second = by_name(simulated[0][0]), by_name(simulated[1][0])
+    assert first.keys() == second.keys()
+    for name in first:
+        for key in SIM_KEYS:
+            assert first[name][key] == second[name][key], (name, key)
+
+
+@pytest.mark.skipif(has_pmu(), reason="this machine has a PMU")
+def test_without_a_pmu_one_line_says_why_and_nothing_is_made_up(quick_result):
+    data = load_json(quick_result)
+    counters = data["context"]["locality"]["counters"]
+    assert counters["backend"] == "none" and counters["status"] == "unavailable"
+    assert "no hardware counters" in counters["reason"] and "--simulate" in counters["reason"]
+    for b in data["benchmarks"]:
+        assert not any(k.endswith("_misses_per_elem") or k.startswith("cycles") for k in b), b
+
+
+@pytest.mark.skipif(has_pmu(), reason="this machine has a PMU")
+def test_asking_for_counters_that_cannot_be_read_is_an_error(bench_all, tmp_path):
+    proc = run([bench_all, "heap_vector", "--quick", "--counters", "l1d_misses",
+                "--out", tmp_path / "r.json"])
+    assert proc.returncode == 2
+    assert "no hardware counters" in proc.stderr
+    assert not (tmp_path / "r.json").exists()
+
+
+def test_list_counters_names_every_logical_counter(bench_all):
+    proc = run([bench_all, "--list-counters"])
+    assert proc.returncode == 0
+    for name in ("l1d_misses", "l2_misses", "llc_misses", "dtlb_misses", "cycles", "instructions"):
+        assert name in proc.stdout
+    assert "PAPI_L1_DCM" in proc.stdout and "status:" in proc.stdout
+
+
+def test_unknown_counter_is_a_clear_error(bench_all):
+    proc = run([bench_all, "--counters", "l9_misses"])
+    assert proc.returncode == 2 and "unknown counter 'l9_misses'" in proc.stderr
