@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -24,6 +25,7 @@ int init_papi() {
   static int rc = [] {
     int v = PAPI_library_init(PAPI_VER_CURRENT);
     if (v != PAPI_VER_CURRENT) return v < 0 ? v : PAPI_EINVAL;
+    std::atexit(PAPI_shutdown);
     return PAPI_thread_init(reinterpret_cast<unsigned long (*)()>(pthread_self));
   }();
   return rc;

@@ -14,6 +14,7 @@ asan_build="$LOCALITY_ROOT/build-asan"
 cmake -S "$LOCALITY_ROOT" -B "$asan_build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLOCALITY_SANITIZE=ON >/dev/null
 cmake --build "$asan_build" --parallel "$(nproc)" --target locality_tests >/dev/null
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  LSAN_OPTIONS="suppressions=$LOCALITY_ROOT/tests/cpp/lsan.supp:print_suppressions=0" \
   ctest --test-dir "$asan_build" --output-on-failure --timeout 900
 
 echo "== Python tests"
