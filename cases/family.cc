@@ -45,6 +45,7 @@ std::vector<std::string> register_benchmarks(const RegisterOptions& options) {
   std::vector<std::string> names;
   for (const Family& family : families()) {
     for (const Case& c : family.cases) {
+      if (options.select && !options.select(family, c)) continue;
       for (std::size_t n : options.ladder) {
         std::string name = benchmark_name(family, c, n);
         std::string reason;
@@ -65,6 +66,8 @@ std::vector<std::string> register_benchmarks(const RegisterOptions& options) {
               if (on_start) on_start(name);
               fn(state, n);
             });
+        if (options.repetitions > 0) b->Repetitions(options.repetitions);
+        if (options.min_time > 0) b->MinTime(options.min_time);
         if (options.fixed_iterations) {
           b->Iterations(static_cast<benchmark::IterationCount>(options.fixed_iterations(n)));
         }

@@ -60,6 +60,12 @@ struct RegisterOptions {
   // Decides whether a size is registered; returns an empty string to keep
   // it, or the reason it is skipped (printed by the caller).
   std::function<std::string(const Case& c, std::size_t elements)> skip_reason;
+  // When set, only the cases for which it returns true are registered.
+  std::function<bool(const Family& family, const Case& c)> select;
+  // When non-zero, the repetitions and minimum time of every benchmark
+  // (instead of the --benchmark_* flags).
+  int repetitions = 0;
+  double min_time = 0;
   // When set, the fixed iteration count for a size (instead of Google
   // Benchmark's choice from --benchmark_min_time).
   std::function<std::size_t(std::size_t elements)> fixed_iterations;

@@ -384,20 +384,6 @@ class TeeReporter : public benchmark::BenchmarkReporter {
   std::vector<std::string> errors_;
 };
 
-// Google Benchmark writes NaN and Infinity bare (for example the coefficient
-// of variation of a counter whose mean is 0), which is not JSON. Such values
-// are undefined, so their keys are dropped: absent, never a made-up number.
-nlohmann::json parse_benchmark_json(const std::string& text) {
-  static const std::regex bare(R"((:\s*)-?(NaN|nan|Infinity|inf)\b)");
-  nlohmann::json result = nlohmann::json::parse(std::regex_replace(text, bare, "$1null"));
-  for (auto& entry : result["benchmarks"]) {
-    for (auto it = entry.begin(); it != entry.end();) {
-      it = it->is_null() ? entry.erase(it) : std::next(it);
-    }
-  }
-  return result;
-}
-
 int run(int argc, char** argv) {
   const auto started = std::chrono::system_clock::now();
   Options opt = parse(argc, argv);

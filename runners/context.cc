@@ -1,9 +1,27 @@
 #include "runners/context.h"
 
+#include <regex>
+
 #include "cases/family.h"
 #include "runners/build_info.h"
 
 namespace locality {
+
+nlohmann::json parse_benchmark_json(const std::string& text) {
+  static const std::regex bare(R"((:\s*)-?(NaN|nan|Infinity|inf)\b)");
+  nlohmann::json result = nlohmann::json::parse(std::regex_replace(text, bare, "$1null"));
+  for (auto& entry : result["benchmarks"]) {
+    for (auto it = entry.begin(); it != entry.end();) {
+      it = it->is_null() ? entry.erase(it) : std::next(it);
+    }
+  }
+  return result;
+}
+
+std::string without_run_options(const std::string& name) {
+  static const std::regex options(R"(/(min_time:[0-9.]+|repeats:[0-9]+|iterations:[0-9]+))");
+  return std::regex_replace(name, options, "");
+}
 
 BuildInfo this_build() {
   return {LOCALITY_SUITE_VERSION, LOCALITY_GIT_COMMIT, LOCALITY_COMPILER, LOCALITY_BUILD_FLAGS};

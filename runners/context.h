@@ -26,6 +26,17 @@ struct BuildInfo {
 // The build this program was compiled as (set by CMake).
 BuildInfo this_build();
 
+// Parses Google Benchmark's JSON output. It writes NaN and Infinity bare (for
+// example the coefficient of variation of a counter whose mean is 0), which
+// is not JSON; such values are undefined, so their keys are dropped: absent,
+// never a made-up number.
+nlohmann::json parse_benchmark_json(const std::string& text);
+
+// A benchmark name without the "/min_time:0.010", "/repeats:3" and
+// "/iterations:64" parts Google Benchmark appends when a benchmark sets
+// them, so names stay <family>/<case>/<elements>[_aggregate].
+std::string without_run_options(const std::string& name);
+
 nlohmann::json locality_context(const std::string& started_utc,
                                 const std::vector<CacheLevel>& caches,
                                 const CountersStatus& counters);

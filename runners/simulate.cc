@@ -1,5 +1,7 @@
 #include "runners/simulate.h"
 
+#include "runners/context.h"
+
 #include <valgrind/callgrind.h>
 
 #include <fstream>
@@ -238,10 +240,6 @@ std::string alternation(const std::vector<std::string>& names) {
   return re + ")(/iterations:[0-9]+)?$";
 }
 
-std::string without_iterations_suffix(const std::string& name) {
-  const auto pos = name.find("/iterations:");
-  return pos == std::string::npos ? name : name.substr(0, pos);
-}
 
 }  // namespace
 
@@ -325,7 +323,7 @@ SimulationOutcome run_simulation(const SimulationRequest& request) {
       const auto child = nlohmann::json::parse(in);
       for (const auto& b : child.at("benchmarks")) {
         if (b.value("run_type", "iteration") == "iteration") {
-          out.iterations[without_iterations_suffix(b.at("run_name").get<std::string>())] =
+          out.iterations[without_run_options(b.at("run_name").get<std::string>())] =
               b.at("iterations").get<double>();
         }
       }

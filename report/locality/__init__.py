@@ -9,4 +9,14 @@ except _metadata.PackageNotFoundError:  # running from a source tree
 
 SCHEMA_VERSION = 1
 
-__all__ = ["__version__", "SCHEMA_VERSION"]
+
+def __getattr__(name):
+    # The C++ module loads on first use, so the report works without it.
+    if name in ("cases", "run", "machine", "Results"):
+        from locality import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'locality' has no attribute {name!r}")
+
+
+__all__ = ["__version__", "SCHEMA_VERSION", "cases", "run", "machine", "Results"]

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "runners/calibration.h"
+#include "runners/context.h"
 #include "runners/derived.h"
 #include "runners/events.h"
 #include "runners/papi_backend.h"
@@ -199,6 +200,19 @@ TEST(Calibration, ImpossibleCountsAreFound) {
   std::set<std::string> names;
   for (const auto& f : found) names.insert(f.substr(0, f.find(':')));
   EXPECT_EQ(names, (std::set<std::string>{"heap_vector/sum/1048576", "scattered_nodes/list_sum/65536"}));
+}
+
+}  // namespace
+}  // namespace locality
+
+namespace locality {
+namespace {
+
+TEST(RunOptions, SuffixesGoogleBenchmarkAddsAreRemoved) {
+  EXPECT_EQ(without_run_options("heap_vector/sum/4096/min_time:0.010/repeats:2_mean"),
+            "heap_vector/sum/4096_mean");
+  EXPECT_EQ(without_run_options("a/b/1024/iterations:64"), "a/b/1024");
+  EXPECT_EQ(without_run_options("a/b/1024"), "a/b/1024");
 }
 
 }  // namespace

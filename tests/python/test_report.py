@@ -163,3 +163,12 @@ def test_simulated_misses_get_their_own_labelled_figure(tmp_path):
 def test_a_file_without_miss_counters_gets_no_misses_figure(real_result):
     figures = build_figures([load_result(real_result)])
     assert not any(name.startswith("misses-") for name in figures)
+
+
+def test_a_narrow_time_range_still_has_labelled_y_ticks(real_result):
+    frame = tidy([load_result(real_result)])
+    fig = plot_family(frame[frame["case"] == "bump_list_sum"], "arena_nodes", [], {})
+    ax = fig.axes[0]
+    fig.canvas.draw()
+    labels = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
+    assert len(labels) >= 3, labels

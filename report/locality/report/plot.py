@@ -12,7 +12,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import FuncFormatter, LogLocator  # noqa: E402
+from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator  # noqa: E402
 
 from locality.report.tidy import summarise  # noqa: E402
 
@@ -68,6 +68,16 @@ def _size_axis(ax) -> None:
         lambda v, _: f"{v:g}" if f"{v:.1g}"[0] in "25" else ""))
     ax.grid(True, which="major", alpha=0.3)
     ax.set_xlabel("working set (bytes the traversal touches, log scale)")
+
+
+def _label_y(ax) -> None:
+    """Call after drawing: data within one decade gets evenly spaced labelled
+    ticks, since a log axis would show no labelled tick at all."""
+    low, high = ax.get_ylim()
+    if low > 0 and high / low < 10:
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=6))
+        ax.yaxis.set_minor_locator(NullLocator())
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.3g}"))
 
 
 def _mark_caches(ax, caches: list[dict]) -> None:
@@ -126,6 +136,7 @@ def plot_family(frame: pd.DataFrame, family: str, caches: list[dict], meta: dict
             style = _LINESTYLES[machines.index(machine) % len(_LINESTYLES)]
             _draw_series(ax, series, label, linestyle=style)
         _size_axis(ax)
+        _label_y(ax)
         _mark_caches(ax, caches)
         ax.set_ylabel("time per element (ns, log scale)")
         ax.set_title(f"{family}: {title}" if len(panels) > 1 else family, loc="left", fontsize=11)
@@ -163,11 +174,13 @@ def plot_comparison(frame: pd.DataFrame, caches: list[dict], meta: dict) -> Figu
         raise ValueError("none of the comparison cases ran: " +
                          ", ".join(f"{f}/{c}" for f, c, *_ in COMPARISON))
     _size_axis(ax)
+    _label_y(ax)
     _mark_caches(ax, caches)
     ax.set_ylabel("time per element (ns, log scale)")
     ax.set_title("Same work, four layouts: summing N ints", loc="left", fontsize=11)
     _legend(ax)
     _size_axis(ratio_ax)
+    _label_y(ratio_ax)
     _mark_caches(ratio_ax, caches)
     ratio_ax.set_ylabel("time / std::vector time\n(same element count, log scale)")
     ratio_ax.axhline(1, color="black", linewidth=0.8)

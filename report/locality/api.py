@@ -1,0 +1,167 @@
+"""Running the C++ cases from Python (notebooks, scripts).
+
+    import locality
+    locality.cases()                      # what can run, with what it shows
+    res = locality.run("scattered_nodes/list_sum", sizes=[1024, 65536, 1 << 20])
+    frame = res.to_frame()                # tidy pandas table, as the report's
+    res.save()                            # results/<host>-<stamp>.json
+
+Every run goes through Google Benchmark's own runner (the same code path as
+bench_all); the records have the keys of a result file. The GIL is released
+while C++ runs, and Ctrl-C stops a run with KeyboardInterrupt between sizes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterable
+
+from locality import _core
+
+
+def cases() -> list[dict]:
+    """Every family/case with what it demonstrates, the effect expected, and
+    the sizes it runs at on this machine (bench_all's ladder)."""
+    catalogue = json.loads(_core.catalogue_json())
+    out = []
+    for family in catalogue["families"]:
+        for case in family["cases"]:
+            limit = case["max_elements"] or None
+            sizes = [n for n in catalogue["ladder"] if limit is None or n <= limit]
+            out.append({
+                "case": f"{family['name']}/{case['name']}",
+                "family": family["name"],
+                "summary": case["summary"],
+                "demonstrates": family["demonstrates"],
+                "expected": family["expected"],
+                "max_elements": limit,
+                "sizes": sizes,
+                "quick_sizes": [n for n in catalogue["quick_ladder"] if limit is None or n <= limit],
+            })
+    return out
+
+
+def _counters_arg(counters) -> str:
+    if counters is None or counters == "auto":
+        return "auto"
+    if counters in ("none", False):
+        return "none"
+    if isinstance(counters, str):
+        return counters
+    return ",".join(counters)
+
+
+def machine(counters="auto") -> dict:
+    """context.locality of a result file made now: CPU, caches, build and the
+    counters status. `counters`: "auto" (hardware if any), "none", or names
+    of counters that must be readable (RuntimeError with the reason if not)."""
+    return json.loads(_core.machine_json(_counters_arg(counters)))
+
+
+class Results:
+    """The records of one run, in the results contract, with the context."""
+
+    def __init__(self, records: list[dict], context: dict):
+        self.records = records
+        self.context = context
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def __iter__(self):
+        return iter(self.records)
+
+    def __getitem__(self, i):
+        return self.records[i]
+
+    def __repr__(self) -> str:
+        names = sorted({r["run_name"] for r in self.records})
+        return f"<locality.Results: {len(self.records)} records of {len(names)} benchmarks>"
+
+    def as_result(self) -> dict:
+        """The whole result file as a dict."""
+        return {"context": self.context, "benchmarks": self.records}
+
+    def result_file(self):
+        """As a loaded result file, for the report's functions (caches,
+        figure footers); validated against the contract."""
+        from locality.report.load import ResultFile, validate
+
+        data = self.as_result()
+        validate("<locality.run>", data)
+        return ResultFile(Path("<locality.run>"), data)
+
+    def to_frame(self):
+        """One tidy row per benchmark run and repetition (pandas), the table
+        the report's plot functions take."""
+        from locality.report.tidy import tidy
+
+        return tidy([self.result_file()])
+
+    def save(self, path: str | os.PathLike | None = None) -> Path:
+        """Writes a result file (default results/<host>-<UTC stamp>.json) that
+        locality-report and compare.py read. Never overwrites a file: the
+        content goes to a temporary file that is then linked into place."""
+        if path is None:
+            host = re.sub(r"[^A-Za-z0-9._-]", "_", socket.gethostname()) or "host"
+            stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+            path = Path("results") / f"{host}-{stamp}.json"
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.exists():
+            raise FileExistsError(f"{path} exists; result files are never overwritten")
+        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w") as f:
+                json.dump(self.as_result(), f, indent=2)
+                f.write("\n")
+            os.chmod(temp, 0o644)
+            os.link(temp, path)  # fails if path appeared meanwhile: no overwrite
+        finally:
+            os.unlink(temp)
+        return path
+
+
+def run(case: str, sizes: Iterable[int] | None = None, repetitions: int = 3, counters="auto",
+        min_time: float = 0.05, progress: bool = False) -> Results:
+    """Runs one case ("family/case", see cases()) at each size.
+
+    sizes: element counts (default: the case's quick sizes on this machine).
+    repetitions: runs per size, for a median and a spread.
+    counters: "auto", "none", or counter names that must be readable.
+    min_time: seconds each repetition runs at least (Google Benchmark's).
+    """
+    known = {c["case"]: c for c in cases()}
+    if case not in known:
+        raise ValueError(f"unknown case {case!r}; cases are: {', '.join(known)}")
+    sizes = list(known[case]["quick_sizes"] if sizes is None else sizes)
+    if not sizes:
+        raise ValueError("no sizes to run")
+    for n in sizes:
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise ValueError(f"size {n!r} is not a positive number of elements")
+    if not isinstance(repetitions, int) or repetitions < 1:
+        raise ValueError("repetitions must be a positive integer")
+    if not min_time > 0:
+        raise ValueError("min_time must be positive")
+
+    context = {"locality": machine(counters)}
+    records: list[dict] = []
+    for k, n in enumerate(sizes, 1):
+        if progress:
+            print(f"[{k}/{len(sizes)}] {case}/{n}", flush=True)
+        # Releases the GIL; a Ctrl-C arriving meanwhile raises
+        # KeyboardInterrupt as soon as it returns, before the next size.
+        out = json.loads(_core.run_json(case, int(n), int(repetitions), float(min_time)))
+        if not records:
+            context.update(out["context"])
+        records.extend(out["benchmarks"])
+    context["locality"]["run"] = {"from": "python", "case": case, "sizes": sizes,
+                                  "repetitions": repetitions, "min_time": min_time}
+    return Results(records, context)

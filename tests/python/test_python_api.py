@@ -1,0 +1,139 @@
+"""locality's Python API over the C++ cases (locality._core)."""
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+import locality
+from conftest import COMPARE_PY, ROOT, run
+from locality import _core
+from locality.report import load_result
+
+FAMILIES = ["stack_array", "heap_vector", "scattered_nodes", "arena_nodes"]
+
+
+def test_module_and_package_versions_agree():
+    assert _core.version() == locality.__version__ == (ROOT / "VERSION").read_text().strip()
+
+
+def test_cases_lists_every_family_with_its_text_and_sizes():
+    listed = locality.cases()
+    assert [c["family"] for c in listed][:1] == ["stack_array"]
+    assert {c["family"] for c in listed} == set(FAMILIES)
+    assert len(listed) >= 15
+    for c in listed:
+        assert c["summary"] and c["expected"] and c["demonstrates"]
+        assert c["sizes"] == sorted(c["sizes"]) and c["sizes"][0] == 1024
+        if c["max_elements"]:
+            assert max(c["sizes"]) <= c["max_elements"]
+
+
+def test_machine_has_the_result_file_context():
+    m = locality.machine()
+    assert m["schema"] == 1 and m["caches"] and m["cpu_model"]
+    assert m["counters"]["backend"] in ("papi", "none")
+
+
+@pytest.mark.parametrize("case", ["stack_array/sum", "heap_vector/sum", "scattered_nodes/list_sum",
+                                  "arena_nodes/bump_list_sum"])
+def test_a_small_run_of_each_family(case):
+    res = locality.run(case, sizes=[1024, 4096], repetitions=2, min_time=0.001)
+    reps = [r for r in res if r["run_type"] == "iteration"]
+    assert len(reps) == 4
+    for r in reps:
+        n = int(r["run_name"].rsplit("/", 1)[1])
+        assert r["run_name"] == f"{case}/{n}" and r["elements"] == n
+        assert r["real_time"] > 0 and r["iterations"] >= 1
+        assert r["allocs_per_iter"] == 0  # a traversal allocates nothing
+        assert not r.get("error_occurred")
+    frame = res.to_frame()
+    assert set(frame["elements"]) == {1024, 4096}
+    assert (frame["time_per_elem_ns"] > 0).all()
+
+
+def test_allocations_are_counted_from_python():
+    res = locality.run("arena_nodes/build_new", sizes=[2048], repetitions=1, min_time=0.001)
+    assert res[0]["allocs_per_iter"] == 2048
+    res = locality.run("arena_nodes/build_bump", sizes=[2048], repetitions=1, min_time=0.001)
+    assert res[0]["allocs_per_iter"] == 1
+
+
+def test_errors_are_clear_python_exceptions():
+    with pytest.raises(ValueError, match="unknown case 'heap_vector/nope'"):
+        locality.run("heap_vector/nope")
+    with pytest.raises(ValueError, match="not a positive number"):
+        locality.run("heap_vector/sum", sizes=[0])
+    with pytest.raises(ValueError, match="out of range"):
+        locality.run("scattered_nodes/std_map_sum", sizes=[1 << 23])
+    with pytest.raises(ValueError, match="repetitions"):
+        locality.run("heap_vector/sum", sizes=[1024], repetitions=0)
+    with pytest.raises(ValueError, match="unknown case"):
+        _core.run_json("x/y", 1024, 1, 0.01)
+
+
+@pytest.mark.skipif(Path("/sys/bus/event_source/devices/cpu").exists(), reason="has a PMU")
+def test_counters_asked_for_explicitly_but_unavailable_raise():
+    with pytest.raises(RuntimeError, match="no hardware counters"):
+        locality.run("heap_vector/sum", sizes=[1024], counters=["l1d_misses"])
+
+
+def test_the_gil_is_released_while_cpp_runs():
+    done = threading.Event()
+
+    def work():
+        locality.run("scattered_nodes/list_sum", sizes=[1 << 20], repetitions=2, min_time=0.2)
+        done.set()
+
+    t = threading.Thread(target=work)
+    t.start()
+    spins = 0
+    while not done.is_set():
+        spins += 1
+        time.sleep(0.001)
+    t.join()
+    assert spins > 50, "the main thread could not run Python while C++ ran"
+
+
+def test_ctrl_c_stops_a_run_between_sizes():
+    timer = threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT))
+    timer.start()
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        locality.run("heap_vector/sum", sizes=[1 << 16] * 200, repetitions=1, min_time=0.05)
+    timer.join()
+    assert time.monotonic() - started < 5, "the run went on after Ctrl-C"
+    # the module still works afterwards
+    assert locality.run("heap_vector/sum", sizes=[1024], repetitions=1, min_time=0.001)
+
+
+def test_saved_file_is_read_by_the_report_and_compare(tmp_path):
+    res = locality.run("heap_vector/sum", sizes=[1024, 4096], repetitions=2, min_time=0.001)
+    path = res.save(tmp_path / "py.json")
+    loaded = load_result(path)
+    assert loaded.locality["run"]["from"] == "python"
+    with pytest.raises(FileExistsError):
+        res.save(path)
+    proc = subprocess.run([sys.executable, "-m", "locality.report", str(path), "-o", str(tmp_path / "rep")],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "rep" / "family-heap_vector.png").is_file()
+    proc = run(["/usr/bin/python3", COMPARE_PY, "benchmarks", path, path])
+    assert proc.returncode == 0 and "heap_vector/sum/4096" in proc.stdout
+
+
+def test_example_sweep_runs_headless_and_plots(tmp_path):
+    out = tmp_path / "sweep.png"
+    proc = subprocess.run([sys.executable, str(ROOT / "report/examples/sweep_allocators.py"),
+                           "--out", str(out), "--max-elements", "65536", "--repetitions", "1"],
+                          capture_output=True, text=True, env={**os.environ, "MPLBACKEND": "Agg"},
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    for case in ("bump_list_sum", "pool_list_sum", "pmr_pool_list_sum"):
+        assert case in proc.stdout
