@@ -11,7 +11,7 @@ ctest --test-dir "$LOCALITY_BUILD" --output-on-failure --timeout 600
 
 echo "== C++ tests under AddressSanitizer + UndefinedBehaviorSanitizer"
 asan_build="$LOCALITY_ROOT/build-asan"
-cmake -S "$LOCALITY_ROOT" -B "$asan_build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLOCALITY_SANITIZE=ON >/dev/null
+cmake -S "$LOCALITY_ROOT" -B "$asan_build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLOCALITY_SANITIZE=ON -DLOCALITY_PYTHON=OFF >/dev/null
 cmake --build "$asan_build" --parallel "$(nproc)" --target locality_tests >/dev/null
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
   LSAN_OPTIONS="suppressions=$LOCALITY_ROOT/tests/cpp/lsan.supp:print_suppressions=0" \
