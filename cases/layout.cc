@@ -26,6 +26,13 @@ LayoutStats measure_layout(const std::vector<std::uintptr_t>& visit_order,
     const std::uintptr_t la = a / line_bytes;
     const std::uintptr_t lb = b / line_bytes;
     if (lb == la || lb == la + 1) ++near;
+    const std::uint64_t lines = la > lb ? la - lb : lb - la;
+    for (std::size_t k = 0; k < kGapBuckets.size(); ++k) {
+      if (lines <= kGapBuckets[k].max_lines) {
+        stats.gap_share[k] += 1;
+        break;
+      }
+    }
   }
   const std::size_t mid = gaps.size() / 2;
   std::nth_element(gaps.begin(), gaps.begin() + static_cast<std::ptrdiff_t>(mid), gaps.end());
@@ -36,6 +43,7 @@ LayoutStats measure_layout(const std::vector<std::uintptr_t>& visit_order,
   }
   stats.median_gap_bytes = median;
   stats.near_step_share = static_cast<double>(near) / static_cast<double>(gaps.size());
+  for (double& share : stats.gap_share) share /= static_cast<double>(gaps.size());
   return stats;
 }
 

@@ -4,6 +4,7 @@
 // of one benchmark (building is not what the traversal cases time).
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -32,7 +33,27 @@ struct Node {
 struct LayoutStats {
   double median_gap_bytes = 0;  // median |address[i+1] - address[i]|
   double near_step_share = 0;   // steps staying in the same or next line
+  // The distribution of |line[i+1] - line[i]|, as shares of all steps, in
+  // the buckets of kGapBuckets (they sum to 1).
+  std::array<double, 7> gap_share{};
 };
+
+// Buckets of the distance between consecutive nodes in cache lines, named
+// as they appear in result files (gap_share_<name>): same line, next line,
+// within 8 lines, within a 4 KiB page, within 32 KiB, within 2 MiB, beyond.
+struct GapBucket {
+  const char* name;
+  std::uint64_t max_lines;  // inclusive upper bound
+};
+inline constexpr std::array<GapBucket, 7> kGapBuckets = {{
+    {"0_lines", 0},
+    {"1_line", 1},
+    {"2_7_lines", 7},
+    {"8_63_lines", 63},
+    {"64_511_lines", 511},
+    {"512_32767_lines", 32767},
+    {"32768plus_lines", UINT64_MAX},
+}};
 
 LayoutStats measure_layout(const std::vector<std::uintptr_t>& visit_order,
                            std::size_t line_bytes = 64);

@@ -7,6 +7,7 @@
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
+#include <string>
 
 #include "cases/layout.h"
 #include "runners/counters.h"
@@ -47,6 +48,9 @@ void time_traversal(benchmark::State& state, Workload workload, Traverse&& trave
 inline void record_layout(benchmark::State& state, const LayoutStats& layout) {
   state.counters["gap_median_bytes"] = layout.median_gap_bytes;
   state.counters["near_step_share"] = layout.near_step_share;
+  for (std::size_t k = 0; k < kGapBuckets.size(); ++k) {
+    state.counters[std::string("gap_share_") + kGapBuckets[k].name] = layout.gap_share[k];
+  }
 }
 
 }  // namespace locality

@@ -21,6 +21,19 @@ TEST(MeasureLayout, SequentialNodesAreNear) {
   EXPECT_DOUBLE_EQ(s.near_step_share, 1.0);
 }
 
+TEST(MeasureLayout, GapDistributionInLines) {
+  // steps of 0, 1, 5, 40, 300, 1000 and 100000 lines, one into each bucket
+  std::vector<std::uintptr_t> a = {0};
+  for (std::uintptr_t lines : {0, 1, 5, 40, 300, 1000, 100000}) a.push_back(a.back() + lines * 64);
+  const LayoutStats s = measure_layout(a);
+  double total = 0;
+  for (double share : s.gap_share) {
+    EXPECT_DOUBLE_EQ(share, 1.0 / 7);
+    total += share;
+  }
+  EXPECT_DOUBLE_EQ(total, 1.0);
+}
+
 TEST(MeasureLayout, FarApartNodesAreNotNear) {
   std::vector<std::uintptr_t> a = {0, 8192, 64, 100000, 128};
   const LayoutStats s = measure_layout(a);
@@ -116,6 +129,11 @@ TEST(Cases, ShuffledListIsReallyScattered) {
   // apart on average, and almost never in the same or next line.
   EXPECT_GT(counter("scattered_nodes/list_sum", "gap_median_bytes"), 64 * 64);
   EXPECT_LT(counter("scattered_nodes/list_sum", "near_step_share"), 0.01);
+  // 16 Ki nodes of 32 bytes span 8 Ki lines: most random steps are 64 to
+  // 8 Ki lines long.
+  EXPECT_GT(counter("scattered_nodes/list_sum", "gap_share_512_32767_lines") +
+                counter("scattered_nodes/list_sum", "gap_share_64_511_lines"),
+            0.9);
   EXPECT_GT(counter("scattered_nodes/std_map_sum", "gap_median_bytes"), 64 * 64);
   EXPECT_LT(counter("scattered_nodes/std_map_sum", "near_step_share"), 0.05);
 }
@@ -123,6 +141,9 @@ TEST(Cases, ShuffledListIsReallyScattered) {
 TEST(Cases, FreshListLooksContiguous) {
   EXPECT_LE(counter("scattered_nodes/list_sum_fresh", "gap_median_bytes"), 64);
   EXPECT_GT(counter("scattered_nodes/list_sum_fresh", "near_step_share"), 0.9);
+  EXPECT_GT(counter("scattered_nodes/list_sum_fresh", "gap_share_0_lines") +
+                counter("scattered_nodes/list_sum_fresh", "gap_share_1_line"),
+            0.9);
 }
 
 TEST(Cases, ArenaAndPoolPackNodesBackToBack) {
