@@ -126,7 +126,7 @@ void build_new(benchmark::State& state, std::size_t n) {
     escape(head);
     while (head != nullptr) {
       Node* next = head->next;
-      ::operator delete(head, sizeof(Node));
+      ::operator delete(head);
       head = next;
     }
   });
