@@ -13,7 +13,7 @@ import argparse
 import pandas as pd
 
 import locality
-from locality.report.cli import figure_meta
+from locality.report.document import figure_meta
 from locality.report.plot import plot_family
 from locality.report.tidy import caches
 

@@ -10,7 +10,7 @@ import pytest
 from conftest import ROOT, load_json
 from locality import __version__
 from locality.report import ResultFileError, load_result, tidy
-from locality.report.cli import build_figures
+from locality.report.document import build_report
 from locality.report.plot import format_bytes, plot_family
 from locality.report.tidy import caches
 from locality.report.write import safe_filename
@@ -27,15 +27,24 @@ def test_version_has_one_source():
     assert __version__ == (ROOT / "VERSION").read_text().strip()
 
 
-def test_renders_one_figure_per_family_and_the_comparison(real_result, tmp_path):
+def build_figures(results):
+    return {e.name: e.figure for e in build_report(results).figures}
+
+
+def test_renders_every_figure_in_png_and_svg_with_tables(real_result, tmp_path):
     out = tmp_path / "rep"
     proc = report(real_result, "-o", out)
     assert proc.returncode == 0, proc.stderr
-    names = sorted(p.name for p in out.iterdir())
-    assert names == sorted(["comparison.png"] + [f"family-{f}.png" for f in FAMILIES])
-    for p in out.iterdir():
-        assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-        assert p.stat().st_size > 20_000
+    stems = ["comparison", "allocations"] + [f"family-{f}" for f in FAMILIES]
+    expected = [f"{s}.{ext}" for s in stems for ext in ("png", "svg")]
+    assert sorted(p.name for p in out.iterdir()) == sorted(expected + ["data.csv", "table.tex", "report.md"])
+    for stem in stems:
+        assert (out / f"{stem}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert (out / f"{stem}.png").stat().st_size > 20_000
+        assert (out / f"{stem}.svg").read_text().lstrip().startswith("<?xml")
+    md = (out / "report.md").read_text()
+    for stem in stems:
+        assert f"({stem}.png)" in md
 
 
 def test_default_folder_is_named_after_the_result_file(quick_result):
@@ -71,7 +80,7 @@ def test_footer_names_machine_build_and_counters(real_result):
         assert words in footer
 
 
-def test_plain_google_benchmark_json_loads(real_result, tmp_path):
+def test_renamed_benchmarks_load_as_plain_json(real_result, tmp_path):
     data = load_json(real_result)
     del data["context"]["locality"]
     for b in data["benchmarks"]:
@@ -172,3 +181,123 @@ def test_a_narrow_time_range_still_has_labelled_y_ticks(real_result):
     fig.canvas.draw()
     labels = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
     assert len(labels) >= 3, labels
+
+
+# ---- the full report: several sources, captions, tables, checks, warnings ----
+
+import re  # noqa: E402
+import shutil  # noqa: E402
+
+from conftest import FIXTURES  # noqa: E402
+from locality.report.checks import check_family, fmt  # noqa: E402
+
+PAIR = [FIXTURES / "vm-gcc.json", FIXTURES / "vm-clang.json"]
+
+
+@pytest.fixture(scope="module")
+def pair_report():
+    return build_report([load_result(p) for p in PAIR])
+
+
+def test_two_compilers_become_a_comparison(pair_report):
+    assert sorted(set(pair_report.labels)) == ["vm (AMD EPYC), Clang 14.0.6", "vm (AMD EPYC), GNU 12.2.0"]
+    names = [e.name for e in pair_report.figures]
+    assert "side-by-side" in names and "comparison" in names
+    fig = next(e.figure for e in pair_report.figures if e.name == "comparison")
+    labels = [line.get_label() for line in fig.axes[0].lines if not line.get_label().startswith("_")]
+    assert any("Clang" in lab for lab in labels) and any("GNU" in lab for lab in labels)
+    footer = fig.texts[-1].get_text()
+    assert "GNU 12.2.0" in footer and "Clang 14.0.6" in footer  # every source, not the first only
+    assert set(pair_report.table["machine"]) == set(pair_report.labels)
+
+
+def test_caption_numbers_are_the_tables_numbers(pair_report):
+    caption = next(e.caption for e in pair_report.figures if e.name == "comparison")
+    table = pair_report.table
+    for machine in set(pair_report.labels):
+        rows = table[table["machine"] == machine].set_index("case")
+        for case in ("heap_vector/sum", "scattered_nodes/list_sum"):
+            assert fmt(rows.loc[case, "median_ns"]) in caption
+        assert fmt(rows.loc["scattered_nodes/list_sum", "vs_vector"]) + "x" in caption
+
+
+def test_every_family_expectation_is_checked_and_agrees_on_real_data(pair_report):
+    family_captions = {e.name: e.caption for e in pair_report.figures if e.name.startswith("family-")}
+    assert set(family_captions) == {f"family-{f}" for f in FAMILIES}
+    for name, caption in family_captions.items():
+        assert caption.count("the data agrees with the expectation") == 2, (name, caption)
+
+
+def test_a_check_says_when_the_data_disagree(real_result):
+    frame = tidy([load_result(real_result)])
+    slow = frame.copy()
+    stack = slow["family"] == "stack_array"
+    slow.loc[stack, "time_per_elem_ns"] *= 3
+    verdict = check_family(slow, "stack_array", 32 << 20)
+    assert verdict.verdict == "disagrees" and "3" in verdict.sentence
+    assert check_family(frame[frame["family"] != "heap_vector"], "stack_array", 32 << 20).verdict \
+        == "not enough data"
+
+
+def test_warnings_name_noise_the_debug_library_and_missing_counters(pair_report, real_result):
+    text = "\n".join(pair_report.warnings)
+    assert re.search(r"\d+ of \d+ points are noisy \(coefficient of variation above 5%", text)
+    assert "built as debug" in text and "no hardware counters" in text
+    single = build_report([load_result(real_result)])
+    assert any("One repetition per point" in w for w in single.warnings)
+
+
+def test_markdown_csv_and_latex_tables(pair_report, tmp_path):
+    out = tmp_path / "rep"
+    proc = report(*PAIR, "-o", out)
+    assert proc.returncode == 0, proc.stderr
+    md = (out / "report.md").read_text()
+    for section in ("## Machines", "## Warnings", "## The key numbers", "## Figures", "## How to cite"):
+        assert section in md
+    assert md.count("*LOC-") == len(pair_report.figures)
+    import pandas as pd
+
+    csv = pd.read_csv(out / "data.csv")
+    assert set(csv["machine"]) == set(pair_report.labels)
+    assert {"time_per_elem_ns", "working_set_bytes", "repetition"} <= set(csv.columns)
+    tex = (out / "table.tex").read_text()
+    assert "\\toprule" in tex and "\\bottomrule" in tex and "Clang 14.0.6" in tex
+    for value in pair_report.table["median_ns"]:
+        assert fmt(value) in tex
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="no TeX engine installed")
+def test_latex_table_compiles(pair_report, tmp_path):
+    out = tmp_path / "rep"
+    assert report(*PAIR, "-o", out).returncode == 0
+    doc = tmp_path / "doc.tex"
+    doc.write_text("\\documentclass{article}\\usepackage{booktabs}\\begin{document}"
+                   f"\\input{{{out / 'table.tex'}}}\\end{{document}}\n")
+    proc = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", doc.name],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout[-2000:]
+
+
+def test_pdf_on_request_and_bad_formats(real_result, tmp_path):
+    proc = report(real_result, "-o", tmp_path / "rep", "--pdf")
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "rep" / "comparison.pdf").read_bytes()[:5] == b"%PDF-"
+    proc = report(real_result, "-o", tmp_path / "rep2", "--formats", "png,gif")
+    assert proc.returncode == 2 and "gif" in proc.stderr
+
+
+def test_node_gaps_figure_from_measured_distribution():
+    rep = build_report([load_result(PAIR[0])])
+    entry = next(e for e in rep.figures if e.name == "node-gaps")
+    assert "shuffled list: under 0.01% of steps" in entry.caption
+    assert "fresh list: 100% of steps" in entry.caption
+
+
+def test_real_plain_google_benchmark_file_renders_what_it_has(tmp_path):
+    plain = Path("/usr/share/benchmark/gbench/Inputs/test1_run1.json")
+    if not plain.is_file():
+        pytest.fail(f"{plain} missing: install Debian's libbenchmark-tools")
+    proc = report(plain, "-o", tmp_path / "rep")
+    assert proc.returncode == 0, proc.stderr
+    md = (tmp_path / "rep" / "report.md").read_text()
+    assert "LOC-plain" in md and "missing" in md and "No comparison case ran" in md

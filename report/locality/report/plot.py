@@ -7,14 +7,14 @@ import math
 import textwrap
 
 import matplotlib
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator  # noqa: E402
+from locality.report.tidy import summarise
 
-from locality.report.tidy import summarise  # noqa: E402
+# Figures are plain matplotlib Figures, not pyplot's: nothing global is kept
+# alive, no backend is imposed (notebooks keep theirs), saving needs none.
 
 # The case that stands for each layout in the comparison plot, in teaching
 # order, with the style that stays the same in every figure.
@@ -104,7 +104,7 @@ def _legend(ax) -> None:
 
 
 def _new_figure(nrows: int = 1) -> tuple[Figure, list]:
-    fig = plt.figure(figsize=(11, 4.6 + 2.8 * (nrows - 1)), layout="constrained")
+    fig = Figure(figsize=(11, 4.6 + 2.8 * (nrows - 1)), layout="constrained")
     axes = fig.subplots(nrows, 1, squeeze=False, sharex=False)[:, 0].tolist()
     return fig, axes
 
@@ -243,5 +243,165 @@ def plot_misses(frame: pd.DataFrame, source: str, caches: list[dict], meta: dict
             ax.axhline(ref, color="0.6", linewidth=0.8, linestyle="--")
             ax.annotate(text, xy=(0, ref), xycoords=("axes fraction", "data"), xytext=(3, 2),
                         textcoords="offset points", fontsize=7, color="0.4")
+        _legend(ax)
+    return _finish(fig, meta)
+
+
+BUILD_CASES = [
+    ("build_new", "new/delete per node"),
+    ("build_bump", "bump arena"),
+    ("build_pool", "fixed-size pool"),
+    ("build_pmr_monotonic", "pmr monotonic"),
+    ("build_pmr_pool", "pmr unsynchronized pool"),
+]
+GAP_BUCKETS = [
+    ("gap_share_0_lines", "same line"),
+    ("gap_share_1_line", "next line"),
+    ("gap_share_2_7_lines", "2-7 lines"),
+    ("gap_share_8_63_lines", "8-63 (same 4 KiB page)"),
+    ("gap_share_64_511_lines", "64-511 (32 KiB)"),
+    ("gap_share_512_32767_lines", "512-32767 (2 MiB)"),
+    ("gap_share_32768plus_lines", "32768+ lines"),
+]
+
+
+def _largest(rows: pd.DataFrame) -> float:
+    return rows["elements"].max()
+
+
+def plot_allocations(frame: pd.DataFrame, meta: dict) -> Figure:
+    """Per allocator: build-and-destroy cost per node, and allocations from
+    the global operator new per node, at the largest size built."""
+    rows = frame[(frame["family"] == "arena_nodes") & frame["case"].str.startswith("build_")]
+    if rows.empty:
+        raise ValueError("no build_* cases in these results")
+    n = _largest(rows)
+    at_n = rows[rows["elements"] == n]
+    machines = sorted(at_n["machine"].unique())
+    fig = Figure(figsize=(11, 4.6), layout="constrained")
+    cost_ax, alloc_ax = fig.subplots(1, 2)
+    width = 0.8 / max(len(machines), 1)
+    present = [(c, label) for c, label in BUILD_CASES if c in set(at_n["case"])]
+    for i, machine in enumerate(machines):
+        m = at_n[at_n["machine"] == machine]
+        cost = [m[m["case"] == c]["time_per_elem_ns"].median() for c, _ in present]
+        allocs = [m[m["case"] == c]["allocs_per_iter"].median() / n for c, _ in present]
+        x = [k + (i - (len(machines) - 1) / 2) * width for k in range(len(present))]
+        cost_ax.bar(x, cost, width, label=machine)
+        alloc_ax.bar(x, allocs, width, label=machine)
+    for ax in (cost_ax, alloc_ax):
+        ax.set_xticks(range(len(present)), [label for _, label in present], rotation=25, ha="right")
+        ax.grid(True, axis="y", alpha=0.3)
+    cost_ax.set_ylabel("ns per node (build and destroy)")
+    cost_ax.set_title(f"Building a list of {n:,.0f} nodes", loc="left", fontsize=11)
+    alloc_ax.set_yscale("log")
+    alloc_ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    alloc_ax.set_ylabel("operator new calls per node (log scale)")
+    alloc_ax.set_title("Allocations from the global allocator", loc="left", fontsize=11)
+    if len(machines) > 1:
+        _legend(alloc_ax)
+    return _finish(fig, meta)
+
+
+def plot_gaps(frame: pd.DataFrame, meta: dict) -> Figure:
+    """For every node layout at its largest size: how far apart consecutive
+    nodes lie (share of steps per distance in cache lines), beside its time."""
+    buckets = [(c, label) for c, label in GAP_BUCKETS if c in frame.columns]
+    rows = frame[frame[buckets[0][0]].notna()] if buckets else frame.iloc[0:0]
+    if rows.empty:
+        raise ValueError("no node layout with measured gaps in these results")
+    first_machine = sorted(rows["machine"].unique())[0]
+    rows = rows[rows["machine"] == first_machine]
+    entries = []
+    for (family, case), part in rows.groupby(["family", "case"], sort=False):
+        n = _largest(part)
+        at_n = part[part["elements"] == n]
+        entries.append((f"{family}/{case}\n{n:,.0f} elements",
+                        [float(at_n[c].median()) for c, _ in buckets],
+                        float(at_n["time_per_elem_ns"].median())))
+    entries.sort(key=lambda e: e[2])
+    fig = Figure(figsize=(11, 1.2 + 0.55 * len(entries)), layout="constrained")
+    gap_ax, time_ax = fig.subplots(1, 2, sharey=True, width_ratios=[3, 1])
+    cmap = matplotlib.colormaps["viridis"].resampled(len(buckets))
+    y = range(len(entries))
+    left = [0.0] * len(entries)
+    for k, (_, label) in enumerate(buckets):
+        shares = [e[1][k] for e in entries]
+        gap_ax.barh(y, shares, left=left, color=cmap(k), label=label)
+        left = [a + b for a, b in zip(left, shares)]
+    gap_ax.set_yticks(list(y), [e[0] for e in entries], fontsize=8)
+    gap_ax.set_xlim(0, 1)
+    gap_ax.set_xlabel("share of steps, by distance to the next node in cache lines")
+    gap_ax.set_title("Where the next node lies" + (f" ({first_machine})" if frame["machine"].nunique() > 1
+                                                    else ""), loc="left", fontsize=11)
+    gap_ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(0, -0.12 - 0.3 / len(entries)),
+                  ncol=4, frameon=False)
+    time_ax.barh(y, [e[2] for e in entries], color="0.4")
+    time_ax.set_xscale("log")
+    time_ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    time_ax.set_xlabel("ns per element (log)")
+    time_ax.set_title("Its cost", loc="left", fontsize=11)
+    return _finish(fig, meta)
+
+
+def plot_grouped_bars(frame: pd.DataFrame, meta: dict) -> Figure:
+    """Several sources side by side: time per element of each comparison
+    case at the largest size all sources ran, one bar per source."""
+    summary = summarise(frame)
+    machines = sorted(summary["machine"].unique())
+    sizes = None
+    for machine in machines:
+        s = set(summary[(summary["machine"] == machine) & (summary["family"] == "heap_vector")]["elements"])
+        sizes = s if sizes is None else sizes & s
+    if not sizes:
+        raise ValueError("the sources share no size of heap_vector/sum")
+    n = max(sizes)
+    fig = Figure(figsize=(11, 4.6), layout="constrained")
+    ax = fig.subplots()
+    width = 0.8 / len(machines)
+    labels = []
+    for k, (family, case, label, *_) in enumerate(COMPARISON):
+        labels.append(label)
+        for i, machine in enumerate(machines):
+            r = summary[(summary["machine"] == machine) & (summary["family"] == family) &
+                        (summary["case"] == case) & (summary["elements"] == n)]
+            if r.empty:
+                continue
+            r = r.iloc[0]
+            x = k + (i - (len(machines) - 1) / 2) * width
+            ax.bar(x, r["median"], width, color=f"C{i}", label=machine if k == 0 else None,
+                   yerr=[[r["median"] - r["min"]], [r["max"] - r["median"]]], capsize=3)
+    ax.set_yscale("log")
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.set_xticks(range(len(labels)), labels, rotation=15, ha="right")
+    ax.set_ylabel("time per element (ns, log scale)")
+    ax.set_title(f"Side by side at {n:,.0f} elements: median, min-max whiskers", loc="left", fontsize=11)
+    ax.grid(True, axis="y", alpha=0.3)
+    _legend(ax)
+    return _finish(fig, meta)
+
+
+def plot_plain(frame: pd.DataFrame, meta: dict, limit: int = 40) -> Figure:
+    """Benchmarks without a working-set counter (plain Google Benchmark JSON):
+    median real time per iteration, one bar per benchmark."""
+    med = frame.groupby(["machine", "name"], sort=False)["real_time_ns"].median().reset_index()
+    names = list(dict.fromkeys(med["name"]))[:limit]
+    machines = sorted(med["machine"].unique())
+    fig = Figure(figsize=(11, 1.5 + 0.28 * len(names) * max(1, len(machines) / 2)),
+                     layout="constrained")
+    ax = fig.subplots()
+    height = 0.8 / len(machines)
+    for i, machine in enumerate(machines):
+        m = med[med["machine"] == machine].set_index("name")
+        y = [k + (i - (len(machines) - 1) / 2) * height for k in range(len(names))]
+        ax.barh(y, [m["real_time_ns"].get(n, float("nan")) for n in names], height, label=machine)
+    ax.set_yticks(range(len(names)), names, fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xscale("log")
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.set_xlabel("real time per iteration (ns, median, log scale)")
+    ax.set_title("Benchmarks without a working-set counter", loc="left", fontsize=11)
+    ax.grid(True, axis="x", alpha=0.3)
+    if len(machines) > 1:
         _legend(ax)
     return _finish(fig, meta)

@@ -23,11 +23,22 @@ _NOT_COUNTERS = {
 
 
 def machine_label(result: ResultFile) -> str:
-    """A short name for the machine and build a file came from."""
+    """A short name for the machine a file came from."""
     loc = result.locality
     if loc is not None:
         return f"{loc['host']} ({loc['cpu_model']})"
     return str(result.context.get("host_name", Path(result.path).stem))
+
+
+def source_labels(results: list[ResultFile]) -> list[str]:
+    """One distinct label per file: the machine, then the compiler where two
+    files share a machine, then the file name where that is not enough."""
+    labels = [machine_label(r) for r in results]
+    if len(set(labels)) < len(labels):
+        labels = [f"{lab}, {(r.locality or {}).get('compiler', '?')}" for lab, r in zip(labels, results)]
+    if len(set(labels)) < len(labels):
+        labels = [f"{lab}, {Path(r.path).name}" for lab, r in zip(labels, results)]
+    return labels
 
 
 def caches(result: ResultFile) -> list[dict]:
@@ -64,12 +75,11 @@ def _split_name(name: str) -> tuple[str, str, float]:
 
 def tidy(results: list[ResultFile]) -> pd.DataFrame:
     rows = []
-    for result in results:
-        machine = machine_label(result)
+    for result, machine in zip(results, source_labels(results)):
         loc = result.locality or {}
         backend = loc.get("counters", {}).get("backend", "unknown")
         for b in result.benchmarks:
-            if b.get("run_type", "iteration") != "iteration":
+            if b.get("run_type", "iteration") != "iteration" or "big_o" in b or "rms" in b:
                 continue
             run_name = b.get("run_name", b["name"])
             family, case, elements = _split_name(run_name)

@@ -6,7 +6,6 @@ import re
 from pathlib import Path
 
 from matplotlib.figure import Figure
-import matplotlib.pyplot as plt
 
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -27,5 +26,4 @@ def write_figures(figures: dict[str, Figure], folder: str | Path,
             path = folder / f"{safe_filename(name)}.{fmt}"
             fig.savefig(path, dpi=150 if fmt == "png" else None)
             written.append(path)
-        plt.close(fig)
     return written
