@@ -48,7 +48,7 @@ def combined_meta(results: list[ResultFile], figure_id: str) -> dict:
     meta = dict(metas[0])
     for key in ("cpu", "compiler", "build_flags", "git_commit", "date", "counters_backend"):
         values = list(dict.fromkeys(m[key] for m in metas if m[key]))
-        meta[key] = " / ".join(v[:12] if key == "git_commit" else v for v in values)
+        meta[key] = " / ".join(values)
     return meta
 
 

@@ -48,7 +48,8 @@ def footer_text(meta: dict) -> str:
     parts.append(meta.get("compiler", "compiler unknown") + " " + meta.get("build_flags", ""))
     line1 = " · ".join(p.strip() for p in parts)
     line2 = " · ".join(p for p in (
-        f"locality {meta.get('suite_version', '?')} ({meta.get('git_commit', '?')[:12]})",
+        f"locality {meta.get('suite_version', '?')} "
+        f"({' / '.join(c[:12] for c in meta.get('git_commit', '?').split(' / '))})",
         meta.get("date", ""),
         f"counters: {meta.get('counters_backend', 'unknown')}",
         meta.get("library_note", ""),
@@ -131,10 +132,12 @@ def plot_family(frame: pd.DataFrame, family: str, caches: list[dict], meta: dict
     fig, axes = _new_figure(len(panels))
     machines = sorted(summary["machine"].unique())
     for ax, (title, rows) in zip(axes, panels):
+        cases = sorted(rows["case"].unique())
         for (case, machine), series in rows.groupby(["case", "machine"], sort=True):
+            # colour is the case, line style the source
             label = case if len(machines) == 1 else f"{case} — {machine}"
             style = _LINESTYLES[machines.index(machine) % len(_LINESTYLES)]
-            _draw_series(ax, series, label, linestyle=style)
+            _draw_series(ax, series, label, color=f"C{cases.index(case) % 10}", linestyle=style)
         _size_axis(ax)
         _label_y(ax)
         _mark_caches(ax, caches)
