@@ -61,10 +61,7 @@ template <typename Resource>
 struct PmrList {
   explicit PmrList(std::size_t n) {
     for (std::size_t i = 0; i < n; ++i) list.push_back(element_value(i));
-    std::vector<std::uintptr_t> addresses;
-    addresses.reserve(n);
-    for (const int& x : list) addresses.push_back(reinterpret_cast<std::uintptr_t>(&x));
-    layout = measure_layout(addresses);
+    layout = measure_container_layout(list);
   }
   Resource resource;
   std::pmr::list<int> list{&resource};

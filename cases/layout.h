@@ -58,6 +58,16 @@ inline constexpr std::array<GapBucket, 7> kGapBuckets = {{
 LayoutStats measure_layout(const std::vector<std::uintptr_t>& visit_order,
                            std::size_t line_bytes = 64);
 
+// The layout of a standard container, visited in iteration order; the
+// address of each element stands for its node.
+template <typename Container>
+LayoutStats measure_container_layout(const Container& c) {
+  std::vector<std::uintptr_t> addresses;
+  addresses.reserve(c.size());
+  for (const auto& element : c) addresses.push_back(reinterpret_cast<std::uintptr_t>(&element));
+  return measure_layout(addresses);
+}
+
 // The kernels: full traversals that sum the elements, wrapping modulo 2^32
 // (defined for unsigned, and it lets the array sum vectorise without
 // widening). Out of line, so every family runs the same machine code.

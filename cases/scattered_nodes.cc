@@ -105,10 +105,7 @@ void std_list_sum(benchmark::State& state, std::size_t n) {
   auto& fixture = FixtureSlot::get<StdList>("scattered_nodes/std_list/" + std::to_string(n), [n] {
     auto built = std::make_unique<StdList>();
     for (std::size_t i = 0; i < n; ++i) built->list.push_back(element_value(i));
-    std::vector<std::uintptr_t> addresses;
-    addresses.reserve(n);
-    for (const int& x : built->list) addresses.push_back(reinterpret_cast<std::uintptr_t>(&x));
-    built->layout = measure_layout(addresses);
+    built->layout = measure_container_layout(built->list);
     return built;
   });
   record_layout(state, fixture.layout);
@@ -137,10 +134,7 @@ void std_map_sum(benchmark::State& state, std::size_t n) {
     std::shuffle(keys.begin(), keys.end(), std::mt19937_64(kSeed));
     auto built = std::make_unique<StdMap>();
     for (std::uint32_t k : keys) built->map.emplace(k, element_value(k));
-    std::vector<std::uintptr_t> addresses;
-    addresses.reserve(n);
-    for (const auto& kv : built->map) addresses.push_back(reinterpret_cast<std::uintptr_t>(&kv));
-    built->layout = measure_layout(addresses);
+    built->layout = measure_container_layout(built->map);
     return built;
   });
   record_layout(state, fixture.layout);
