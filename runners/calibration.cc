@@ -84,7 +84,8 @@ double expected_misses(const CalibrationKernel& kernel, const std::string& count
   // others: the reuse distance is the whole working set, larger than any
   // level, so every step misses everywhere (an LRU cache keeps none of it;
   // real replacement policies keep a little).
-  if (llc && kernel.working_set_bytes > llc->size_bytes) return 1.0;
+  const bool miss_counter = counter == "l1d_misses" || counter == "l2_misses" || counter == "llc_misses";
+  if (miss_counter && llc && kernel.working_set_bytes > llc->size_bytes) return 1.0;
   return std::nan("");
 }
 
