@@ -162,6 +162,9 @@ def test_simulated_misses_get_their_own_labelled_figure(tmp_path):
     titles = [ax.get_title(loc="left") for ax in fig.axes]
     assert len(titles) == 3 and all("simulated" in t for t in titles)
     assert "counters: simulated" in fig.texts[-1].get_text()
+    warnings = build_report([load_result(sim)]).warnings
+    assert any("no hardware counters" in w for w in warnings)
+    assert not any("Use --simulate" in w for w in warnings)
     # the plotted vector line beyond L2 sits at one miss per 16 ints
     ax = fig.axes[0]
     vector = next(line for line in ax.lines if line.get_label() == "std::vector")

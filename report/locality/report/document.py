@@ -180,7 +180,10 @@ def collect_warnings(report: Report) -> list[str]:
             warnings.append(prefix + "CPU frequency scaling was enabled: times may vary with the clock.")
         counters = loc.get("counters", {})
         if counters.get("backend") in ("none", "simulated") and counters.get("reason"):
-            warnings.append(prefix + counters["reason"].rstrip(".") + ".")
+            reason = counters["reason"]
+            if counters.get("backend") == "simulated":  # the advice was taken
+                reason = reason.replace(" Use --simulate for simulated cache misses.", "")
+            warnings.append(prefix + reason.rstrip(".") + ".")
         if counters.get("backend") == "simulated":
             warnings.append(prefix + "misses are simulated by callgrind (LRU, no prefetcher), not measured.")
         if counters.get("multiplexed"):
