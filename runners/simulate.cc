@@ -310,6 +310,11 @@ SimulationOutcome run_simulation(const SimulationRequest& request) {
     const int rc = run_command(argv);
     if (rc != 0) {
       out.error = "the simulation run under valgrind failed (exit " + std::to_string(rc) + ")";
+      if (rc >= 128 || rc == 1) {
+        // valgrind 3.19 dies on instructions it cannot decode, such as AVX-512.
+        out.error += "; if this build uses -march=native or AVX-512, rebuild without -march: "
+                     "valgrind 3.19 cannot decode AVX-512 (the default build uses the x86-64 baseline)";
+      }
       break;
     }
     *pass.counts = read_callgrind_dumps(dir, prefix);
