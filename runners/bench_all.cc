@@ -242,10 +242,6 @@ CountersStatus open_counters(const Options& opt, const std::vector<CacheLevel>& 
     usage_error(std::string("--counters: ") + e.what());
   }
   PapiProbe probe = probe_papi(wanted);
-  if (opt.list_counters) {
-    print_counters(std::cout, probe);
-    std::exit(0);
-  }
   if (opt.counters && probe.status.backend != "papi") {
     std::cerr << "bench_all: --counters " << *opt.counters << ": " << probe.status.reason << "\n";
     std::exit(2);
@@ -400,20 +396,21 @@ int run(int argc, char** argv) {
     print_catalogue(std::cout, ladder);
     return 0;
   }
+  if (opt.list_counters) {
+    try {
+      print_counters(std::cout, probe_papi(parse_counter_list(opt.counters.value_or("all"))));
+    } catch (const std::invalid_argument& e) {
+      usage_error(std::string("--counters: ") + e.what());
+    }
+    return 0;
+  }
+  if (opt.simulation_child && !running_on_valgrind()) {
+    usage_error("--simulation-child is internal to --simulate");
+  }
 
   std::size_t memory_budget = opt.max_memory.value_or(0);
   if (!opt.max_memory) {
     memory_budget = static_cast<std::size_t>(0.8 * static_cast<double>(mem_available_bytes().value_or(std::size_t{4} << 30)));
-  }
-
-  nlohmann::json calibration = nlohmann::json::array();
-  CountersStatus counters;
-  if (opt.simulation_child) {
-    if (!running_on_valgrind()) usage_error("--simulation-child is internal to --simulate");
-    set_counter_backend(make_callgrind_backend());
-    simulate_calibration(caches);
-  } else {
-    counters = open_counters(opt, caches, calibration);
   }
 
   Progress progress;
@@ -478,6 +475,16 @@ int run(int argc, char** argv) {
   } catch (const std::exception& e) {
     std::cerr << "bench_all: " << e.what() << "\n";
     return 2;
+  }
+
+  // Counters open (and calibrate) only once every input has been checked.
+  nlohmann::json calibration = nlohmann::json::array();
+  CountersStatus counters;
+  if (opt.simulation_child) {
+    set_counter_backend(make_callgrind_backend());
+    simulate_calibration(caches);
+  } else {
+    counters = open_counters(opt, caches, calibration);
   }
 
   TeeReporter reporter(isatty(STDOUT_FILENO) != 0);
