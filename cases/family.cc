@@ -9,8 +9,8 @@ namespace locality {
 namespace {
 
 // The order in which families are taught and listed.
-constexpr std::array<std::string_view, 4> kFamilyOrder = {
-    "stack_array", "heap_vector", "scattered_nodes", "arena_nodes"};
+constexpr std::array<std::string_view, 5> kFamilyOrder = {
+    "stack_array", "heap_vector", "scattered_nodes", "arena_nodes", "latency"};
 
 std::vector<Family>& catalogue() {
   static std::vector<Family> all;
@@ -46,7 +46,11 @@ std::vector<std::string> register_benchmarks(const RegisterOptions& options) {
   for (const Family& family : families()) {
     for (const Case& c : family.cases) {
       if (options.select && !options.select(family, c)) continue;
-      for (std::size_t n : options.ladder) {
+      const std::vector<std::size_t> sizes =
+          family.ladder && options.family_ladders_llc_bytes != 0
+              ? family.ladder(options.family_ladders_llc_bytes, options.quick)
+              : options.ladder;
+      for (std::size_t n : sizes) {
         std::string name = benchmark_name(family, c, n);
         std::string reason;
         if (c.max_elements != 0 && n > c.max_elements) {

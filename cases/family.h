@@ -33,11 +33,18 @@ struct Case {
   std::string max_elements_why = {};
 };
 
+// The sizes a family runs at on a machine whose last-level cache has
+// `llc_bytes`, in elements ascending; `quick` asks for a short ladder.
+using LadderFn = std::vector<std::size_t> (*)(std::size_t llc_bytes, bool quick);
+
 struct Family {
   std::string name;          // e.g. "scattered_nodes"
   std::string demonstrates;  // what the family shows
   std::string expected;      // the effect a plot should show
   std::vector<Case> cases;
+  // Its own sizes, when the shared ladder of element counts does not fit
+  // (latency runs over working-set bytes); null: the shared ladder.
+  LadderFn ladder = nullptr;
 };
 
 // Adds a family to the catalogue; used once per family file through a
@@ -54,6 +61,11 @@ std::string benchmark_name(const Family& family, const Case& c,
 
 struct RegisterOptions {
   std::vector<std::size_t> ladder;  // element counts, ascending
+  // When set, families with a ladder of their own run at its sizes for this
+  // last-level cache size (bench_all); otherwise every family runs at
+  // `ladder` (the Python API's explicit sizes).
+  std::size_t family_ladders_llc_bytes = 0;
+  bool quick = false;
   // Called at the start of every invocation of a case function; the runner
   // uses it for progress. May be empty.
   std::function<void(const std::string& name)> on_start;

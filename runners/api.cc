@@ -65,8 +65,13 @@ std::string catalogue_json() {
     for (const Case& c : f.cases) {
       cases.push_back({{"name", c.name}, {"summary", c.summary}, {"max_elements", c.max_elements}});
     }
-    fams.push_back({{"name", f.name}, {"demonstrates", f.demonstrates}, {"expected", f.expected},
-                    {"cases", cases}});
+    nlohmann::json family = {{"name", f.name}, {"demonstrates", f.demonstrates},
+                             {"expected", f.expected}, {"cases", cases}};
+    if (f.ladder) {
+      family["ladder"] = f.ladder(llc_bytes(), false);
+      family["quick_ladder"] = f.ladder(llc_bytes(), true);
+    }
+    fams.push_back(family);
   }
   out["families"] = fams;
   out["ladder"] = size_ladder(llc_bytes(), false);

@@ -10,7 +10,8 @@
 namespace locality::api {
 
 // {"families": [{name, demonstrates, expected, cases: [{name, summary,
-// max_elements}]}] (teaching order), "ladder": [...], "quick_ladder": [...]}
+// max_elements}], ladder?, quick_ladder?}] (teaching order; a family's own
+// ladders where it has them), "ladder": [...], "quick_ladder": [...]}
 std::string catalogue_json();
 
 // context.locality as a result file has it. `counters`: "auto" (hardware if

@@ -20,6 +20,7 @@
 #include "runners/context.h"
 #include "runners/derived.h"
 #include "runners/events.h"
+#include "runners/levels.h"
 #include "runners/papi_backend.h"
 #include "runners/simulate.h"
 #include "runners/counters.h"
@@ -146,19 +147,26 @@ std::string mib(std::size_t bytes) {
   return s.str();
 }
 
-void print_catalogue(std::ostream& out, const std::vector<std::size_t>& ladder) {
+void print_catalogue(std::ostream& out, const std::vector<std::size_t>& ladder,
+                     std::size_t llc_bytes, bool quick) {
   for (const Family& f : families()) {
     out << f.name << "\n  shows:    " << f.demonstrates << "\n  expected: " << f.expected << "\n";
     for (const Case& c : f.cases) out << "    " << f.name << "/" << c.name << "  " << c.summary << "\n";
+    if (f.ladder) {
+      out << "  sizes (elements):";
+      for (std::size_t n : f.ladder(llc_bytes, quick)) out << " " << n;
+      out << "\n";
+    }
   }
-  out << "sizes (elements):";
+  out << "sizes (elements) of the other families:";
   for (std::size_t n : ladder) out << " " << n;
   out << "\n";
 }
 
 // Turns FAMILY or FAMILY/CASE selectors into a Google Benchmark filter.
 std::string selectors_to_filter(const std::vector<std::string>& selectors,
-                                const std::vector<std::size_t>& ladder) {
+                                const std::vector<std::size_t>& ladder, std::size_t llc_bytes,
+                                bool quick) {
   std::string filter;
   for (const std::string& sel : selectors) {
     bool known = false;
@@ -170,7 +178,7 @@ std::string selectors_to_filter(const std::vector<std::string>& selectors,
     }
     if (!known) {
       std::cerr << "bench_all: unknown family or case '" << sel << "'. These exist:\n";
-      print_catalogue(std::cerr, ladder);
+      print_catalogue(std::cerr, ladder, llc_bytes, quick);
       std::exit(2);
     }
     filter += (filter.empty() ? "^(" : "|") + sel;
@@ -311,6 +319,37 @@ void merge_simulation(nlohmann::json& result, const SimulationOutcome& sim,
   }
 }
 
+// The cache levels read off latency/random_chase (medians per size), beside
+// the sizes sysfs gives; null when that case did not run at 4 sizes or more.
+nlohmann::json latency_levels(const nlohmann::json& benchmarks, const std::vector<CacheLevel>& caches) {
+  std::map<double, std::vector<double>> by_size;
+  for (const auto& b : benchmarks) {
+    const std::string name = b.value("run_name", std::string());
+    if (b.value("run_type", "iteration") != "iteration" || name.rfind("latency/random_chase/", 0) != 0 ||
+        b.value("error_occurred", false)) {
+      continue;
+    }
+    by_size[b.at("working_set_bytes").get<double>()].push_back(b.at("real_time").get<double>() /
+                                                               b.at("elements").get<double>());
+  }
+  if (by_size.size() < 4) return nullptr;
+  std::vector<LatencyPoint> points;
+  for (auto& [size, values] : by_size) {
+    std::sort(values.begin(), values.end());
+    points.push_back({size, values[values.size() / 2]});
+  }
+  nlohmann::json detected = nlohmann::json::array();
+  for (const auto& l : detect_levels(points)) {
+    detected.push_back({{"size_bytes", l.size_bytes}, {"latency_ns", l.latency_ns},
+                        {"next_latency_ns", l.next_latency_ns}});
+  }
+  nlohmann::json sysfs = nlohmann::json::array();
+  for (const auto& c : caches) {
+    if (c.type != "Instruction") sysfs.push_back({{"level", c.level}, {"size_bytes", c.size_bytes}});
+  }
+  return {{"from", "latency/random_chase"}, {"detected", detected}, {"sysfs", sysfs}};
+}
+
 nlohmann::json geometry_json(const std::map<std::string, CacheLevel>& geometry) {
   nlohmann::json g = nlohmann::json::object();
   for (const auto& [slot, c] : geometry) {
@@ -393,7 +432,7 @@ int run(int argc, char** argv) {
   }
   const std::vector<std::size_t> ladder = size_ladder(llc_bytes, opt.quick);
   if (opt.list) {
-    print_catalogue(std::cout, ladder);
+    print_catalogue(std::cout, ladder, llc_bytes, opt.quick);
     return 0;
   }
   if (opt.list_counters) {
@@ -416,6 +455,8 @@ int run(int argc, char** argv) {
   Progress progress;
   RegisterOptions reg;
   reg.ladder = ladder;
+  reg.family_ladders_llc_bytes = llc_bytes;
+  reg.quick = opt.quick;
   reg.on_start = [&progress](const std::string& name) {
     set_simulation_label(name);
     progress.start(name);
@@ -442,7 +483,7 @@ int run(int argc, char** argv) {
     if (has_flag(opt.benchmark_args, "--benchmark_filter")) {
       usage_error("give either FAMILY[/CASE] names or --benchmark_filter, not both");
     }
-    opt.benchmark_args.push_back("--benchmark_filter=" + selectors_to_filter(opt.selectors, ladder));
+    opt.benchmark_args.push_back("--benchmark_filter=" + selectors_to_filter(opt.selectors, ladder, llc_bytes, opt.quick));
   }
   if (!has_flag(opt.benchmark_args, "--benchmark_repetitions")) {
     opt.benchmark_args.push_back(opt.quick ? "--benchmark_repetitions=1" : "--benchmark_repetitions=5");
@@ -463,7 +504,7 @@ int run(int argc, char** argv) {
   if (selected.empty()) {
     std::cerr << "bench_all: the filter '" << benchmark::GetBenchmarkFilter()
               << "' matches no benchmark. Names are FAMILY/CASE/ELEMENTS; these exist:\n";
-    print_catalogue(std::cerr, ladder);
+    print_catalogue(std::cerr, ladder, llc_bytes, opt.quick);
     return 2;
   }
   progress.set_total(selected.size());
@@ -544,6 +585,9 @@ int run(int argc, char** argv) {
   result["context"]["locality"] = locality_context(utc_iso(started), caches, counters);
   if (opt.simulate) result["context"]["locality"]["counters"]["simulation"] = simulation;
   result["context"]["locality"]["calibration"] = calibration;
+  if (auto levels = latency_levels(result["benchmarks"], caches); !levels.is_null()) {
+    result["context"]["locality"]["latency_levels"] = levels;
+  }
   std::vector<std::string> warnings;
   for (const auto& c : calibration) {
     if (!c.value("ok", false)) {

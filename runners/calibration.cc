@@ -2,20 +2,14 @@
 
 #include <cmath>
 #include <cstdint>
-#include <numeric>
-#include <random>
 #include <sstream>
 
+#include "cases/chase.h"
 #include "cases/layout.h"
 #include "runners/derived.h"
 
 namespace locality {
 namespace {
-
-struct alignas(64) LineNode {
-  LineNode* next;
-  char pad[64 - sizeof(LineNode*)];
-};
 
 std::size_t size_of_level(const std::vector<CacheLevel>& caches, int level, std::size_t fallback) {
   const auto c = data_cache(caches, level);
@@ -54,19 +48,10 @@ void run_calibration_kernel(const CalibrationKernel& kernel, CounterBackend& bac
     asm volatile("" : : "r"(s) : "memory");
     return;
   }
-  // Sattolo's algorithm: a single cycle through every node in random order.
   std::vector<LineNode> nodes(kernel.elements);
-  std::vector<std::uint32_t> order(kernel.elements);
-  std::iota(order.begin(), order.end(), 0u);
-  std::mt19937_64 rng(0x5a77010);
-  for (std::size_t i = order.size() - 1; i > 0; --i) {
-    std::uniform_int_distribution<std::size_t> pick(0, i - 1);
-    std::swap(order[i], order[pick(rng)]);
-  }
-  for (std::size_t i = 0; i < nodes.size(); ++i) nodes[i].next = &nodes[order[i]];
-  const LineNode* p = &nodes[0];
+  link_cycle(nodes, ChaseOrder::random);
   backend.start();
-  for (std::size_t i = 0; i < kernel.elements; ++i) p = p->next;
+  const LineNode* p = chase(&nodes[0], kernel.elements);
   backend.stop();
   asm volatile("" : : "r"(p) : "memory");
 }

@@ -31,9 +31,11 @@ def cases() -> list[dict]:
     catalogue = json.loads(_core.catalogue_json())
     out = []
     for family in catalogue["families"]:
+        ladder = family.get("ladder", catalogue["ladder"])
+        quick = family.get("quick_ladder", catalogue["quick_ladder"])
         for case in family["cases"]:
             limit = case["max_elements"] or None
-            sizes = [n for n in catalogue["ladder"] if limit is None or n <= limit]
+            sizes = [n for n in ladder if limit is None or n <= limit]
             out.append({
                 "case": f"{family['name']}/{case['name']}",
                 "family": family["name"],
@@ -42,7 +44,7 @@ def cases() -> list[dict]:
                 "expected": family["expected"],
                 "max_elements": limit,
                 "sizes": sizes,
-                "quick_sizes": [n for n in catalogue["quick_ladder"] if limit is None or n <= limit],
+                "quick_sizes": [n for n in quick if limit is None or n <= limit],
             })
     return out
 

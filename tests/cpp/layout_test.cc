@@ -3,6 +3,7 @@
 // reports: the measured node gaps, the allocations, and the sum check.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <string>
 #include <vector>
@@ -174,6 +175,64 @@ TEST(Cases, SmallStackArrayStaysOnTheCallingThreadAndABigOneMoves) {
   EXPECT_FALSE(it->second.error_occurred) << it->second.error_message;
   EXPECT_EQ(it->second.counters.at("big_stack_thread").value, 1);
   EXPECT_EQ(it->second.counters.at("elements").value, kBigStackElements);
+}
+
+}  // namespace
+}  // namespace locality
+
+#include "cases/chase.h"
+
+namespace locality {
+namespace {
+
+// Follows the links from node 0; returns the visit order (node indices).
+std::vector<std::size_t> visit_order(const std::vector<LineNode>& nodes) {
+  std::vector<std::size_t> order;
+  const LineNode* p = nodes.data();
+  do {
+    order.push_back(static_cast<std::size_t>(p - nodes.data()));
+    p = p->next;
+  } while (p != nodes.data() && order.size() <= nodes.size());
+  return order;
+}
+
+TEST(Chase, EveryOrderIsOneCycleThroughEveryNode) {
+  for (ChaseOrder order : {ChaseOrder::sequential, ChaseOrder::random, ChaseOrder::page_random}) {
+    for (std::size_t n : {1u, 2u, 63u, 64u, 65u, 1000u, 4096u}) {
+      std::vector<LineNode> nodes(n);
+      link_cycle(nodes, order);
+      auto seen = visit_order(nodes);
+      ASSERT_EQ(seen.size(), n) << "order " << static_cast<int>(order) << ", n " << n;
+      std::sort(seen.begin(), seen.end());
+      for (std::size_t i = 0; i < n; ++i) ASSERT_EQ(seen[i], i);
+      EXPECT_EQ(chase(nodes.data(), n), nodes.data());  // a full lap comes back
+    }
+  }
+}
+
+TEST(Chase, NodesAreOneLineApartAndOrdersDifferAsNamed) {
+  EXPECT_EQ(sizeof(LineNode), 64u);
+  std::vector<LineNode> nodes(64 * 32);  // 32 pages of 64 lines
+  link_cycle(nodes, ChaseOrder::random);
+  const auto random = visit_order(nodes);
+  std::size_t adjacent = 0;
+  for (std::size_t i = 1; i < random.size(); ++i) adjacent += random[i] == random[i - 1] + 1;
+  EXPECT_LT(adjacent, random.size() / 50);  // a random cycle rarely steps to the next line
+
+  link_cycle(nodes, ChaseOrder::page_random);
+  const auto paged = visit_order(nodes);
+  std::vector<std::size_t> page_sequence;
+  for (std::size_t i = 0; i < paged.size(); ++i) {
+    if (i % 64 == 0) {
+      EXPECT_EQ(paged[i] % 64, 0u);  // every page is entered at its first line
+      page_sequence.push_back(paged[i] / 64);
+    } else {
+      EXPECT_EQ(paged[i], paged[i - 1] + 1);  // and walked line by line
+    }
+  }
+  std::size_t in_order = 0;
+  for (std::size_t i = 1; i < page_sequence.size(); ++i) in_order += page_sequence[i] == page_sequence[i - 1] + 1;
+  EXPECT_LT(in_order, page_sequence.size() / 4);  // pages come in a random order
 }
 
 }  // namespace

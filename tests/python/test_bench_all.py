@@ -131,3 +131,23 @@ def test_filter_flag_passes_through(bench_all, tmp_path):
     # mean is 0 is NaN) are left out rather than written as invalid JSON.
     cv = [b for b in data["benchmarks"] if b.get("aggregate_name") == "cv"]
     assert cv and all("allocs_per_iter" not in b for b in cv)
+
+
+def test_latency_family_records_levels_beside_sysfs(bench_all, tmp_path):
+    out = tmp_path / "lat.json"
+    proc = run([bench_all, "latency", "--quick", "--benchmark_min_time=0.001", "--out", out])
+    assert proc.returncode == 0, proc.stderr
+    data = load_json(out)
+    validate(out, data)
+    runs = [b for b in data["benchmarks"] if b["run_type"] == "iteration"]
+    assert {b["run_name"].split("/")[1] for b in runs} == {"random_chase", "sequential_chase",
+                                                            "page_random_chase"}
+    for b in runs:
+        # the number in the name is the node count; nodes are one 64-byte line each
+        assert b["working_set_bytes"] == 64 * b["elements"] == 64 * int(b["run_name"].rsplit("/", 1)[1])
+        assert not b.get("error_occurred"), b  # every chase came back to its start
+    levels = data["context"]["locality"]["latency_levels"]
+    assert levels["from"] == "latency/random_chase"
+    assert isinstance(levels["detected"], list)
+    assert sorted(c["size_bytes"] for c in levels["sysfs"]) == sorted(
+        c["size_bytes"] for c in data["context"]["locality"]["caches"] if c["type"] != "Instruction")

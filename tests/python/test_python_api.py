@@ -15,7 +15,7 @@ from conftest import COMPARE_PY, ROOT, run
 from locality import _core
 from locality.report import load_result
 
-FAMILIES = ["stack_array", "heap_vector", "scattered_nodes", "arena_nodes"]
+FAMILIES = ["stack_array", "heap_vector", "scattered_nodes", "arena_nodes", "latency"]
 
 
 def test_module_and_package_versions_agree():
@@ -29,7 +29,9 @@ def test_cases_lists_every_family_with_its_text_and_sizes():
     assert len(listed) >= 15
     for c in listed:
         assert c["summary"] and c["expected"] and c["demonstrates"]
-        assert c["sizes"] == sorted(c["sizes"]) and c["sizes"][0] == 1024
+        assert c["sizes"] == sorted(c["sizes"])
+        # a few KiB at the start: 1 Ki ints, or 64 nodes of 64 bytes for latency
+        assert c["sizes"][0] == (64 if c["family"] == "latency" else 1024)
         if c["max_elements"]:
             assert max(c["sizes"]) <= c["max_elements"]
 
@@ -41,7 +43,7 @@ def test_machine_has_the_result_file_context():
 
 
 @pytest.mark.parametrize("case", ["stack_array/sum", "heap_vector/sum", "scattered_nodes/list_sum",
-                                  "arena_nodes/bump_list_sum"])
+                                  "arena_nodes/bump_list_sum", "latency/random_chase"])
 def test_a_small_run_of_each_family(case):
     res = locality.run(case, sizes=[1024, 4096], repetitions=2, min_time=0.001)
     reps = [r for r in res if r["run_type"] == "iteration"]

@@ -134,11 +134,29 @@ def check_arena(summary, llc_bytes) -> Check:
     return Check("arena_nodes", _verdict(ok), "; ".join(parts) + ".")
 
 
+def check_latency(summary, llc_bytes) -> Check:
+    rand = summary[(summary["family"] == "latency") & (summary["case"] == "random_chase")]
+    seq = summary[(summary["family"] == "latency") & (summary["case"] == "sequential_chase")]
+    if len(rand) < 2 or seq.empty:
+        return Check("latency", "not enough data", "random_chase and sequential_chase need two sizes.")
+    small, large = rand.sort_values("working_set_bytes").iloc[[0, -1]]["median"]
+    n = largest_common(summary, [("latency", "random_chase"), ("latency", "sequential_chase")])
+    seq_large = _median(summary, "latency", "sequential_chase", n)
+    rand_large = _median(summary, "latency", "random_chase", n)
+    ok = large >= 10 * small and seq_large * 5 <= rand_large
+    return Check("latency", _verdict(ok),
+                 f"a random chase costs {fmt(small)} ns per load at the smallest working set and "
+                 f"{fmt(large)} at the largest ({fmt(large / small)}x); at the largest common size "
+                 f"the sequential chase costs {fmt(seq_large)} ns (expected: a climb of 10x or more, "
+                 f"and the sequential chase far below).")
+
+
 CHECKS = {
     "stack_array": check_stack_array,
     "heap_vector": check_heap_vector,
     "scattered_nodes": check_scattered,
     "arena_nodes": check_arena,
+    "latency": check_latency,
 }
 
 

@@ -122,6 +122,20 @@ def misses_caption(frame: pd.DataFrame, source: str) -> str:
     return f"At {n:,.0f} elements, L1d misses per element, {kind}: " + ", ".join(values) + "."
 
 
+def latency_caption(frame: pd.DataFrame, levels: dict) -> str:
+    """Random-chase latency at the sizes course notes quote, and the cache
+    levels read off the curve beside the sizes sysfs gives."""
+    rows = frame[(frame["family"] == "latency") & (frame["case"] == "random_chase")]
+    med = rows.groupby("working_set_bytes")["time_per_elem_ns"].median()
+    quoted = [f"{plot.format_bytes(ws)} {fmt(med[ws])} ns" for ws in (16 << 10, 256 << 10, 4 << 20, 256 << 20)
+              if ws in med.index]
+    detected = ", ".join(plot.format_bytes(lv["size_bytes"]) for lv in levels.get("detected", [])) or "none"
+    sysfs = ", ".join(plot.format_bytes(c["size_bytes"]) for c in levels.get("sysfs", [])) or "unknown"
+    text = "Random-chase latency per load: " + ", ".join(quoted) + ". " if quoted else ""
+    return text + (f"Cache levels detected where the latency steps (dashed red): {detected}; "
+                   f"sysfs: {sysfs}.")
+
+
 def allocations_caption(frame: pd.DataFrame) -> str:
     rows = frame[(frame["family"] == "arena_nodes") & frame["case"].str.startswith("build_")]
     n = rows["elements"].max()
@@ -240,8 +254,12 @@ def build_report(results: list[ResultFile]) -> Report:
                 text = f"the data {check.verdict} with the expectation: {check.sentence}"
                 captions.append(f"{label}: {text}" if len(set(labels)) > 1 else text[0].upper() + text[1:])
         caption = (f"Expected: {expected} " if expected else "") + " ".join(captions)
+        levels = (first.locality or {}).get("latency_levels", {}) if family == "latency" else {}
+        if levels:
+            caption += " " + latency_caption(ok, levels)
         report.figures.append(FigureEntry(
-            f"family-{family}", fid, plot.plot_family(ok, family, machine_caches, meta(fid), expected),
+            f"family-{family}", fid,
+            plot.plot_family(ok, family, machine_caches, meta(fid), expected, levels.get("detected")),
             caption.strip() or f"{family}: time per element against working set."))
     if "allocs_per_iter" in ok.columns and ok["case"].str.startswith("build_").any():
         report.figures.append(FigureEntry(

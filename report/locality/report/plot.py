@@ -116,8 +116,16 @@ def _finish(fig: Figure, meta: dict) -> Figure:
     return fig
 
 
+def _mark_detected(ax, levels: list[dict]) -> None:
+    for lv in levels:
+        ax.axvline(lv["size_bytes"], color="#d62728", linestyle="--", linewidth=1)
+        ax.annotate(f"detected {format_bytes(lv['size_bytes'])}", xy=(lv["size_bytes"], 0),
+                    xycoords=("data", "axes fraction"), xytext=(-3, 3), textcoords="offset points",
+                    va="bottom", ha="right", fontsize=8, color="#d62728", rotation=90)
+
+
 def plot_family(frame: pd.DataFrame, family: str, caches: list[dict], meta: dict,
-                expected: str = "") -> Figure:
+                expected: str = "", detected_levels: list[dict] | None = None) -> Figure:
     """Time per element against working set, one line per case (and machine),
     median over repetitions with the min-max band. Build cases, whose cost is
     allocation rather than traversal, get a panel of their own."""
@@ -141,7 +149,10 @@ def plot_family(frame: pd.DataFrame, family: str, caches: list[dict], meta: dict
         _size_axis(ax)
         _label_y(ax)
         _mark_caches(ax, caches)
-        ax.set_ylabel("time per element (ns, log scale)")
+        if detected_levels:
+            _mark_detected(ax, detected_levels)
+        ax.set_ylabel("ns per load (log scale)" if family == "latency"
+                      else "time per element (ns, log scale)")
         ax.set_title(f"{family}: {title}" if len(panels) > 1 else family, loc="left", fontsize=11)
         _legend(ax)
     if expected:
