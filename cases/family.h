@@ -33,6 +33,14 @@ struct Case {
   std::string max_elements_why = {};
 };
 
+// The smallest power of two that is at least `v` (1 for 0): ladders end at
+// one.
+inline std::size_t round_up_pow2(std::size_t v) {
+  std::size_t p = 1;
+  while (p < v) p <<= 1;
+  return p;
+}
+
 // The sizes a family runs at on a machine whose last-level cache has
 // `llc_bytes`, in elements ascending; `quick` asks for a short ladder.
 using LadderFn = std::vector<std::size_t> (*)(std::size_t llc_bytes, bool quick);

@@ -22,17 +22,12 @@ namespace {
 
 std::vector<std::size_t> latency_ladder(std::size_t llc_bytes, bool quick) {
   constexpr std::size_t kLine = sizeof(LineNode);
-  auto first_pow2_at_least = [](std::size_t v) {
-    std::size_t p = 1;
-    while (p < v) p <<= 1;
-    return p;
-  };
   if (quick) {
     return {(16u << 10) / kLine, (256u << 10) / kLine, (4u << 20) / kLine,
-            first_pow2_at_least(2 * llc_bytes) / kLine};
+            round_up_pow2(2 * llc_bytes) / kLine};
   }
   std::vector<std::size_t> nodes;
-  for (std::size_t bytes = 4096; bytes <= first_pow2_at_least(8 * llc_bytes); bytes *= 2) {
+  for (std::size_t bytes = 4096; bytes <= round_up_pow2(8 * llc_bytes); bytes *= 2) {
     nodes.push_back(bytes / kLine);
   }
   return nodes;

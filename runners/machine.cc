@@ -1,5 +1,7 @@
 #include "runners/machine.h"
 
+#include "cases/family.h"
+
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -128,22 +130,17 @@ std::optional<std::size_t> mem_available_bytes() {
 }
 
 std::vector<std::size_t> size_ladder(std::size_t llc_bytes, bool quick) {
-  auto first_pow2_at_least = [](std::size_t v) {
-    std::size_t p = 1;
-    while (p < v) p <<= 1;
-    return p;
-  };
   const std::size_t llc_ints = std::max<std::size_t>(llc_bytes / sizeof(int), 1024);
   if (quick) {
     // 16 KiB (in any L1), 256 KiB (in L2 on most machines), a quarter of the
     // last level, and the first size beyond it.
-    const std::size_t beyond = first_pow2_at_least(llc_ints + 1);
+    const std::size_t beyond = round_up_pow2(llc_ints + 1);
     std::vector<std::size_t> q = {4096, 65536, std::max<std::size_t>(llc_ints / 4, 131072), beyond};
     std::sort(q.begin(), q.end());
     q.erase(std::unique(q.begin(), q.end()), q.end());
     return q;
   }
-  const std::size_t top = first_pow2_at_least(4 * llc_ints);
+  const std::size_t top = round_up_pow2(4 * llc_ints);
   std::vector<std::size_t> ladder;
   for (std::size_t n = 1024; n < top; n *= 4) ladder.push_back(n);
   ladder.push_back(top);
