@@ -90,19 +90,25 @@ std::vector<std::string> impossible_counts(const nlohmann::json& benchmarks,
                                            const std::vector<CacheLevel>& caches) {
   std::vector<std::string> found;
   const std::size_t l1 = size_of_level(caches, 1, 32u << 10);
-  for (const auto& prefix : {std::string("sim_"), std::string("")}) {
-    const std::string l1_key = prefix.empty() ? "l1d_misses_per_elem" : "sim_d1_misses_per_elem";
-    const std::vector<std::string> lower_keys =
-        prefix.empty() ? std::vector<std::string>{"l2_misses_per_elem", "llc_misses_per_elem"}
-                       : std::vector<std::string>{"sim_l2_misses_per_elem", "sim_ll_misses_per_elem"};
+  // Each source's L1d key, then the keys of the levels below it.
+  struct Keys {
+    const char* l1;
+    std::vector<std::string> lower;
+  };
+  const std::vector<Keys> sources = {
+      {"sim_d1_misses_per_elem", {"sim_l2_misses_per_elem", "sim_ll_misses_per_elem"}},
+      {"l1d_misses_per_elem", {"l2_misses_per_elem", "llc_misses_per_elem"}},
+  };
+  for (const Keys& keys : sources) {
+    const std::string l1_key = keys.l1;
     for (const auto& b : benchmarks) {
       if (b.value("run_type", "iteration") != "iteration") continue;
       const std::string name = b.value("run_name", b.value("name", std::string("?")));
       const double l1_misses = value(b, l1_key);
       if (std::isnan(l1_misses)) continue;
-      for (const auto& key : lower_keys) {
+      for (const auto& key : keys.lower) {
         const double lower = value(b, key);
-        // One line of slack per iteration: the loop's own bookkeeping.
+        // A little slack (1% and 0.001 per element) for the loop's own bookkeeping.
         if (!std::isnan(lower) && lower > l1_misses * 1.01 + 1e-3) {
           std::ostringstream s;
           s << name << ": " << key << " (" << lower << ") exceeds " << l1_key << " (" << l1_misses

@@ -153,8 +153,9 @@ def allocations_caption(frame: pd.DataFrame) -> str:
 
 
 def gaps_caption(frame: pd.DataFrame) -> str:
-    rows = frame[frame.get("gap_share_0_lines", pd.Series(dtype=float)).notna()] \
-        if "gap_share_0_lines" in frame.columns else frame.iloc[0:0]
+    if "gap_share_0_lines" not in frame.columns:
+        return "Measured distance between consecutive nodes."
+    rows = frame[frame["gap_share_0_lines"].notna()]
     parts = []
     for family, case, label in (("scattered_nodes", "list_sum", "shuffled list"),
                                 ("scattered_nodes", "list_sum_fresh", "fresh list"),
