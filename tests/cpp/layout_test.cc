@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "cases/chase.h"
 #include "cases/family.h"
 #include "cases/layout.h"
 
@@ -180,7 +181,6 @@ TEST(Cases, SmallStackArrayStaysOnTheCallingThreadAndABigOneMoves) {
 }  // namespace
 }  // namespace locality
 
-#include "cases/chase.h"
 
 namespace locality {
 namespace {

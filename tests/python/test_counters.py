@@ -1,6 +1,5 @@
 """Counters from bench_all: the no-PMU path and the simulated backend."""
 
-import json
 from pathlib import Path
 
 import pytest

@@ -1,15 +1,18 @@
 """The report: renders from real result files, stops cleanly on bad ones."""
 
 import json
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, load_json
+from conftest import FIXTURES, ROOT, load_json
 from locality import __version__
 from locality.report import ResultFileError, load_result, tidy
+from locality.report.checks import check_family, fmt
 from locality.report.document import build_report
 from locality.report.plot import format_bytes, plot_family
 from locality.report.tidy import caches
@@ -153,8 +156,6 @@ def test_help():
 
 
 def test_simulated_misses_get_their_own_labelled_figure(tmp_path):
-    from conftest import FIXTURES
-
     sim = FIXTURES / "vm-simulated.json"
     figures = build_figures([load_result(sim)])
     assert "misses-simulated" in figures and "misses-papi" not in figures
@@ -188,11 +189,7 @@ def test_a_narrow_time_range_still_has_labelled_y_ticks(real_result):
 
 # ---- the full report: several sources, captions, tables, checks, warnings ----
 
-import re  # noqa: E402
-import shutil  # noqa: E402
 
-from conftest import FIXTURES  # noqa: E402
-from locality.report.checks import check_family, fmt  # noqa: E402
 
 PAIR = [FIXTURES / "vm-gcc.json", FIXTURES / "vm-clang.json"]
 
