@@ -22,42 +22,37 @@ std::vector<std::size_t> single_cycle(std::size_t n, std::mt19937_64& rng) {
 
 }  // namespace
 
-void link_cycle(std::vector<LineNode>& nodes, ChaseOrder order) {
-  const std::size_t n = nodes.size();
-  if (n == 0) return;
+std::vector<std::size_t> cycle_successors(std::size_t n, ChaseOrder order,
+                                          std::size_t items_per_page) {
+  std::vector<std::size_t> next(n);
+  if (n == 0) return next;
   std::mt19937_64 rng(kSeed);
-  if (order == ChaseOrder::random) {
-    const auto next = single_cycle(n, rng);
-    for (std::size_t i = 0; i < n; ++i) nodes[i].next = &nodes[next[i]];
-    return;
-  }
-  // Visit order: pages (of 64 lines) in sequence or in a random cycle, lines
-  // in sequence inside each page.
-  constexpr std::size_t kLinesPerPage = 4096 / sizeof(LineNode);
-  const std::size_t pages = (n + kLinesPerPage - 1) / kLinesPerPage;
+  if (order == ChaseOrder::random) return single_cycle(n, rng);
+  // Visit order: pages in sequence or in a random cycle, items in sequence
+  // inside each page.
+  const std::size_t per_page = std::max<std::size_t>(1, items_per_page);
+  const std::size_t pages = (n + per_page - 1) / per_page;
   std::vector<std::size_t> page_order(pages);
   std::iota(page_order.begin(), page_order.end(), std::size_t{0});
   if (order == ChaseOrder::page_random && pages > 1) {
-    const auto next = single_cycle(pages, rng);
+    const auto page_next = single_cycle(pages, rng);
     std::size_t p = 0;
-    for (std::size_t k = 0; k < pages; ++k, p = next[p]) page_order[k] = p;
+    for (std::size_t k = 0; k < pages; ++k, p = page_next[p]) page_order[k] = p;
   }
   std::vector<std::size_t> visit;
   visit.reserve(n);
   for (std::size_t p : page_order) {
-    for (std::size_t i = p * kLinesPerPage; i < std::min(n, (p + 1) * kLinesPerPage); ++i) visit.push_back(i);
+    for (std::size_t i = p * per_page; i < std::min(n, (p + 1) * per_page); ++i) visit.push_back(i);
   }
-  for (std::size_t k = 0; k < n; ++k) nodes[visit[k]].next = &nodes[visit[(k + 1) % n]];
+  for (std::size_t k = 0; k < n; ++k) next[visit[k]] = visit[(k + 1) % n];
+  return next;
 }
 
-const LineNode* chase(const LineNode* p, std::size_t steps) {
-  std::size_t i = 0;
-  for (; i + 8 <= steps; i += 8) {
-    p = p->next; p = p->next; p = p->next; p = p->next;
-    p = p->next; p = p->next; p = p->next; p = p->next;
-  }
-  for (; i < steps; ++i) p = p->next;
-  return p;
+void link_cycle(std::vector<LineNode>& nodes, ChaseOrder order) {
+  const auto next = cycle_successors(nodes.size(), order, 4096 / sizeof(LineNode));
+  for (std::size_t i = 0; i < nodes.size(); ++i) nodes[i].next = &nodes[next[i]];
 }
+
+const LineNode* chase(const LineNode* p, std::size_t steps) { return chase_links(p, steps); }
 
 }  // namespace locality

@@ -9,8 +9,10 @@ namespace locality {
 namespace {
 
 // The order in which families are taught and listed.
-constexpr std::array<std::string_view, 5> kFamilyOrder = {
-    "stack_array", "heap_vector", "scattered_nodes", "arena_nodes", "latency"};
+constexpr std::array<std::string_view, 13> kFamilyOrder = {
+    "stack_array", "heap_vector", "scattered_nodes", "arena_nodes", "allocation",
+    "latency", "element_size", "stride", "bandwidth", "traversal_order",
+    "aos_soa", "tlb", "false_sharing"};
 
 std::vector<Family>& catalogue() {
   static std::vector<Family> all;
@@ -36,6 +38,16 @@ bool add_family(Family family) {
 
 const std::vector<Family>& families() { return catalogue(); }
 
+const Case* find_case(const std::string& benchmark_name) {
+  for (const Family& family : families()) {
+    for (const Case& c : family.cases) {
+      const std::string prefix = family.name + "/" + c.name + "/";
+      if (benchmark_name.compare(0, prefix.size(), prefix) == 0) return &c;
+    }
+  }
+  return nullptr;
+}
+
 std::string benchmark_name(const Family& family, const Case& c,
                            std::size_t elements) {
   return family.name + "/" + c.name + "/" + std::to_string(elements);
@@ -46,9 +58,10 @@ std::vector<std::string> register_benchmarks(const RegisterOptions& options) {
   for (const Family& family : families()) {
     for (const Case& c : family.cases) {
       if (options.select && !options.select(family, c)) continue;
+      const LadderFn own = c.ladder ? c.ladder : family.ladder;
       const std::vector<std::size_t> sizes =
-          family.ladder && options.family_ladders_llc_bytes != 0
-              ? family.ladder(options.family_ladders_llc_bytes, options.quick)
+          own && options.family_ladders_llc_bytes != 0
+              ? own(options.family_ladders_llc_bytes, options.quick)
               : options.ladder;
       for (std::size_t n : sizes) {
         std::string name = benchmark_name(family, c, n);

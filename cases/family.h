@@ -18,6 +18,10 @@ namespace locality {
 // the number of elements of the structure it traverses or builds.
 using CaseFn = void (*)(benchmark::State&, std::size_t elements);
 
+// The sizes a family (or case) runs at on a machine whose last-level cache
+// has `llc_bytes`, in elements ascending; `quick` asks for a short ladder.
+using LadderFn = std::vector<std::size_t> (*)(std::size_t llc_bytes, bool quick);
+
 struct Case {
   std::string name;     // e.g. "list_sum"
   std::string summary;  // one line: what this case shows
@@ -31,6 +35,13 @@ struct Case {
   // with a message.
   std::size_t max_elements = 0;
   std::string max_elements_why = {};
+  // Its own sizes, where its elements differ in size from the rest of its
+  // family's (element_size: the same working sets hold fewer large nodes);
+  // null: the family's.
+  LadderFn ladder = nullptr;
+  // False where a cache simulation cannot model the effect (the simulator
+  // knows one core and no coherence traffic): --simulate leaves it out.
+  bool simulate = true;
 };
 
 // The smallest power of two that is at least `v` (1 for 0): ladders end at
@@ -40,10 +51,6 @@ inline std::size_t round_up_pow2(std::size_t v) {
   while (p < v) p <<= 1;
   return p;
 }
-
-// The sizes a family runs at on a machine whose last-level cache has
-// `llc_bytes`, in elements ascending; `quick` asks for a short ladder.
-using LadderFn = std::vector<std::size_t> (*)(std::size_t llc_bytes, bool quick);
 
 struct Family {
   std::string name;          // e.g. "scattered_nodes"
@@ -62,6 +69,9 @@ bool add_family(Family family);
 // The catalogue, sorted by family name in the order families were declared
 // in kFamilyOrder (the teaching order), unknown ones last.
 const std::vector<Family>& families();
+
+// The case a benchmark name (<family>/<case>/<elements>) belongs to, or null.
+const Case* find_case(const std::string& benchmark_name);
 
 // Benchmark names follow the results contract: <family>/<case>/<elements>.
 std::string benchmark_name(const Family& family, const Case& c,

@@ -63,7 +63,12 @@ std::string catalogue_json() {
   for (const Family& f : families()) {
     nlohmann::json cases = nlohmann::json::array();
     for (const Case& c : f.cases) {
-      cases.push_back({{"name", c.name}, {"summary", c.summary}, {"max_elements", c.max_elements}});
+      nlohmann::json entry = {{"name", c.name}, {"summary", c.summary}, {"max_elements", c.max_elements}};
+      if (c.ladder) {
+        entry["ladder"] = c.ladder(llc_bytes(), false);
+        entry["quick_ladder"] = c.ladder(llc_bytes(), true);
+      }
+      cases.push_back(entry);
     }
     nlohmann::json family = {{"name", f.name}, {"demonstrates", f.demonstrates},
                              {"expected", f.expected}, {"cases", cases}};

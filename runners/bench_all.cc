@@ -44,6 +44,9 @@ JSON plus machine context).
   --out PATH          result file to write (default:
                       results/<host>-<UTC yyyymmddThhmmssZ>.json); an
                       existing file is never overwritten
+  --sizes LIST        run every selected case at these element counts
+                      (comma-separated, e.g. 1024,64K,1M; K and M are 1024
+                      and 1024^2) instead of the families' ladders
   --max-memory SIZE   skip sizes whose structure would need more than SIZE
                       bytes (e.g. 512M, 4G; default: 80% of MemAvailable)
   --counters LIST     hardware counters to read through PAPI, comma-separated
@@ -77,6 +80,7 @@ struct Options {
   std::optional<std::string> counters;
   std::string out;
   std::optional<std::size_t> max_memory;
+  std::vector<std::size_t> sizes;  // --sizes: element counts for every case
   std::vector<std::string> selectors;
   std::vector<std::string> benchmark_args;  // passed to Google Benchmark
 };
@@ -115,6 +119,18 @@ Options parse(int argc, char** argv) {
       const std::string v = value("--max-memory");
       o.max_memory = parse_size(v);
       if (!o.max_memory) usage_error("--max-memory: '" + v + "' is not a size such as 512M or 4G");
+    } else if (a == "--sizes" || a.rfind("--sizes=", 0) == 0) {
+      const std::string v = value("--sizes");
+      std::stringstream items(v);
+      std::string item;
+      while (std::getline(items, item, ',')) {
+        const auto n = parse_size(item);
+        if (!n || *n == 0) usage_error("--sizes: '" + item + "' is not a positive element count such as 4096 or 64K");
+        o.sizes.push_back(*n);
+      }
+      if (o.sizes.empty()) usage_error("--sizes needs at least one element count");
+      std::sort(o.sizes.begin(), o.sizes.end());
+      o.sizes.erase(std::unique(o.sizes.begin(), o.sizes.end()), o.sizes.end());
     } else if (a == "--list-counters") {
       o.list_counters = true;
     } else if (a == "--simulate") {
@@ -151,7 +167,14 @@ void print_catalogue(std::ostream& out, const std::vector<std::size_t>& ladder,
                      std::size_t llc_bytes, bool quick) {
   for (const Family& f : families()) {
     out << f.name << "\n  shows:    " << f.demonstrates << "\n  expected: " << f.expected << "\n";
-    for (const Case& c : f.cases) out << "    " << f.name << "/" << c.name << "  " << c.summary << "\n";
+    for (const Case& c : f.cases) {
+      out << "    " << f.name << "/" << c.name << "  " << c.summary << "\n";
+      if (c.ladder) {
+        out << "      sizes (elements):";
+        for (std::size_t n : c.ladder(llc_bytes, quick)) out << " " << n;
+        out << "\n";
+      }
+    }
     if (f.ladder) {
       out << "  sizes (elements):";
       for (std::size_t n : f.ladder(llc_bytes, quick)) out << " " << n;
@@ -430,7 +453,7 @@ int run(int argc, char** argv) {
   } else {
     std::cerr << "bench_all: warning: sysfs describes no caches; assuming a 32 MiB last-level cache\n";
   }
-  const std::vector<std::size_t> ladder = size_ladder(llc_bytes, opt.quick);
+  const std::vector<std::size_t> ladder = opt.sizes.empty() ? size_ladder(llc_bytes, opt.quick) : opt.sizes;
   if (opt.list) {
     print_catalogue(std::cout, ladder, llc_bytes, opt.quick);
     return 0;
@@ -455,7 +478,8 @@ int run(int argc, char** argv) {
   Progress progress;
   RegisterOptions reg;
   reg.ladder = ladder;
-  reg.family_ladders_llc_bytes = llc_bytes;
+  // Explicit --sizes replace every family's own ladder too.
+  reg.family_ladders_llc_bytes = opt.sizes.empty() ? llc_bytes : 0;
   reg.quick = opt.quick;
   reg.on_start = [&progress](const std::string& name) {
     set_simulation_label(name);
@@ -551,13 +575,30 @@ int run(int argc, char** argv) {
     request.caches = caches;
     if (opt.quick) request.child_args.push_back("--quick");
     request.child_args.push_back("--max-memory=" + std::to_string(memory_budget));
-    for (const auto& name : selected) {
-      (elements_of(name) <= opt.simulate_max_elements ? request.names : sim_skipped).push_back(name);
+    if (!opt.sizes.empty()) {
+      std::string list;
+      for (std::size_t n : opt.sizes) list += (list.empty() ? "" : ",") + std::to_string(n);
+      request.child_args.push_back("--sizes=" + list);
     }
-    if (!sim_skipped.empty()) {
-      std::cerr << "bench_all: not simulating " << sim_skipped.size() << " benchmark(s) above "
+    std::vector<std::string> unmodelled, too_large;
+    for (const auto& name : selected) {
+      const Case* c = find_case(name);
+      if (c != nullptr && !c->simulate) {
+        unmodelled.push_back(name);
+      } else {
+        (elements_of(name) <= opt.simulate_max_elements ? request.names : too_large).push_back(name);
+      }
+    }
+    sim_skipped = unmodelled;
+    sim_skipped.insert(sim_skipped.end(), too_large.begin(), too_large.end());
+    if (!unmodelled.empty()) {
+      std::cerr << "bench_all: not simulating " << unmodelled.size() << " benchmark(s) whose effect a "
+                << "one-core cache simulation cannot show, e.g. " << unmodelled.front() << "\n";
+    }
+    if (!too_large.empty()) {
+      std::cerr << "bench_all: not simulating " << too_large.size() << " benchmark(s) above "
                 << opt.simulate_max_elements << " elements (--simulate-max-elements), e.g. "
-                << sim_skipped.front() << "\n";
+                << too_large.front() << "\n";
     }
     if (request.names.empty()) {
       std::cerr << "bench_all: --simulate: no selected size is small enough to simulate\n";

@@ -31,9 +31,10 @@ def cases() -> list[dict]:
     catalogue = json.loads(_core.catalogue_json())
     out = []
     for family in catalogue["families"]:
-        ladder = family.get("ladder", catalogue["ladder"])
-        quick = family.get("quick_ladder", catalogue["quick_ladder"])
         for case in family["cases"]:
+            # a case's own ladder, else its family's, else the shared one
+            ladder = case.get("ladder", family.get("ladder", catalogue["ladder"]))
+            quick = case.get("quick_ladder", family.get("quick_ladder", catalogue["quick_ladder"]))
             limit = case["max_elements"] or None
             sizes = [n for n in ladder if limit is None or n <= limit]
             out.append({
