@@ -8,9 +8,15 @@
 #include <string>
 #include <vector>
 
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
 #include "cases/chase.h"
 #include "cases/family.h"
 #include "cases/layout.h"
+#include "cases/tlb.h"
+#include "runners/machine.h"
 
 namespace locality {
 namespace {
@@ -70,6 +76,7 @@ class Capture : public benchmark::BenchmarkReporter {
 
 constexpr std::size_t kElements = 1 << 14;
 constexpr std::size_t kBigStackElements = 1 << 22;  // 16 MiB of ints
+constexpr std::size_t kTlbLines = 1 << 16;            // 4 MiB: room for huge pages
 
 const std::map<std::string, benchmark::BenchmarkReporter::Run>& runs() {
   static const std::map<std::string, benchmark::BenchmarkReporter::Run> all = [] {
@@ -79,10 +86,15 @@ const std::map<std::string, benchmark::BenchmarkReporter::Run>& runs() {
     // One stack array too big for a default stack: it must move to a thread.
     for (const Family& f : families()) {
       for (const Case& c : f.cases) {
+        CaseFn fn = c.fn;
         if (f.name == "stack_array") {
-          CaseFn fn = c.fn;
           benchmark::RegisterBenchmark(benchmark_name(f, c, kBigStackElements).c_str(),
                                        [fn](benchmark::State& st) { fn(st, kBigStackElements); });
+        }
+        // A buffer large enough for 2 MiB pages.
+        if (f.name == "tlb") {
+          benchmark::RegisterBenchmark(benchmark_name(f, c, kTlbLines).c_str(),
+                                       [fn](benchmark::State& st) { fn(st, kTlbLines); });
         }
       }
     }
@@ -118,12 +130,109 @@ TEST(Cases, EveryCaseRunsAndItsSumIsRight) {
     for (const Case& c : f.cases) {
       const auto& r = run_of(f.name + "/" + c.name);
       EXPECT_FALSE(r.error_occurred) << r.benchmark_name() << ": " << r.error_message;
-      EXPECT_EQ(counter(f.name + "/" + c.name, "elements"), kElements);
+      // The work of one iteration: the structure once, or a whole number
+      // of times where one pass is too short to time (bandwidth, chases).
+      const double elements = counter(f.name + "/" + c.name, "elements");
+      EXPECT_GE(elements, kElements) << f.name << "/" << c.name;
+      EXPECT_EQ(std::fmod(elements, kElements), 0) << f.name << "/" << c.name;
       EXPECT_GT(counter(f.name + "/" + c.name, "working_set_bytes"), 0);
       ++cases;
     }
   }
-  EXPECT_GE(cases, 15u);
+  EXPECT_GE(cases, 50u);
+}
+
+TEST(Cases, ElementSizeNodesHaveDreppersSizes) {
+  EXPECT_EQ(counter("element_size/sequential_npad0", "node_bytes"), 8);
+  EXPECT_EQ(counter("element_size/sequential_npad7", "node_bytes"), 64);
+  EXPECT_EQ(counter("element_size/random_npad15", "node_bytes"), 128);
+  EXPECT_EQ(counter("element_size/random_npad31", "node_bytes"), 256);
+}
+
+TEST(Cases, StrideChasesPutLinesInOneSetOrSpreadThem) {
+  const auto l1 = data_cache(read_caches(), 1);
+  const double way = l1 && l1->ways > 0 ? static_cast<double>(l1->size_bytes / l1->ways) : 4096.0;
+  EXPECT_EQ(counter("stride/same_set_chase", "spacing_bytes"), way);
+  EXPECT_EQ(counter("stride/spread_set_chase", "spacing_bytes"), way + 64);
+  EXPECT_EQ(counter("stride/same_set_chase", "footprint_bytes"), way * kElements);
+  EXPECT_EQ(counter("stride/every_16", "stride_bytes"), 64);
+  EXPECT_EQ(counter("stride/every_16", "touched_per_pass"), kElements / 16);
+}
+
+TEST(Cases, BandwidthUsesTheWidestVectorsAndCountsEveryPass) {
+  const double expected = __builtin_cpu_supports("avx512f") ? 512 : __builtin_cpu_supports("avx2") ? 256 : 128;
+  for (const char* c : {"bandwidth/read", "bandwidth/write", "bandwidth/copy"}) {
+    EXPECT_EQ(counter(c, "vector_bits"), expected) << c;
+    EXPECT_EQ(counter(c, "elements"), kElements * counter(c, "passes_per_iter")) << c;
+  }
+  // 16 Ki words are 128 KiB: 8 passes make the 1 MiB an iteration covers.
+  EXPECT_EQ(counter("bandwidth/read", "passes_per_iter"), 8);
+}
+
+TEST(Cases, AFragmentedHeapScattersAListThatAFreshHeapPacks) {
+  EXPECT_GT(counter("allocation/fresh_list_sum", "near_step_share"), 0.9);
+  EXPECT_LT(counter("allocation/fragmented_list_sum", "near_step_share"), 0.1);
+  EXPECT_GT(counter("allocation/fragmented_list_sum", "gap_median_bytes"), 64 * 64);
+}
+
+TEST(Cases, FalseSharingCountersShareALineOrNot) {
+  EXPECT_EQ(counter("false_sharing/same_line", "counter_distance_bytes"), 8);
+  EXPECT_EQ(counter("false_sharing/padded", "counter_distance_bytes"), 64);
+}
+
+// The transparent-huge-page mode, e.g. "madvise" from "always [madvise] never".
+std::string thp_mode() {
+  std::ifstream in("/sys/kernel/mm/transparent_hugepage/enabled");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto open = text.find('['), close = text.find(']');
+  return open == std::string::npos || close == std::string::npos ? "" : text.substr(open + 1, close - open - 1);
+}
+
+TEST(Cases, SmallPagesAreSmallAndHugePagesAreGrantedWhereTheKernelAllows) {
+  auto share = [](const char* c) {
+    const auto it = runs().find(std::string(c) + "/" + std::to_string(kTlbLines));
+    if (it == runs().end()) throw std::runtime_error(std::string("no run of ") + c);
+    EXPECT_FALSE(it->second.error_occurred) << it->second.error_message;
+    return it->second.counters.at("huge_page_share").value;
+  };
+  EXPECT_EQ(share("tlb/random_4k_pages"), 0);
+  const std::string mode = thp_mode();
+  if (mode == "always" || mode == "madvise") {
+    EXPECT_GT(share("tlb/random_huge_pages"), 0) << "THP mode " << mode;
+  } else {
+    EXPECT_EQ(share("tlb/random_huge_pages"), 0) << "THP mode '" << mode << "'";
+  }
+}
+
+TEST(Tlb, SmapsParserReadsTheMappingThatHoldsTheAddress) {
+  const std::string smaps =
+      "55d0c0a00000-55d0c0a21000 rw-p 00000000 00:00 0          [heap]\n"
+      "Size:                132 kB\n"
+      "AnonHugePages:          0 kB\n"
+      "7f0000000000-7f0000800000 rw-p 00000000 00:00 0 \n"
+      "Size:               8192 kB\n"
+      "AnonHugePages:      6144 kB\n"
+      "VmFlags: rd wr mr mw me ac hg\n";
+  EXPECT_EQ(anon_huge_bytes(smaps, 0x7f0000001000), 6144u * 1024);
+  EXPECT_EQ(anon_huge_bytes(smaps, 0x55d0c0a00010), 0u);
+  EXPECT_EQ(anon_huge_bytes(smaps, 0x7f0000800000), std::nullopt);  // one past the end
+  EXPECT_EQ(anon_huge_bytes("", 0x1000), std::nullopt);
+}
+
+TEST(Catalogue, EveryFamilyOfTheTeachingCatalogueIsRegisteredInOrder) {
+  std::vector<std::string> names;
+  for (const Family& f : families()) names.push_back(f.name);
+  const std::vector<std::string> expected = {
+      "stack_array", "heap_vector", "scattered_nodes", "arena_nodes", "allocation", "latency",
+      "element_size", "stride", "bandwidth", "traversal_order", "aos_soa", "tlb", "false_sharing"};
+  EXPECT_EQ(names, expected);
+  for (const Family& f : families()) {
+    EXPECT_FALSE(f.demonstrates.empty()) << f.name;
+    EXPECT_FALSE(f.expected.empty()) << f.name;
+  }
+  EXPECT_NE(find_case("stride/every_16/123"), nullptr);
+  EXPECT_EQ(find_case("stride/every_17/123"), nullptr);
+  EXPECT_FALSE(find_case("false_sharing/same_line/1")->simulate);
 }
 
 TEST(Cases, ShuffledListIsReallyScattered) {

@@ -1,0 +1,231 @@
+// allocation: where the layouts of the other families come from. First the
+// cost of getting memory: an object on the stack (free: the frame is already
+// there) against `new`/`delete` per call; and allocation churn, a window of
+// 64 live objects of 16 to 128 bytes where each step frees the oldest and
+// allocates a new one, through glibc's malloc, a fixed-size pool, a
+// std::pmr::unsynchronized_pool_resource, and a bump arena (which never
+// frees: it is reset once per iteration). Then what a long-running heap does
+// to locality: a list built by the same `new` loop on a fresh heap (nodes
+// adjacent) and on a fragmented one, where every other block of a
+// previous allocation was freed, in the order a program happened to free
+// them, so the new nodes land in those holes, scattered. The layout of both
+// lists is measured and recorded (gap_* counters). The number in a name is
+// the objects allocated (or the list's nodes) per iteration.
+#include <malloc.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <memory>
+#include <memory_resource>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "cases/arena.h"
+#include "cases/family.h"
+#include "cases/pool.h"
+#include "cases/timing.h"
+
+namespace locality {
+namespace {
+
+constexpr std::uint64_t kSeed = 0xa110c;
+constexpr std::size_t kWindow = 64;
+constexpr std::size_t kMaxObject = 128;
+
+std::vector<std::size_t> objects_ladder(std::size_t /*llc_bytes*/, bool quick) {
+  if (quick) return {4096, 65536};
+  return {4096, 65536, std::size_t{1} << 20};
+}
+
+struct Object {  // 64 bytes of state a call works on
+  std::uint64_t field[8];
+};
+
+// Fills the object, lets it escape (so neither the object nor its
+// allocation can be optimised away) and returns a value computed from it.
+inline std::uint64_t use(Object* o, std::size_t i) {
+  for (std::size_t k = 0; k < 8; ++k) o->field[k] = i + k;
+  escape(o);
+  return o->field[i & 7];
+}
+
+std::uint64_t expected_use(std::size_t n) {
+  std::uint64_t s = 0;
+  for (std::size_t i = 0; i < n; ++i) s += i + (i & 7);
+  return s;
+}
+
+template <bool Heap>
+void object_per_call(benchmark::State& state, std::size_t n) {
+  std::uint64_t got = 0;
+  auto once = [&got, n] {
+    std::uint64_t s = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      if constexpr (Heap) {
+        Object* o = new Object;
+        s += use(o, i);
+        delete o;
+      } else {
+        Object o;
+        s += use(&o, i);
+      }
+    }
+    got = s;
+    escape(&got);
+  };
+  {
+    CounterScope scope(state, {n, sizeof(Object)}, once);
+    for (auto _ : state) once();
+  }
+  if (got != expected_use(n)) state.SkipWithError("a call returned the wrong value");
+}
+
+// The size of the i-th object of the churn: 16 to 128 bytes.
+inline std::size_t churn_size(std::size_t i) { return 16 * (1 + (i * 5) % 8); }
+
+// Runs the churn with `alloc(bytes)` and `release(p, bytes)`; returns the
+// sum of the first byte written into every object.
+template <typename Alloc, typename Release>
+std::uint64_t churn(std::size_t n, Alloc&& alloc, Release&& release) {
+  void* live[kWindow] = {};
+  std::size_t live_size[kWindow] = {};
+  std::uint64_t s = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::size_t slot = i % kWindow;
+    if (live[slot] != nullptr) {
+      s += *static_cast<unsigned char*>(live[slot]);
+      release(live[slot], live_size[slot]);
+    }
+    live_size[slot] = churn_size(i);
+    live[slot] = alloc(live_size[slot]);
+    *static_cast<unsigned char*>(live[slot]) = static_cast<unsigned char>(i);
+    escape(live[slot]);
+  }
+  for (std::size_t k = 0; k < kWindow; ++k) {
+    if (live[k] != nullptr) {
+      s += *static_cast<unsigned char*>(live[k]);
+      release(live[k], live_size[k]);
+    }
+  }
+  return s;
+}
+
+std::uint64_t expected_churn(std::size_t n) {
+  std::uint64_t s = 0;
+  for (std::size_t i = 0; i < n; ++i) s += static_cast<unsigned char>(i);
+  return s;
+}
+
+enum class Allocator { malloc, pool, pmr_pool, bump };
+
+template <Allocator A>
+void churn_case(benchmark::State& state, std::size_t n) {
+  std::uint64_t got = 0;
+  std::unique_ptr<FixedPool> pool;
+  std::unique_ptr<std::pmr::unsynchronized_pool_resource> pmr;
+  std::unique_ptr<BumpArena> arena;
+  if constexpr (A == Allocator::pool) pool = std::make_unique<FixedPool>(kMaxObject, 16, kWindow);
+  if constexpr (A == Allocator::pmr_pool) pmr = std::make_unique<std::pmr::unsynchronized_pool_resource>();
+  if constexpr (A == Allocator::bump) arena = std::make_unique<BumpArena>(n * kMaxObject);
+  auto once = [&] {
+    if constexpr (A == Allocator::malloc) {
+      got = churn(n, [](std::size_t b) { return std::malloc(b); }, [](void* p, std::size_t) { std::free(p); });
+    } else if constexpr (A == Allocator::pool) {
+      got = churn(n, [&](std::size_t) { return pool->allocate(); }, [&](void* p, std::size_t) { pool->deallocate(p); });
+    } else if constexpr (A == Allocator::pmr_pool) {
+      got = churn(n, [&](std::size_t b) { return pmr->allocate(b, 16); },
+                  [&](void* p, std::size_t b) { pmr->deallocate(p, b, 16); });
+    } else {
+      got = churn(n, [&](std::size_t b) { return arena->allocate(b, 16); }, [](void*, std::size_t) {});
+      arena->reset();
+    }
+    escape(&got);
+  };
+  {
+    CounterScope scope(state, {n, kWindow * kMaxObject}, once);
+    for (auto _ : state) once();
+  }
+  if (got != expected_churn(n)) state.SkipWithError("the churn lost an object");
+}
+
+// A list of `new`-allocated nodes and the blocks kept alive around them.
+struct HeapList {
+  Node* head = nullptr;
+  std::vector<Node*> kept;
+  LayoutStats layout;
+  HeapList() = default;
+  HeapList(const HeapList&) = delete;
+  HeapList& operator=(const HeapList&) = delete;
+  ~HeapList() {
+    while (head != nullptr) delete std::exchange(head, head->next);
+    for (Node* p : kept) delete p;
+  }
+};
+
+void append_new_nodes(HeapList& list, std::size_t n) {
+  Node** link = &list.head;
+  for (std::size_t i = 0; i < n; ++i) {
+    *link = new Node{nullptr, element_value(i)};
+    link = &(*link)->next;
+  }
+  list.layout = measure_layout(list_addresses(list.head));
+}
+
+template <bool Fragmented>
+void list_sum(benchmark::State& state, std::size_t n) {
+  auto& list = FixtureSlot::get<HeapList>(
+      std::string("allocation/") + (Fragmented ? "fragmented/" : "fresh/") + std::to_string(n), [n] {
+        auto built = std::make_unique<HeapList>();
+        if (Fragmented) {
+          // An earlier phase of the program: 2n blocks, then every other one
+          // freed, in an order of its own (here: random).
+          std::vector<Node*> blocks(2 * n);
+          for (auto& p : blocks) p = new Node{nullptr, 0};
+          std::vector<Node*> freed;
+          freed.reserve(n);
+          for (std::size_t i = 0; i < 2 * n; ++i) (i % 2 ? freed : built->kept).push_back(blocks[i]);
+          std::shuffle(freed.begin(), freed.end(), std::mt19937_64(kSeed));
+          for (Node* p : freed) delete p;
+        }
+        append_new_nodes(*built, n);
+        return built;
+      });
+  record_layout(state, list.layout);
+  time_traversal(state, {n, n * 2 * 32}, [&list] {
+    const Node* head = list.head;
+    escape(head);
+    return sum_list(head);
+  });
+}
+
+const bool kRegistered = add_family({
+    "allocation",
+    "The cost of getting memory (a 64-byte object on the stack or from new/delete per call; "
+    "churn of 16-128 byte objects through malloc, a pool, a std::pmr pool and a bump arena) "
+    "and what a fragmented heap does to a list built later by plain new.",
+    "The stack object costs a few ns or less per call and new/delete several times more; in "
+    "the churn the bump arena and the pool cost less per object than malloc. The list built "
+    "on a fragmented heap is scattered (most steps leave the line) and costs several times "
+    "the list built on a fresh heap once it outgrows the caches.",
+    {
+        {"stack_object", "a 64-byte object on the stack per call", 0, &object_per_call<false>},
+        {"heap_object", "a 64-byte object from new/delete per call", 0, &object_per_call<true>},
+        {"churn_malloc", "64 live objects of 16-128 bytes, oldest freed per step: malloc/free", 0,
+         &churn_case<Allocator::malloc>},
+        {"churn_pool", "the same churn from a fixed-size pool of 128-byte blocks", 0,
+         &churn_case<Allocator::pool>},
+        {"churn_pmr_pool", "the same churn from a std::pmr::unsynchronized_pool_resource", 0,
+         &churn_case<Allocator::pmr_pool>},
+        {"churn_bump", "the same allocations from a bump arena, reset per iteration", kMaxObject + 8.0,
+         &churn_case<Allocator::bump>},
+        {"fresh_list_sum", "sum a list built by new on a fresh heap", 72, &list_sum<false>},
+        {"fragmented_list_sum", "sum a list built by new after every other block was freed", 136,
+         &list_sum<true>},
+    },
+    &objects_ladder,
+});
+
+}  // namespace
+}  // namespace locality
