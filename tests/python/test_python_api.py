@@ -15,7 +15,8 @@ from conftest import COMPARE_PY, ROOT, run
 from locality import _core
 from locality.report import load_result
 
-FAMILIES = ["stack_array", "heap_vector", "scattered_nodes", "arena_nodes", "latency"]
+FAMILIES = ["stack_array", "heap_vector", "scattered_nodes", "arena_nodes", "allocation", "latency",
+            "element_size", "stride", "bandwidth", "traversal_order", "aos_soa", "tlb", "false_sharing"]
 
 
 def test_module_and_package_versions_agree():
@@ -24,16 +25,21 @@ def test_module_and_package_versions_agree():
 
 def test_cases_lists_every_family_with_its_text_and_sizes():
     listed = locality.cases()
-    assert [c["family"] for c in listed][:1] == ["stack_array"]
-    assert {c["family"] for c in listed} == set(FAMILIES)
-    assert len(listed) >= 15
+    assert list(dict.fromkeys(c["family"] for c in listed)) == FAMILIES  # teaching order
+    assert len(listed) >= 50
+    by_case = {c["case"]: c for c in listed}
     for c in listed:
         assert c["summary"] and c["expected"] and c["demonstrates"]
-        assert c["sizes"] == sorted(c["sizes"])
-        # a few KiB at the start: 1 Ki ints, or 64 nodes of 64 bytes for latency
-        assert c["sizes"][0] == (64 if c["family"] == "latency" else 1024)
+        assert c["sizes"] and c["sizes"] == sorted(c["sizes"])
         if c["max_elements"]:
             assert max(c["sizes"]) <= c["max_elements"]
+    # a few KiB at the start: 1 Ki ints, or 64 nodes of 64 bytes for latency
+    assert by_case["heap_vector/sum"]["sizes"][0] == 1024
+    assert by_case["latency/random_chase"]["sizes"][0] == 64
+    # element_size's cases have ladders of their own: the same working sets
+    # (16 KiB first) hold fewer of the larger nodes
+    assert by_case["element_size/sequential_npad0"]["sizes"][0] == 16384 // 8
+    assert by_case["element_size/random_npad31"]["sizes"][0] == 16384 // 256
 
 
 def test_machine_has_the_result_file_context():
@@ -50,7 +56,9 @@ def test_a_small_run_of_each_family(case):
     assert len(reps) == 4
     for r in reps:
         n = int(r["run_name"].rsplit("/", 1)[1])
-        assert r["run_name"] == f"{case}/{n}" and r["elements"] == n
+        assert r["run_name"] == f"{case}/{n}"
+        # loads per iteration: whole laps of the cycle, at least 4096 (latency)
+        assert r["elements"] == (n if case != "latency/random_chase" else max(n, 4096))
         assert r["real_time"] > 0 and r["iterations"] >= 1
         assert r["allocs_per_iter"] == 0  # a traversal allocates nothing
         assert not r.get("error_occurred")

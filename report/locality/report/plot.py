@@ -4,6 +4,7 @@ figures and do no I/O; write.py saves them."""
 from __future__ import annotations
 
 import math
+import re
 import textwrap
 
 import matplotlib
@@ -124,23 +125,79 @@ def _mark_detected(ax, levels: list[dict]) -> None:
                     va="bottom", ha="right", fontsize=8, color="#d62728", rotation=90)
 
 
+def _natural(text: str) -> list:
+    """Sort key that puts every_2 before every_16."""
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", text)]
+
+
+def _family_summary(frame: pd.DataFrame, family: str) -> tuple[pd.DataFrame, str]:
+    """The family's summary and what its values are: time per element, or
+    for bandwidth, GB/s."""
+    rows = frame[frame["family"] == family]
+    if family == "bandwidth" and "bytes_per_second" in rows.columns:
+        rows = rows.assign(time_per_elem_ns=rows["bytes_per_second"] / 1e9)
+        return summarise(rows), "GB/s (log scale)"
+    if family in ("latency", "tlb"):
+        return summarise(rows), "ns per load (log scale)"
+    return summarise(rows), "time per element (ns, log scale)"
+
+
+def _draw_bars(ax, rows: pd.DataFrame, machines: list[str], value_label: str) -> None:
+    """One horizontal bar per case (and machine) at its largest size, with
+    the min-max whisker and the median written at its end."""
+    rows = rows.sort_values("elements").groupby(["case", "machine"], sort=False).tail(1)
+    cases = sorted(rows["case"].unique(), key=_natural)
+    height = 0.8 / len(machines)
+    for m_index, machine in enumerate(machines):
+        part = rows[rows["machine"] == machine].set_index("case")
+        ys, vals, lows, highs = [], [], [], []
+        for c_index, case in enumerate(cases):
+            if case in part.index:
+                r = part.loc[case]
+                ys.append(c_index + (m_index - (len(machines) - 1) / 2) * height)
+                vals.append(r["median"])
+                lows.append(r["median"] - r["min"])
+                highs.append(r["max"] - r["median"])
+        ax.barh(ys, vals, height=height * 0.9, xerr=[lows, highs], color=f"C{m_index}",
+                label=machine if len(machines) > 1 else None, error_kw={"linewidth": 0.8})
+        for y, v in zip(ys, vals):
+            ax.annotate(f"{v:.3g}", xy=(v, y), xytext=(3, 0), textcoords="offset points",
+                        va="center", fontsize=7)
+    ax.set_yticks(range(len(cases)), cases, fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xscale("log")
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.grid(True, axis="x", which="major", alpha=0.3)
+    ax.set_xlabel(value_label.replace(" (log scale)", "").replace(", log scale)", ")") +
+                  ", log scale: median with min-max whisker")
+    if len(machines) > 1:
+        _legend(ax)
+
+
 def plot_family(frame: pd.DataFrame, family: str, caches: list[dict], meta: dict,
                 expected: str = "", detected_levels: list[dict] | None = None) -> Figure:
-    """Time per element against working set, one line per case (and machine),
-    median over repetitions with the min-max band. Build cases, whose cost is
-    allocation rather than traversal, get a panel of their own."""
-    summary = summarise(frame[frame["family"] == family])
+    """Time per element (GB/s for bandwidth) against working set, one line per
+    case (and machine), median over repetitions with the min-max band. Build
+    cases, whose cost is allocation rather than traversal, get a panel of
+    their own; cases whose working set does not grow with their size (one
+    size only, or a fixed window) are bars at their largest size."""
+    summary, value_label = _family_summary(frame, family)
     if summary.empty:
         raise ValueError(f"no successful runs of family {family!r}")
+    grows = summary.groupby("case")["working_set_bytes"].transform("nunique") > 1
     is_build = summary["case"].str.startswith("build_")
-    panels = [("traversal", summary[~is_build])]
-    if is_build.any():
-        panels.append(("build and destroy", summary[is_build]))
+    panels = [("traversal", summary[grows & ~is_build]), ("build and destroy", summary[grows & is_build]),
+              ("bars", summary[~grows])]
     panels = [(title, rows) for title, rows in panels if not rows.empty]
     fig, axes = _new_figure(len(panels))
     machines = sorted(summary["machine"].unique())
     for ax, (title, rows) in zip(axes, panels):
-        cases = sorted(rows["case"].unique())
+        if title == "bars":
+            _draw_bars(ax, rows, machines, value_label)
+            ax.set_title(f"{family}: cost per element, at each case's largest size", loc="left",
+                         fontsize=11)
+            continue
+        cases = sorted(rows["case"].unique(), key=_natural)
         for (case, machine), series in rows.groupby(["case", "machine"], sort=True):
             # colour is the case, line style the source
             label = case if len(machines) == 1 else f"{case} — {machine}"
@@ -151,9 +208,9 @@ def plot_family(frame: pd.DataFrame, family: str, caches: list[dict], meta: dict
         _mark_caches(ax, caches)
         if detected_levels:
             _mark_detected(ax, detected_levels)
-        ax.set_ylabel("ns per load (log scale)" if family == "latency"
-                      else "time per element (ns, log scale)")
-        ax.set_title(f"{family}: {title}" if len(panels) > 1 else family, loc="left", fontsize=11)
+        ax.set_ylabel(value_label)
+        named = [t for t, _ in panels if t != "bars"]
+        ax.set_title(f"{family}: {title}" if len(named) > 1 else family, loc="left", fontsize=11)
         _legend(ax)
     if expected:
         fig.suptitle(textwrap.fill("Expected: " + expected, 170), fontsize=8, x=0.01, ha="left",

@@ -91,7 +91,12 @@ def tidy(results: list[ResultFile]) -> pd.DataFrame:
                 "name": run_name,
                 "family": family,
                 "case": case,
-                "elements": b.get("elements", elements),
+                # The size in the name identifies the benchmark; the
+                # `elements` counter is the work of one iteration (equal for
+                # most cases; more where an iteration repeats a small
+                # structure, as bandwidth and stride do).
+                "elements": elements if elements == elements else b.get("elements", elements),
+                "elements_per_iter": b.get("elements", elements),
                 "repetition": b.get("repetition_index", 0),
                 "iterations": b.get("iterations"),
                 "real_time_ns": b["real_time"] * scale if "real_time" in b else float("nan"),
@@ -105,7 +110,7 @@ def tidy(results: list[ResultFile]) -> pd.DataFrame:
     frame = pd.DataFrame(rows)
     if frame.empty:
         return frame
-    frame["time_per_elem_ns"] = frame["real_time_ns"] / frame["elements"]
+    frame["time_per_elem_ns"] = frame["real_time_ns"] / frame["elements_per_iter"]
     return frame
 
 
@@ -114,7 +119,7 @@ def summarise(frame: pd.DataFrame) -> pd.DataFrame:
     per machine and benchmark, over repetitions (errors excluded)."""
     ok = frame[frame["error"] == ""]
     keys = ["machine", "family", "case", "elements"]
-    extra = [c for c in ("working_set_bytes",) if c in ok.columns]
+    extra = [c for c in ("working_set_bytes", "huge_page_share") if c in ok.columns]
     grouped = ok.groupby(keys, sort=True)
     out = grouped["time_per_elem_ns"].agg(["median", "min", "max", "mean", "std", "count"])
     out["cv"] = out["std"] / out["mean"]
