@@ -1,0 +1,350 @@
+#!/usr/bin/env python3
+"""Compare locality's latency and bandwidth families with the reference tools.
+
+Runs our family and each reference tool alternately, round after round, on
+the same sizes, keeps each side's best figure per size (the minimum latency,
+the maximum bandwidth, as lmbench and likwid-bench report), and prints one
+row per size with the ratio:
+
+  latency    bench_all latency/random_chase  against lmbench's lat_mem_rd
+             (random chain, stride 64): ours / theirs, target within 5%.
+             lmbench is not packaged in Debian: give the path of a
+             lat_mem_rd you built with --lat-mem-rd.
+  bandwidth  bench_all bandwidth/read        against the best of
+             likwid-bench's load kernels and mbw (Debian packages
+             likwid and mbw): ours / best, target at least 95%. mbw only
+             copies, and only whole MiB; it applies from 1 MiB.
+
+A tool that is not installed is skipped with a line saying so. This is a
+benchmark, not a test: run it on a quiet machine. Exit status: 0 when every
+compared size meets its target, 1 when one does not, 2 on bad usage or a
+tool that failed.
+
+  runners/compare_reference.py                     # bandwidth; latency if --lat-mem-rd
+  runners/compare_reference.py --lat-mem-rd ~/lmbench/bin/x86_64-linux-gnu/lat_mem_rd
+  runners/compare_reference.py --only bandwidth --sizes 16K,1M,64M --rounds 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LINE = 64  # bytes per chase node, the stride lat_mem_rd is given
+LATENCY_TOLERANCE = 0.05
+BANDWIDTH_TARGET = 0.95
+
+
+class ToolError(RuntimeError):
+    """A tool ran but failed or printed something unreadable."""
+
+
+def parse_size(text: str) -> int:
+    m = re.fullmatch(r"\s*(\d+)\s*([KMG]?)(?:i?B)?\s*", text, re.IGNORECASE)
+    if not m:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a size such as 16K, 1M or 256M")
+    return int(m[1]) * {"": 1, "K": 2**10, "M": 2**20, "G": 2**30}[m[2].upper()]
+
+
+def size_list(text: str) -> list[int]:
+    return sorted({parse_size(t) for t in text.split(",") if t.strip()})
+
+
+def human(n: float) -> str:
+    for unit, scale in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if n >= scale:
+            return f"{n / scale:g} {unit}"
+    return f"{n:g} B"
+
+
+def run(cmd: list[str], timeout: float | None = None) -> subprocess.CompletedProcess:
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+    except FileNotFoundError as e:
+        raise ToolError(f"{cmd[0]}: not found") from e
+    except subprocess.TimeoutExpired as e:
+        raise ToolError(f"{' '.join(cmd)}: no answer within {timeout:.0f} s") from e
+    if done.returncode != 0:
+        tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
+        raise ToolError(f"{' '.join(cmd)} exited {done.returncode}: " + " / ".join(tail))
+    return done
+
+
+def progress(text: str) -> None:
+    print(f"  {text}", file=sys.stderr, flush=True)
+
+
+# ---- ours ------------------------------------------------------------------
+
+def llc_bytes() -> int:
+    """The last-level cache from sysfs (what bench_all's ladders use)."""
+    best = 0
+    for index in Path("/sys/devices/system/cpu/cpu0/cache").glob("index*"):
+        try:
+            if (index / "type").read_text().strip() == "Instruction":
+                continue
+            size = parse_size((index / "size").read_text().strip())
+            best = max(best, size)
+        except (OSError, argparse.ArgumentTypeError):
+            continue
+    return best or 32 * 2**20
+
+
+def ours(bench_all: Path, case: str, elements: dict[int, int], repetitions: int) -> dict[int, list]:
+    """Runs bench_all on one case at the given sizes (bytes -> elements);
+    returns, per size in bytes, every repetition's benchmark entry."""
+    counts = ",".join(str(n) for n in sorted(set(elements.values())))
+    with tempfile.TemporaryDirectory(prefix="locality-ref-") as tmp:
+        out = Path(tmp) / "ours.json"
+        run([str(bench_all), case, f"--sizes={counts}", "--out", str(out),
+             f"--benchmark_repetitions={repetitions}", "--benchmark_min_time=0.2"])
+        data = json.loads(out.read_text())
+    by_elements: dict[int, list] = {}
+    for b in data["benchmarks"]:
+        if b.get("run_type") == "iteration" and not b.get("error_occurred"):
+            by_elements.setdefault(int(b["run_name"].rsplit("/", 1)[1]), []).append(b)
+    return {size: by_elements.get(n, []) for size, n in elements.items()}
+
+
+# ---- lat_mem_rd -------------------------------------------------------------
+
+def parse_lat_mem_rd(text: str) -> dict[int, float]:
+    """lat_mem_rd prints "size_in_MB latency_ns" per line (after a
+    "stride=N" line); returns bytes -> ns."""
+    found = {}
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) != 2:
+            continue
+        try:
+            mb, ns = float(parts[0]), float(parts[1])
+        except ValueError:
+            continue
+        # Sizes are multiples of 512 bytes; the MB figure has 5 decimals.
+        found[round(mb * 2**20 / 512) * 512] = ns
+    return found
+
+
+def match_size(table: dict[int, float], size: int) -> float | None:
+    """The value printed for `size`; lat_mem_rd rounds MB to 5 decimals."""
+    for printed, value in table.items():
+        if abs(printed - size) <= max(0.005 * size, 6):
+            return value
+    return None
+
+
+def lat_mem_rd(binary: str, largest: int, extra: list[str]) -> dict[int, float]:
+    mb = max(1, -(-largest // 2**20))
+    done = run([binary, *extra, str(mb), str(LINE)], timeout=1800)
+    table = parse_lat_mem_rd(done.stdout + "\n" + done.stderr)
+    if not table:
+        raise ToolError(f"{binary} printed no 'size latency' lines")
+    return table
+
+
+# ---- likwid-bench and mbw -----------------------------------------------------
+
+def likwid_kernels() -> list[str]:
+    """likwid-bench's load kernels that this CPU runs (load_avx512 needs
+    AVX-512F, load_avx AVX, ...)."""
+    listing = run(["likwid-bench", "-a"]).stdout
+    flags = set(open("/proc/cpuinfo").read().split())
+    kernels = []
+    for line in listing.splitlines():
+        name = line.split(" - ")[0].strip()
+        if not name.startswith("load"):
+            continue
+        if ("avx512" in name and "avx512f" not in flags) or ("avx" in name and "avx" not in flags):
+            continue
+        kernels.append(name)
+    return kernels
+
+
+def likwid_bandwidth(kernel: str, size: int) -> float:
+    """Bytes per second that one likwid-bench kernel reports for a working
+    set of `size` bytes on one core."""
+    done = run(["likwid-bench", "-t", kernel, "-w", f"S0:{size}B:1"], timeout=300)
+    m = re.search(r"^MByte/s:\s*([0-9.]+)", done.stdout, re.MULTILINE)
+    if not m:
+        raise ToolError(f"likwid-bench -t {kernel} printed no 'MByte/s:' line")
+    return float(m[1]) * 1e6  # likwid's MByte is 10^6 bytes
+
+
+def mbw_bandwidth(size: int) -> float:
+    """The best of mbw's three copy methods (memcpy, dumb, mcblock) at `size`
+    (whole MiB), in bytes copied per second."""
+    done = run(["mbw", "-q", "-n", "5", str(size // 2**20)], timeout=600)
+    rates = [float(m) for m in re.findall(r"^AVG\s.*?Copy:\s*([0-9.]+) MiB/s", done.stdout, re.MULTILINE)]
+    if not rates:
+        raise ToolError("mbw printed no 'AVG ... Copy: N MiB/s' line")
+    return max(rates) * 2**20
+
+
+# ---- the comparisons -------------------------------------------------------
+
+def compare_latency(args, sizes: list[int] | None, largest: int) -> bool | None:
+    """`sizes`: the sizes to compare, or None for every size lat_mem_rd
+    prints from 4 KiB to `largest` (its own steps: 4, 6, 8 ... KiB, then
+    coarser; above 20 MiB every 10 MiB)."""
+    print("latency: bench_all latency/random_chase against lat_mem_rd -t (random chain, stride 64)")
+    if not args.lat_mem_rd:
+        print("  skipped: no lat_mem_rd given (lmbench is not packaged in Debian; build it and pass "
+              "--lat-mem-rd PATH)")
+        return None
+    if not (os.path.isfile(args.lat_mem_rd) and os.access(args.lat_mem_rd, os.X_OK)):
+        raise ToolError(f"--lat-mem-rd {args.lat_mem_rd}: not an executable file")
+    best_ours: dict[int, float] = {}
+    best_theirs: dict[int, float] = {}
+    compared = sizes
+    for r in range(args.rounds):
+        # Theirs first: its output says which sizes it measures.
+        progress(f"round {r + 1}/{args.rounds}: lat_mem_rd")
+        table = lat_mem_rd(args.lat_mem_rd, max(sizes) if sizes else largest, args.lat_mem_rd_args)
+        if compared is None:
+            compared = sorted(s for s in table if s >= 4096 and s % LINE == 0 and s <= largest)
+        for size in compared:
+            ns = match_size(table, size)
+            if ns is not None:
+                best_theirs[size] = min(best_theirs.get(size, ns), ns)
+        progress(f"round {r + 1}/{args.rounds}: bench_all at {len(compared)} sizes")
+        for size, runs in ours(args.bench_all, "latency/random_chase", {s: s // LINE for s in compared},
+                               args.repetitions).items():
+            for b in runs:
+                ns = b["real_time"] / b["elements"]  # bench_all writes ns
+                best_ours[size] = min(best_ours.get(size, ns), ns)
+    print(f"  {'size':>10} {'ours ns':>9} {'theirs ns':>10} {'ratio':>7}")
+    ok = True
+    for size in compared or []:
+        a, b = best_ours.get(size), best_theirs.get(size)
+        if a is None or b is None:
+            print(f"  {human(size):>10} {'-' if a is None else f'{a:.3f}':>9} {'-' if b is None else f'{b:.3f}':>10}"
+                  "       (not measured by both)")
+            continue
+        ratio = a / b
+        good = abs(ratio - 1) <= LATENCY_TOLERANCE
+        ok &= good
+        print(f"  {human(size):>10} {a:9.3f} {b:10.3f} {ratio:7.3f}  {'ok' if good else 'MISS (target within 5%)'}")
+    return ok
+
+
+def compare_bandwidth(args, sizes: list[int]) -> bool | None:
+    print("bandwidth: bench_all bandwidth/read against the best of likwid-bench load kernels and mbw")
+    kernels: list[str] = []
+    if shutil.which("likwid-bench"):
+        kernels = likwid_kernels()
+        print(f"  likwid-bench kernels: {', '.join(kernels)}")
+    else:
+        print("  skipped likwid-bench: not installed (Debian package likwid)")
+    has_mbw = shutil.which("mbw") is not None
+    if not has_mbw:
+        print("  skipped mbw: not installed (Debian package mbw)")
+    if not kernels and not has_mbw:
+        return None
+    best_ours: dict[int, float] = {}
+    best_ref: dict[int, tuple[float, str]] = {}
+
+    def offer(size: int, value: float, who: str) -> None:
+        if value > best_ref.get(size, (0.0, ""))[0]:
+            best_ref[size] = (value, who)
+
+    for r in range(args.rounds):
+        progress(f"round {r + 1}/{args.rounds}: bench_all")
+        for size, runs in ours(args.bench_all, "bandwidth/read", {s: s // 8 for s in sizes},
+                               args.repetitions).items():
+            for b in runs:
+                best_ours[size] = max(best_ours.get(size, 0.0), b["bytes_per_second"])
+        for kernel in kernels:
+            progress(f"round {r + 1}/{args.rounds}: likwid-bench {kernel}")
+            for size in sizes:
+                offer(size, likwid_bandwidth(kernel, size), f"likwid {kernel}")
+        if has_mbw:
+            progress(f"round {r + 1}/{args.rounds}: mbw")
+            for size in sizes:
+                if size >= 2**20 and size % 2**20 == 0:
+                    offer(size, mbw_bandwidth(size), "mbw")
+    print(f"  {'size':>10} {'ours GB/s':>10} {'best GB/s':>10} {'ratio':>7}  best reference")
+    ok = True
+    for size in sizes:
+        a = best_ours.get(size)
+        b, who = best_ref.get(size, (None, ""))
+        if a is None or b is None:
+            print(f"  {human(size):>10} {'-' if a is None else f'{a / 1e9:.1f}':>10} "
+                  f"{'-' if b is None else f'{b / 1e9:.1f}':>10}        (not measured by both)")
+            continue
+        ratio = a / b
+        good = ratio >= BANDWIDTH_TARGET
+        ok &= good
+        print(f"  {human(size):>10} {a / 1e9:10.1f} {b / 1e9:10.1f} {ratio:7.3f}  {who}"
+              f"{'' if good else '  MISS (target at least 0.95)'}")
+    return ok
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="compare_reference.py", description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__.split("\n\n", 1)[1])
+    parser.add_argument("--bench-all", type=Path, default=ROOT / "build" / "bench_all",
+                        help="the bench_all to compare (default: build/bench_all)")
+    parser.add_argument("--lat-mem-rd", help="path of an lmbench lat_mem_rd binary")
+    parser.add_argument("--lat-mem-rd-args", default="-t",
+                        help="options given to lat_mem_rd before the size (default: -t, the random "
+                             "chain; give '' for lmbench's backward-stride chain)")
+    parser.add_argument("--only", choices=("latency", "bandwidth"), help="run one comparison")
+    parser.add_argument("--sizes", type=size_list,
+                        help="comma-separated sizes such as 16K,1M,64M (default: for latency, "
+                             "every size lat_mem_rd prints from 4 KiB to 8x the last-level cache; "
+                             "for bandwidth, powers of two from 16 KiB to 4x the last-level cache)")
+    parser.add_argument("--rounds", type=int, default=3, help="alternations of ours and theirs (default 3)")
+    parser.add_argument("--repetitions", type=int, default=3,
+                        help="bench_all repetitions per round (default 3)")
+    args = parser.parse_args(argv)
+    sys.stdout.reconfigure(line_buffering=True)  # rows and progress interleave in order
+    args.lat_mem_rd_args = args.lat_mem_rd_args.split()
+    if args.rounds < 1 or args.repetitions < 1:
+        parser.error("--rounds and --repetitions must be at least 1")
+    if not (args.bench_all.is_file() and os.access(args.bench_all, os.X_OK)):
+        parser.error(f"--bench-all {args.bench_all}: no such executable (build it: runners/setup.sh)")
+    llc = llc_bytes()
+
+    def ladder(start: int, top: int) -> list[int]:
+        out, s = [], start
+        while s <= top:
+            out.append(s)
+            s *= 2
+        return out
+
+    def pow2_at_least(v: int) -> int:
+        p = 1
+        while p < v:
+            p *= 2
+        return p
+
+    results = []
+    try:
+        if args.only in (None, "latency"):
+            bad = [s for s in args.sizes or [] if s % LINE]
+            if bad:
+                parser.error(f"latency sizes must be multiples of {LINE} bytes: {', '.join(map(human, bad))}")
+            results.append(compare_latency(args, args.sizes, pow2_at_least(8 * llc)))
+        if args.only in (None, "bandwidth"):
+            sizes = args.sizes or ladder(16 * 2**10, pow2_at_least(4 * llc))
+            bad = [s for s in sizes if s % 256]
+            if bad:
+                parser.error(f"bandwidth sizes must be multiples of 256 bytes: {', '.join(map(human, bad))}")
+            results.append(compare_bandwidth(args, sizes))
+    except ToolError as e:
+        print(f"compare_reference.py: {e}", file=sys.stderr)
+        return 2
+    return 1 if any(r is False for r in results) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
