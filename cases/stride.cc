@@ -46,12 +46,26 @@ std::vector<std::size_t> lines_ladder(std::size_t /*llc_bytes*/, bool quick) {
   return lines;
 }
 
-// Kept out of line with a run-time stride, so that every k runs the same
-// loop (no version specialised for one stride).
+// Kept out of line with a run-time stride, so that every k > 1 runs the same
+// loop (k = 1 has a vectorised loop of its own). Four independent sums keep
+// the loop from being the limit: with one, k = 2 ran at one add per cycle,
+// slower than memory delivers the lines (seen: 1.8x the time of k = 1).
 __attribute__((noinline)) std::uint64_t strided_sum(const int* a, std::size_t n, std::size_t k) {
-  std::uint64_t s = 0;
-  for (std::size_t i = 0; i < n; i += k) s += static_cast<std::uint64_t>(a[i]);
-  return s;
+  if (k == 1) {  // vectorised by the compiler
+    std::uint64_t s = 0;
+    for (std::size_t i = 0; i < n; ++i) s += static_cast<std::uint64_t>(a[i]);
+    return s;
+  }
+  std::uint64_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  std::size_t i = 0;
+  for (; i + 3 * k < n; i += 4 * k) {
+    s0 += static_cast<std::uint64_t>(a[i]);
+    s1 += static_cast<std::uint64_t>(a[i + k]);
+    s2 += static_cast<std::uint64_t>(a[i + 2 * k]);
+    s3 += static_cast<std::uint64_t>(a[i + 3 * k]);
+  }
+  for (; i < n; i += k) s0 += static_cast<std::uint64_t>(a[i]);
+  return s0 + s1 + s2 + s3;
 }
 
 struct Ones {

@@ -316,7 +316,11 @@ void merge_simulation(nlohmann::json& result, const SimulationOutcome& sim,
     const std::string name = b.value("run_name", std::string());
     const auto it = sim.iterations.find(name);
     if (it == sim.iterations.end()) continue;
-    const double elements = static_cast<double>(elements_of(name));
+    // The work of one iteration (the `elements` counter), which is more
+    // than the size in the name where an iteration repeats a small
+    // structure (bandwidth passes, chase laps).
+    const double elements = b.contains("elements") ? b["elements"].get<double>()
+                                                   : static_cast<double>(elements_of(name));
     auto put = [&](const char* key, const std::map<std::string, SimCounts>& pass, bool ll) {
       const auto c = pass.find(name);
       if (c == pass.end()) return;

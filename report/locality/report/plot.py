@@ -165,11 +165,16 @@ def _draw_bars(ax, rows: pd.DataFrame, machines: list[str], value_label: str) ->
                         va="center", fontsize=7)
     ax.set_yticks(range(len(cases)), cases, fontsize=8)
     ax.invert_yaxis()
-    ax.set_xscale("log")
+    # Bars start at zero, so their lengths compare; a log axis only where
+    # the values span more than that can show.
+    wide = rows["median"].max() > 30 * rows["median"].min()
+    if wide:
+        ax.set_xscale("log")
+        ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     ax.grid(True, axis="x", which="major", alpha=0.3)
-    ax.set_xlabel(value_label.replace(" (log scale)", "").replace(", log scale)", ")") +
-                  ", log scale: median with min-max whisker")
+    unit = value_label.replace(" (log scale)", "").replace(", log scale)", ")")
+    ax.set_xlabel(unit + (", log scale" if wide else "") + ": median with min-max whisker")
     if len(machines) > 1:
         _legend(ax)
 
