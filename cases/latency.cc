@@ -37,13 +37,9 @@ struct ChaseFixture {
   std::vector<LineNode> nodes;
 };
 
-// One iteration follows the whole cycle a whole number of times, so it ends
-// where it started: that is the check that the links form a single cycle
-// through every node.
-// Each iteration continues from where the last one ended, so all loads form
-// one dependency chain: restarting from the first node would make
-// iterations independent, and an out-of-order core overlaps short ones
-// (seen: 0.5 ns per load at 4 KiB, faster than an L1 hit).
+// Restarting every iteration from the first node made iterations
+// independent, and the out-of-order core overlapped them (seen: 0.5 ns per
+// load at 4 KiB, faster than an L1 hit): time_chase continues the chain.
 void timed_chase(benchmark::State& state, std::size_t n, ChaseOrder order, const char* kind) {
   auto& f = FixtureSlot::get<ChaseFixture>(std::string("latency/") + kind + "/" + std::to_string(n), [n, order] {
     auto built = std::make_unique<ChaseFixture>();
@@ -51,23 +47,7 @@ void timed_chase(benchmark::State& state, std::size_t n, ChaseOrder order, const
     link_cycle(built->nodes, order);
     return built;
   });
-  // Small cycles are followed several times per iteration (at least 4096
-  // loads), so that the benchmark loop's own few ns stay out of the figure
-  // (seen: 6% at 4 KiB with one lap); `elements` counts the loads.
-  const std::size_t loads = n * ((4096 + n - 1) / n);
-  const LineNode* start = f.nodes.data();
-  const LineNode* end = start;
-  {
-    CounterScope scope(state, {loads, n * sizeof(LineNode)}, [start, loads] {
-      const LineNode* warm = chase(start, loads);
-      escape(warm);
-    });
-    for (auto _ : state) {
-      end = chase(end, loads);
-      escape(end);
-    }
-  }
-  if (end != start) state.SkipWithError("the chase did not return to its start: the links are not one cycle");
+  time_chase(state, f.nodes.data(), n, n * sizeof(LineNode));
 }
 
 void random_chase(benchmark::State& s, std::size_t n) { timed_chase(s, n, ChaseOrder::random, "random"); }

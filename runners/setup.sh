@@ -16,6 +16,7 @@ LOCALITY_PACKAGES=(
   cmake g++ make git pkg-config
   libbenchmark-dev libbenchmark-tools libgtest-dev nlohmann-json3-dev
   libpapi-dev papi-tools valgrind
+  likwid mbw
   pybind11-dev python3-pybind11 python3-dev python3-venv python3-pip python3-setuptools python3-wheel
   python3-matplotlib python3-numpy python3-pandas python3-scipy python3-pytest
 )

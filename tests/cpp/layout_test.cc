@@ -163,6 +163,14 @@ TEST(Cases, BandwidthUsesTheWidestVectorsAndCountsEveryPass) {
   const double expected = __builtin_cpu_supports("avx512f") ? 512 : __builtin_cpu_supports("avx2") ? 256 : 128;
   for (const char* c : {"bandwidth/read", "bandwidth/write", "bandwidth/copy"}) {
     EXPECT_EQ(counter(c, "vector_bits"), expected) << c;
+    EXPECT_EQ(counter(c, "nontemporal"), 0) << c;
+  }
+  EXPECT_EQ(counter("bandwidth/read_256", "vector_bits"), std::min(expected, 256.0));
+  EXPECT_EQ(counter("bandwidth/read_128", "vector_bits"), 128);
+  EXPECT_EQ(counter("bandwidth/read_64", "vector_bits"), 64);
+  EXPECT_EQ(counter("bandwidth/read_nt", "vector_bits"), 128);
+  EXPECT_EQ(counter("bandwidth/read_nt", "nontemporal"), 1);
+  for (const char* c : {"bandwidth/read", "bandwidth/read_64", "bandwidth/read_nt", "bandwidth/copy"}) {
     EXPECT_EQ(counter(c, "elements"), kElements * counter(c, "passes_per_iter")) << c;
   }
   // 16 Ki words are 128 KiB: 8 passes make the 1 MiB an iteration covers.

@@ -160,8 +160,8 @@ def _draw_bars(ax, rows: pd.DataFrame, machines: list[str], value_label: str) ->
                 highs.append(r["max"] - r["median"])
         ax.barh(ys, vals, height=height * 0.9, xerr=[lows, highs], color=f"C{m_index}",
                 label=machine if len(machines) > 1 else None, error_kw={"linewidth": 0.8})
-        for y, v in zip(ys, vals):
-            ax.annotate(f"{v:.3g}", xy=(v, y), xytext=(3, 0), textcoords="offset points",
+        for y, v, hi in zip(ys, vals, highs):  # beyond the whisker
+            ax.annotate(f"{v:.3g}", xy=(v + hi, y), xytext=(3, 0), textcoords="offset points",
                         va="center", fontsize=7)
     ax.set_yticks(range(len(cases)), cases, fontsize=8)
     ax.invert_yaxis()
