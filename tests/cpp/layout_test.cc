@@ -178,6 +178,10 @@ TEST(Cases, BandwidthUsesTheWidestVectorsAndCountsEveryPass) {
 }
 
 TEST(Cases, AFragmentedHeapScattersAListThatAFreshHeapPacks) {
+#if defined(__SANITIZE_ADDRESS__)
+  GTEST_SKIP() << "AddressSanitizer's allocator quarantines freed blocks, so a later list "
+                  "never lands in the holes this test looks for (glibc's malloc does)";
+#endif
   EXPECT_GT(counter("allocation/fresh_list_sum", "near_step_share"), 0.9);
   EXPECT_LT(counter("allocation/fragmented_list_sum", "near_step_share"), 0.1);
   EXPECT_GT(counter("allocation/fragmented_list_sum", "gap_median_bytes"), 64 * 64);

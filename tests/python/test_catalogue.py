@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, load_json, run
-from locality.report import build_report, load_result
+from locality.report import load_result
 from locality.report.checks import CHECKS
+from locality.report.document import build_report
+from locality.report.tidy import summarise
 
 SCRIPT = ROOT / "runners" / "compare_reference.py"
 # The default run the README cites (results/README.md says which).
@@ -115,7 +117,5 @@ def test_a_new_family_check_says_when_the_data_disagree(cited_report):
     slow = frame.copy()
     slow.loc[padded, "time_per_elem_ns"] *= 100
     check = CHECKS["false_sharing"]
-    from locality.report.tidy import summarise
-
     assert check(summarise(slow), 32 << 20).verdict == "disagrees"
     assert check(summarise(frame[~padded]), 32 << 20).verdict == "not enough data"
