@@ -150,28 +150,12 @@ void churn_case(benchmark::State& state, std::size_t n) {
   if (got != expected_churn(n)) state.SkipWithError("the churn lost an object");
 }
 
-// A list of `new`-allocated nodes and the blocks kept alive around them.
+// A list of `new`-allocated nodes and the blocks of an earlier phase kept
+// alive around it.
 struct HeapList {
-  Node* head = nullptr;
-  std::vector<Node*> kept;
-  LayoutStats layout;
-  HeapList() = default;
-  HeapList(const HeapList&) = delete;
-  HeapList& operator=(const HeapList&) = delete;
-  ~HeapList() {
-    while (head != nullptr) delete std::exchange(head, head->next);
-    for (Node* p : kept) delete p;
-  }
+  std::vector<std::unique_ptr<Node>> kept;
+  std::unique_ptr<OwnedList> list;
 };
-
-void append_new_nodes(HeapList& list, std::size_t n) {
-  Node** link = &list.head;
-  for (std::size_t i = 0; i < n; ++i) {
-    *link = new Node{nullptr, element_value(i)};
-    link = &(*link)->next;
-  }
-  list.layout = measure_layout(list_addresses(list.head));
-}
 
 template <bool Fragmented>
 void list_sum(benchmark::State& state, std::size_t n) {
@@ -185,16 +169,22 @@ void list_sum(benchmark::State& state, std::size_t n) {
           for (auto& p : blocks) p = new Node{nullptr, 0};
           std::vector<Node*> freed;
           freed.reserve(n);
-          for (std::size_t i = 0; i < 2 * n; ++i) (i % 2 ? freed : built->kept).push_back(blocks[i]);
+          for (std::size_t i = 0; i < 2 * n; ++i) {
+            if (i % 2) {
+              freed.push_back(blocks[i]);
+            } else {
+              built->kept.emplace_back(blocks[i]);
+            }
+          }
           std::shuffle(freed.begin(), freed.end(), std::mt19937_64(kSeed));
           for (Node* p : freed) delete p;
         }
-        append_new_nodes(*built, n);
+        built->list = list_in_allocation_order(n);
         return built;
       });
-  record_layout(state, list.layout);
+  record_layout(state, list.list->layout);
   time_traversal(state, {n, n * 2 * 32}, [&list] {
-    const Node* head = list.head;
+    const Node* head = list.list->head;
     escape(head);
     return sum_list(head);
   });

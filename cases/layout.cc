@@ -3,6 +3,7 @@
 #include <malloc.h>
 
 #include <algorithm>
+#include <utility>
 
 namespace locality {
 
@@ -79,6 +80,21 @@ void FixtureSlot::clear() {
   // malloc pays for consolidating them (seen: 0.13 s inside another case's
   // timed loop), and the next "fresh" heap remembers the old node order.
   malloc_trim(0);
+}
+
+OwnedList::~OwnedList() {
+  while (head != nullptr) delete std::exchange(head, head->next);
+}
+
+std::unique_ptr<OwnedList> list_in_allocation_order(std::size_t n) {
+  auto list = std::make_unique<OwnedList>();
+  Node** link = &list->head;
+  for (std::size_t i = 0; i < n; ++i) {
+    *link = new Node{nullptr, element_value(i)};
+    link = &(*link)->next;
+  }
+  list->layout = measure_layout(list_addresses(list->head));
+  return list;
 }
 
 }  // namespace locality

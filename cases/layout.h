@@ -80,6 +80,22 @@ inline std::uint32_t expected_sum32(std::size_t n) {
 // The address of every node, in traversal order.
 std::vector<std::uintptr_t> list_addresses(const Node* head);
 
+// A list of `new`-allocated nodes and its measured layout; deletes its nodes
+// in traversal order.
+struct OwnedList {
+  Node* head = nullptr;
+  LayoutStats layout;
+  OwnedList() = default;
+  OwnedList(const OwnedList&) = delete;
+  OwnedList& operator=(const OwnedList&) = delete;
+  ~OwnedList();
+};
+
+// `n` nodes from `new`, allocated and linked in the same order (node i holds
+// element_value(i)), with their layout measured: adjacent on a fresh heap,
+// wherever the heap puts them on a used one.
+std::unique_ptr<OwnedList> list_in_allocation_order(std::size_t n);
+
 // Keeps at most one built structure in the whole program: the one for the
 // benchmark now running. Asking for another key frees the old structure
 // first (and returns freed memory to the system), so that memory use stays

@@ -33,30 +33,6 @@ std::size_t malloc_footprint(std::size_t bytes) {
   return footprint;
 }
 
-// A list of `new`-allocated nodes, deleted in traversal order.
-struct OwnedList {
-  Node* head = nullptr;
-  LayoutStats layout;
-  OwnedList() = default;
-  OwnedList(const OwnedList&) = delete;
-  OwnedList& operator=(const OwnedList&) = delete;
-  ~OwnedList() {
-    while (head != nullptr) delete std::exchange(head, head->next);
-  }
-};
-
-// Nodes allocated in order and linked in allocation order.
-std::unique_ptr<OwnedList> build_fresh(std::size_t n) {
-  auto list = std::make_unique<OwnedList>();
-  Node** link = &list->head;
-  for (std::size_t i = 0; i < n; ++i) {
-    *link = new Node{nullptr, element_value(i)};
-    link = &(*link)->next;
-  }
-  list->layout = measure_layout(list_addresses(list->head));
-  return list;
-}
-
 // The same nodes, allocated in order but linked in a random order: the
 // traversal jumps across the whole block of nodes at every step.
 std::unique_ptr<OwnedList> build_shuffled(std::size_t n) {
@@ -85,7 +61,7 @@ void traverse_list(benchmark::State& state, std::size_t n, const OwnedList& list
 void list_sum_fresh(benchmark::State& state, std::size_t n) {
   traverse_list(state, n,
                 FixtureSlot::get<OwnedList>("scattered_nodes/fresh/" + std::to_string(n),
-                                            [n] { return build_fresh(n); }));
+                                            [n] { return list_in_allocation_order(n); }));
 }
 
 void list_sum(benchmark::State& state, std::size_t n) {
