@@ -165,21 +165,19 @@ std::string mib(std::size_t bytes) {
 
 void print_catalogue(std::ostream& out, const std::vector<std::size_t>& ladder,
                      std::size_t llc_bytes, bool quick) {
+  auto sizes = [&](const char* indent, LadderFn ladder) {
+    if (!ladder) return;
+    out << indent << "sizes (elements):";
+    for (std::size_t n : ladder(llc_bytes, quick)) out << " " << n;
+    out << "\n";
+  };
   for (const Family& f : families()) {
     out << f.name << "\n  shows:    " << f.demonstrates << "\n  expected: " << f.expected << "\n";
     for (const Case& c : f.cases) {
       out << "    " << f.name << "/" << c.name << "  " << c.summary << "\n";
-      if (c.ladder) {
-        out << "      sizes (elements):";
-        for (std::size_t n : c.ladder(llc_bytes, quick)) out << " " << n;
-        out << "\n";
-      }
+      sizes("      ", c.ladder);
     }
-    if (f.ladder) {
-      out << "  sizes (elements):";
-      for (std::size_t n : f.ladder(llc_bytes, quick)) out << " " << n;
-      out << "\n";
-    }
+    sizes("  ", f.ladder);
   }
   out << "sizes (elements) of the other families:";
   for (std::size_t n : ladder) out << " " << n;

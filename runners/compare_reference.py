@@ -162,7 +162,7 @@ def likwid_kernels() -> list[str]:
     """likwid-bench's load kernels that this CPU runs (load_avx512 needs
     AVX-512F, load_avx AVX, ...)."""
     listing = run(["likwid-bench", "-a"]).stdout
-    flags = set(open("/proc/cpuinfo").read().split())
+    flags = set(Path("/proc/cpuinfo").read_text().split())
     kernels = []
     for line in listing.splitlines():
         name = line.split(" - ")[0].strip()
