@@ -40,7 +40,8 @@ def test_renders_every_figure_in_png_and_svg_with_tables(real_result, tmp_path):
     assert proc.returncode == 0, proc.stderr
     stems = ["comparison", "allocations"] + [f"family-{f}" for f in FAMILIES]
     expected = [f"{s}.{ext}" for s in stems for ext in ("png", "svg")]
-    assert sorted(p.name for p in out.iterdir()) == sorted(expected + ["data.csv", "table.tex", "report.md"])
+    assert sorted(p.name for p in out.iterdir()) == sorted(expected + ["data.csv", "table.tex", "report.md",
+                                                              ".locality-report"])
     for stem in stems:
         assert (out / f"{stem}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         assert (out / f"{stem}.png").stat().st_size > 20_000

@@ -6,14 +6,13 @@
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 from locality import __version__
 from locality.report.document import build_report, write_report
 from locality.report.load import ResultFileError, load_results
+from locality.report.output import OutputError, check_replaceable, write_folder
 
 FORMATS = ("png", "svg", "pdf")
 
@@ -31,7 +30,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--formats", default="png,svg",
                         help="figure formats, comma-separated, from png, svg, pdf (default png,svg)")
     parser.add_argument("--pdf", action="store_true", help="also write PDF figures")
-    parser.add_argument("--force", action="store_true", help="replace the output folder if it exists")
+    parser.add_argument("--force", action="store_true",
+                        help="replace an earlier report folder at the output path; only a folder "
+                             "the report made and holding nothing else is replaced")
     parser.add_argument("--version", action="version", version=f"locality {__version__}")
     args = parser.parse_args(argv)
 
@@ -50,30 +51,20 @@ def main(argv: list[str] | None = None) -> int:
         out = source.with_suffix("") if source.suffix == ".json" else source.with_name(source.name + ".report")
     else:
         parser.error("several result files need -o DIR")
-    if out.exists() and not args.force:
-        print(f"locality-report: error: {out} exists; pass --force to replace it", file=sys.stderr)
-        return 2
-
     try:
+        check_replaceable(out, [Path(r) for r in args.results], args.force)
         report = build_report(load_results(args.results))
-    except ResultFileError as e:
+        # Written into a folder beside the target and moved into place only
+        # when complete: a failure never leaves a partial report behind.
+        written = write_folder(out, lambda folder: write_report(report, folder, formats))
+    except (ResultFileError, OutputError) as e:
         print(f"locality-report: error: {e}", file=sys.stderr)
         return 2
-
-    # Written into a temporary folder beside the target and moved into place
-    # only when complete: a failure never leaves a partial report behind.
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
-        written = write_report(report, staging, formats)
-        if out.exists():
-            shutil.rmtree(out)
-        staging.rename(out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    except OSError as e:
+        print(f"locality-report: error: cannot write {out}: {e.strerror or e}", file=sys.stderr)
+        return 2
     for path in written:
-        print(out / path.name)
+        print(path)
     for warning in report.warnings:
         print(f"locality-report: warning: {warning}", file=sys.stderr)
     return 0
