@@ -11,21 +11,21 @@
 // them, so the new nodes land in those holes, scattered. The layout of both
 // lists is measured and recorded (gap_* counters). The number in a name is
 // the objects allocated (or the list's nodes) per iteration.
-#include <malloc.h>
-
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
-#include <memory_resource>
 #include <random>
 #include <string>
 #include <vector>
 
-#include "cases/arena.h"
-#include "cases/family.h"
-#include "cases/pool.h"
-#include "cases/timing.h"
+#include "core/arena.h"
+#include "core/family.h"
+#include "core/fixture.h"
+#include "core/platform.h"
+#include "core/pmr.h"
+#include "core/pool.h"
+#include "core/timing.h"
 
 namespace locality {
 namespace {
@@ -34,9 +34,11 @@ constexpr std::uint64_t kSeed = 0xa110c;
 constexpr std::size_t kWindow = 64;
 constexpr std::size_t kMaxObject = 128;
 
-std::vector<std::size_t> objects_ladder(std::size_t /*llc_bytes*/, bool quick) {
+// The list cases hold 64 bytes of heap per node (theirs and a kept one), so
+// the top size puts them at twice the last-level cache.
+std::vector<std::size_t> objects_ladder(std::size_t llc_bytes, bool quick) {
   if (quick) return {4096, 65536};
-  return {4096, 65536, std::size_t{1} << 20};
+  return {4096, 65536, std::max<std::size_t>(std::size_t{1} << 20, round_up_pow2(2 * llc_bytes / 64))};
 }
 
 struct Object {  // 64 bytes of state a call works on
@@ -124,10 +126,12 @@ template <Allocator A>
 void churn_case(benchmark::State& state, std::size_t n) {
   std::uint64_t got = 0;
   std::unique_ptr<FixedPool> pool;
+#if LOCALITY_HAS_PMR
   std::unique_ptr<std::pmr::unsynchronized_pool_resource> pmr;
+  if constexpr (A == Allocator::pmr_pool) pmr = std::make_unique<std::pmr::unsynchronized_pool_resource>();
+#endif
   std::unique_ptr<BumpArena> arena;
   if constexpr (A == Allocator::pool) pool = std::make_unique<FixedPool>(kMaxObject, 16, kWindow);
-  if constexpr (A == Allocator::pmr_pool) pmr = std::make_unique<std::pmr::unsynchronized_pool_resource>();
   if constexpr (A == Allocator::bump) arena = std::make_unique<BumpArena>(n * kMaxObject);
   auto once = [&] {
     if constexpr (A == Allocator::malloc) {
@@ -135,8 +139,10 @@ void churn_case(benchmark::State& state, std::size_t n) {
     } else if constexpr (A == Allocator::pool) {
       got = churn(n, [&](std::size_t) { return pool->allocate(); }, [&](void* p, std::size_t) { pool->deallocate(p); });
     } else if constexpr (A == Allocator::pmr_pool) {
+#if LOCALITY_HAS_PMR
       got = churn(n, [&](std::size_t b) { return pmr->allocate(b, 16); },
                   [&](void* p, std::size_t b) { pmr->deallocate(p, b, 16); });
+#endif
     } else {
       got = churn(n, [&](std::size_t b) { return arena->allocate(b, 16); }, [](void*, std::size_t) {});
       arena->reset();
@@ -157,10 +163,15 @@ struct HeapList {
   std::unique_ptr<OwnedList> list;
 };
 
+// Heap bytes per node of the lists: its chunk, and the kept block of the
+// earlier phase beside it.
+std::size_t list_heap_bytes() { return 2 * allocation_footprint(sizeof(Node)); }
+
 template <bool Fragmented>
 void list_sum(benchmark::State& state, std::size_t n) {
-  auto& list = FixtureSlot::get<HeapList>(
-      std::string("allocation/") + (Fragmented ? "fragmented/" : "fresh/") + std::to_string(n), [n] {
+  auto& list = Fixtures::get<HeapList>(
+      std::string("allocation/") + (Fragmented ? "fragmented/" : "fresh/") + std::to_string(n),
+      n * list_heap_bytes(), [n] {
         auto built = std::make_unique<HeapList>();
         if (Fragmented) {
           // An earlier phase of the program: 2n blocks, then every other one
@@ -183,38 +194,67 @@ void list_sum(benchmark::State& state, std::size_t n) {
         return built;
       });
   record_layout(state, list.list->layout);
-  time_traversal(state, {n, n * 2 * 32}, [&list] {
+  time_traversal(state, {n, n * list_heap_bytes()}, [&list] {
     const Node* head = list.list->head;
     escape(head);
     return sum_list(head);
   });
 }
 
+Case object_case(const char* name, const char* summary, double peak, CaseFn fn) {
+  return {.name = name, .summary = summary, .peak_bytes_per_element = peak, .fn = fn,
+          .unit = {"object", sizeof(Object)}};
+}
+
 const bool kRegistered = add_family({
-    "allocation",
-    "The cost of getting memory (a 64-byte object on the stack or from new/delete per call; "
-    "churn of 16-128 byte objects through malloc, a pool, a std::pmr pool and a bump arena) "
-    "and what a fragmented heap does to a list built later by plain new.",
-    "The stack object costs a few ns or less per call and new/delete several times more; in "
-    "the churn the bump arena and the pool cost less per object than malloc. The list built "
-    "on a fragmented heap is scattered (most steps leave the line) and costs several times "
-    "the list built on a fresh heap once it outgrows the caches.",
-    {
-        {"stack_object", "a 64-byte object on the stack per call", 0, &object_per_call<false>},
-        {"heap_object", "a 64-byte object from new/delete per call", 0, &object_per_call<true>},
-        {"churn_malloc", "64 live objects of 16-128 bytes, oldest freed per step: malloc/free", 0,
-         &churn_case<Allocator::malloc>},
-        {"churn_pool", "the same churn from a fixed-size pool of 128-byte blocks", 0,
-         &churn_case<Allocator::pool>},
-        {"churn_pmr_pool", "the same churn from a std::pmr::unsynchronized_pool_resource", 0,
-         &churn_case<Allocator::pmr_pool>},
-        {"churn_bump", "the same allocations from a bump arena, reset per iteration", kMaxObject + 8.0,
-         &churn_case<Allocator::bump>},
-        {"fresh_list_sum", "sum a list built by new on a fresh heap", 72, &list_sum<false>},
-        {"fragmented_list_sum", "sum a list built by new after every other block was freed", 136,
-         &list_sum<true>},
+    .name = "allocation",
+    .order = 50,
+    .demonstrates = "The cost of getting memory (a 64-byte object on the stack or from new/delete per "
+                    "call; churn of 16-128 byte objects through malloc, a pool, a std::pmr pool and a "
+                    "bump arena) and what a fragmented heap does to a list built later by plain new.",
+    .expected = "The stack object costs a few ns or less per call and new/delete several times more; in "
+                "the churn the pool costs less per object than malloc, and so does the bump arena while it "
+                "fits in the caches; an arena that is never reused outgrows them and then costs more than "
+                "malloc, which keeps reusing a few hot blocks. The list built "
+                "on a fragmented heap is scattered (most steps leave the line) and costs several times "
+                "the list built on a fresh heap once it outgrows the caches.",
+    .unit = {"object", 64},
+    .size_name = "objects (or list nodes) per iteration",
+    .cases = {
+        object_case("stack_object", "a 64-byte object on the stack per call", 0, &object_per_call<false>),
+        object_case("heap_object", "a 64-byte object from new/delete per call", 0, &object_per_call<true>),
+        object_case("churn_malloc", "64 live objects of 16-128 bytes, oldest freed per step: malloc/free", 0,
+                    &churn_case<Allocator::malloc>),
+        object_case("churn_pool", "the same churn from a fixed-size pool of 128-byte blocks", 0,
+                    &churn_case<Allocator::pool>),
+        needs_pmr(object_case("churn_pmr_pool", "the same churn from a std::pmr::unsynchronized_pool_resource", 0,
+                              &churn_case<Allocator::pmr_pool>)),
+        object_case("churn_bump", "the same allocations from a bump arena, reset per iteration",
+                    kMaxObject + 8.0, &churn_case<Allocator::bump>),
+        {.name = "fresh_list_sum", .summary = "sum a list built by new on a fresh heap",
+         .peak_bytes_per_element = 72, .fn = &list_sum<false>, .unit = {"element", sizeof(int)},
+         .statistic = Statistic::minimum},
+        {.name = "fragmented_list_sum", .summary = "sum a list built by new after every other block was freed",
+         .peak_bytes_per_element = 136, .fn = &list_sum<true>, .unit = {"element", sizeof(int)},
+         .statistic = Statistic::minimum},
     },
-    &objects_ladder,
+    .claims = {
+        {.kind = "ratio", .says = "a 64-byte object from new/delete costs at least twice one on the stack",
+         .cases = {"heap_object", "stack_object"}, .min = 2},
+        {.kind = "ratio", .says = "in the churn malloc costs more per object than the pool",
+         .cases = {"churn_malloc", "churn_pool"}, .min = 1},
+        {.kind = "ratio", .says = "and, while the arena fits in the caches (the smallest size), more than the bump arena",
+         .cases = {"churn_malloc", "churn_bump"}, .at = "first", .min = 1},
+        {.kind = "ratio",
+         .says = "an arena that is never reused grows with every object: at the largest size it has left the caches "
+                 "and costs more per object than malloc, which reuses a few hot blocks",
+         .cases = {"churn_bump", "churn_malloc"}, .at = "last", .min = 1},
+        {.kind = "ratio",
+         .says = "beyond the last-level cache the list built on a fragmented heap costs at least 3x the one "
+                 "built on a fresh heap",
+         .cases = {"fragmented_list_sum", "fresh_list_sum"}, .at = "beyond:LLC", .min = 3},
+    },
+    .ladder = &objects_ladder,
 });
 
 }  // namespace

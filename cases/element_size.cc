@@ -14,9 +14,10 @@
 #include <string>
 #include <vector>
 
-#include "cases/chase.h"
-#include "cases/family.h"
-#include "cases/timing.h"
+#include "core/chase.h"
+#include "core/family.h"
+#include "core/fixture.h"
+#include "core/timing.h"
 
 namespace locality {
 namespace {
@@ -57,7 +58,7 @@ void walk(benchmark::State& state, std::size_t n) {
   using N = PadNode<Npad>;
   const std::string key = "element_size/" + std::to_string(Npad) + "/" +
                           std::to_string(static_cast<int>(Order)) + "/" + std::to_string(n);
-  auto& f = FixtureSlot::get<Walk<Npad>>(key, [n] {
+  auto& f = Fixtures::get<Walk<Npad>>(key, n * sizeof(N), [n] {
     auto built = std::make_unique<Walk<Npad>>();
     built->nodes.resize(n);
     const auto next = cycle_successors(n, Order, 4096 / sizeof(N));
@@ -71,21 +72,39 @@ void walk(benchmark::State& state, std::size_t n) {
 template <int Npad, ChaseOrder Order>
 Case walk_case(const char* order_name) {
   const std::string bytes = std::to_string(sizeof(PadNode<Npad>));
-  return {std::string(order_name) + "_npad" + std::to_string(Npad),
-          std::string(order_name) + " walk over " + bytes + "-byte nodes (NPAD " +
-              std::to_string(Npad) + ")",
-          sizeof(PadNode<Npad>) + 24.0, &walk<Npad, Order>, 0, {}, &node_ladder<Npad>};
+  return {.name = std::string(order_name) + "_npad" + std::to_string(Npad),
+          .summary = std::string(order_name) + " walk over " + bytes + "-byte nodes (NPAD " +
+                     std::to_string(Npad) + ")",
+          .peak_bytes_per_element = sizeof(PadNode<Npad>) + 24.0,
+          .fn = &walk<Npad, Order>,
+          .unit = {"node", sizeof(PadNode<Npad>)},
+          .ladder = &node_ladder<Npad>};
+}
+
+Claim random_over_sequential(int npad) {
+  const std::string pad = std::to_string(npad);
+  return {.kind = "ratio",
+          .says = "beyond the last-level cache the random walk over NPAD " + pad +
+                  " nodes costs at least 3x the sequential one",
+          .cases = {"random_npad" + pad, "sequential_npad" + pad},
+          .at = "beyond:LLC",
+          .min = 3,
+          .match = "working_set"};
 }
 
 const bool kRegistered = add_family({
-    "element_size",
-    "Drepper's list walk: nodes of 8, 64, 128 and 256 bytes (a link and NPAD 0, 7, 15 or 31 "
-    "words of padding), walked in address order and in a random cycle; only the link is read.",
-    "All node sizes cost about the same per element while the working set fits in L1. Beyond "
-    "it, the sequential walk costs more per element the larger the node (fewer nodes per line, "
-    "more bytes to stream), and the random walk costs a miss per node at every node size, far "
-    "above the sequential walk of the same nodes.",
-    {
+    .name = "element_size",
+    .order = 70,
+    .demonstrates = "Drepper's list walk: nodes of 8, 64, 128 and 256 bytes (a link and NPAD 0, 7, 15 or "
+                    "31 words of padding), walked in address order and in a random cycle; only the link "
+                    "is read.",
+    .expected = "All node sizes cost about the same per node while the working set fits in L1. Beyond "
+                "it, the sequential walk costs more per node the larger the node (fewer nodes per line, "
+                "more bytes to stream), and the random walk costs a miss per node at every node size, "
+                "far above the sequential walk of the same nodes.",
+    .unit = {"node", 8},
+    .size_name = "nodes",
+    .cases = {
         walk_case<0, ChaseOrder::sequential>("sequential"),
         walk_case<7, ChaseOrder::sequential>("sequential"),
         walk_case<15, ChaseOrder::sequential>("sequential"),
@@ -95,6 +114,20 @@ const bool kRegistered = add_family({
         walk_case<15, ChaseOrder::random>("random"),
         walk_case<31, ChaseOrder::random>("random"),
     },
+    .claims = {
+        {.kind = "spread", .says = "in L1 all eight walks cost the same per node, within 1.5x",
+         .cases = {"sequential_npad0", "sequential_npad7", "sequential_npad15", "sequential_npad31",
+                   "random_npad0", "random_npad7", "random_npad15", "random_npad31"},
+         .at = "in:L1", .max = 1.5, .match = "working_set"},
+        {.kind = "ratio",
+         .says = "beyond the last-level cache the sequential walk over 256-byte nodes costs at least twice "
+                 "the one over 8-byte nodes",
+         .cases = {"sequential_npad31", "sequential_npad0"}, .at = "beyond:LLC", .min = 2,
+         .match = "working_set"},
+        random_over_sequential(0), random_over_sequential(7), random_over_sequential(15),
+        random_over_sequential(31),
+    },
+    .statistic = Statistic::minimum,
 });
 
 }  // namespace

@@ -10,14 +10,17 @@
 // is the increments per thread per iteration; the time is per increment of
 // each thread (both run at once). On a machine whose two logical CPUs are
 // hyperthreads of one core the line never leaves that core's L1 and the
-// effect is small: the report's machine section shows the CPU count.
+// effect is small: the helper thread runs on another core where there is
+// one (core/cpus.h), and records which CPU it used.
 #include <atomic>
 #include <cstdint>
-#include <thread>
+#include <functional>
 #include <vector>
 
-#include "cases/family.h"
-#include "cases/timing.h"
+#include "core/cpus.h"
+#include "core/family.h"
+#include "core/team.h"
+#include "core/timing.h"
 
 namespace locality {
 namespace {
@@ -41,50 +44,25 @@ struct Padded {
   alignas(64) Counter b{0};
 };
 
-// The helper thread's start and finish signals, each on a line of its own so
-// that they add no sharing of their own to the counters' lines.
-struct alignas(64) Signal {
-  std::atomic<std::uint64_t> value{0};
-};
-
 template <typename Counters>
 void two_threads(benchmark::State& state, std::size_t n) {
-  if (std::thread::hardware_concurrency() < 2) {
-    state.SkipWithError("needs two logical CPUs; this machine has one");
-    return;
-  }
   Counters counters;
-  Signal go, done;
-  std::atomic<bool> stop{false};
-  std::thread helper([&] {
-    std::uint64_t seen = 0;
-    for (;;) {
-      std::uint64_t g;
-      while ((g = go.value.load(std::memory_order_acquire)) == seen) {
-        if (stop.load(std::memory_order_relaxed)) return;
-      }
-      seen = g;
-      bump(counters.b, n);
-      done.value.store(g, std::memory_order_release);
-    }
-  });
-  std::uint64_t round = 0;
+  Team team(1);
+  const std::function<void(std::size_t)> work = [&](std::size_t worker) { bump(worker ? counters.b : counters.a, n); };
+  std::uint64_t rounds = 0;
   auto once = [&] {
-    go.value.store(++round, std::memory_order_release);
-    bump(counters.a, n);
-    while (done.value.load(std::memory_order_acquire) != round) {
-    }
+    team.run(work);
+    ++rounds;
   };
   {
     CounterScope scope(state, {n, sizeof(Counters)}, once);
     for (auto _ : state) once();
   }
-  stop.store(true);
-  helper.join();
-  if (counters.a.load() != round * n || counters.b.load() != round * n) {
+  if (counters.a.load() != rounds * n || counters.b.load() != rounds * n) {
     state.SkipWithError("an increment was lost");
   }
-  state.counters["threads"] = 2;
+  state.counters["thread_count"] = 2;
+  state.counters["helper_cpu"] = team.cpus().front();
   state.counters["counter_distance_bytes"] =
       static_cast<double>(reinterpret_cast<std::uintptr_t>(&counters.b) -
                           reinterpret_cast<std::uintptr_t>(&counters.a));
@@ -102,24 +80,35 @@ void one_thread(benchmark::State& state, std::size_t n) {
     for (auto _ : state) once();
   }
   if (c.load() != rounds * n) state.SkipWithError("an increment was lost");
-  state.counters["threads"] = 1;
+  state.counters["thread_count"] = 1;
+}
+
+Case case_of(const char* name, const char* summary, CaseFn fn, bool two) {
+  return {.name = name, .summary = summary, .peak_bytes_per_element = 0, .fn = fn,
+          .not_simulated = "a one-core cache simulation has no coherence traffic",
+          .unavailable = two ? &second_cpu_unavailable : nullptr};
 }
 
 const bool kRegistered = add_family({
-    "false_sharing",
-    "Two threads incrementing their own counters, with the counters in one cache line or "
-    "padded to separate lines, and one thread alone for comparison.",
-    "With the counters in one line each increment costs several times what it costs with the "
-    "counters padded apart; padded, each thread runs about as fast as one thread alone (where "
-    "the two logical CPUs are separate cores).",
-    {
-        {"same_line", "two threads, counters 8 bytes apart in one line", 0, &two_threads<SameLine>,
-         0, {}, nullptr, false},
-        {"padded", "two threads, counters 64 bytes apart in separate lines", 0, &two_threads<Padded>,
-         0, {}, nullptr, false},
-        {"one_thread", "one thread incrementing one counter", 0, &one_thread, 0, {}, nullptr, false},
-    },
-    &increments_ladder,
+    .name = "false_sharing",
+    .order = 130,
+    .demonstrates = "Two threads incrementing their own counters, with the counters in one cache line or "
+                    "padded to separate lines, and one thread alone for comparison.",
+    .expected = "With the counters in one line each increment costs several times what it costs with the "
+                "counters padded apart; padded, each thread runs about as fast as one thread alone (where "
+                "the two logical CPUs are separate cores).",
+    .unit = {"increment", 0},
+    .size_name = "increments per thread per iteration",
+    .cases = {case_of("same_line", "two threads, counters 8 bytes apart in one line", &two_threads<SameLine>, true),
+              case_of("padded", "two threads, counters 64 bytes apart in separate lines", &two_threads<Padded>,
+                      true),
+              case_of("one_thread", "one thread incrementing one counter", &one_thread, false)},
+    .claims = {{.kind = "ratio", .says = "an increment costs at least twice as much with both counters in one line",
+                .cases = {"same_line", "padded"}, .min = 2},
+               {.kind = "ratio", .says = "padded apart, each thread runs within 1.5x of one thread alone",
+                .cases = {"padded", "one_thread"}, .max = 1.5}},
+    .ladder = &increments_ladder,
+    .cycles = true,
 });
 
 }  // namespace

@@ -1,38 +1,68 @@
 // heap_vector: std::vector<int>, the contiguous heap baseline. The elements
 // lie back to back, so a traversal uses every byte of every cache line it
-// loads and the hardware prefetcher streams the next lines ahead of use. A
-// plot shows the lowest time per element of all layouts at every size, with
-// small steps where the working set leaves L1, L2 and the last-level cache.
+// loads and the hardware prefetcher streams the next lines ahead of use. The
+// sum is the vector kernel (kernels.h): the widest vectors, four
+// accumulators, so what limits it is how fast the level the vector lives in
+// delivers bytes, and its curve steps where the working set leaves L1, L2
+// and the last-level cache. Beside it, the same sum as one scalar add chain:
+// bound by the core (one add per cycle), not by memory, at every size that
+// memory can feed that fast.
 #include <memory>
+#include <string>
 #include <vector>
 
-#include "cases/family.h"
-#include "cases/timing.h"
+#include "core/family.h"
+#include "core/fixture.h"
+#include "core/kernels.h"
+#include "core/timing.h"
 
 namespace locality {
 namespace {
 
+template <std::uint32_t (*Sum)(const int*, std::size_t)>
 void sum(benchmark::State& state, std::size_t n) {
-  auto& v = FixtureSlot::get<std::vector<int>>(
-      "heap_vector/" + std::to_string(n), [n] {
-        auto built = std::make_unique<std::vector<int>>(n);
-        for (std::size_t i = 0; i < n; ++i) (*built)[i] = element_value(i);
-        return built;
-      });
+  auto& v = Fixtures::get<std::vector<int>>("heap_vector/" + std::to_string(n), n * sizeof(int), [n] {
+    auto built = std::make_unique<std::vector<int>>(n);
+    for (std::size_t i = 0; i < n; ++i) (*built)[i] = element_value(i);
+    return built;
+  });
   time_traversal(state, {n, n * sizeof(int)}, [&v, n] {
     const int* data = v.data();
     escape(data);
-    return sum_array(data, n);
+    return Sum(data, n);
   });
 }
 
 const bool kRegistered = add_family({
-    "heap_vector",
-    "std::vector<int>: elements contiguous on the heap, the baseline every other layout is "
-    "compared with.",
-    "Lowest time per element at every size; small steps as the working set leaves each cache "
-    "level, because sequential access uses whole lines and the prefetcher hides most latency.",
-    {{"sum", "sum all elements of a std::vector<int> in order", 4, &sum}},
+    .name = "heap_vector",
+    .order = 20,
+    .demonstrates = "std::vector<int>: elements contiguous on the heap, the baseline every other "
+                    "layout is compared with, summed with the widest vectors this CPU has; and the "
+                    "same sum as one scalar add chain.",
+    .expected = "The vector sum is the fastest layout at every size, and its time per int steps up "
+                "where the working set leaves L1, L2 and the last-level cache, because each level "
+                "delivers fewer bytes per second. In L1 it reads at least half as fast as the "
+                "bandwidth family's read. The one-chain sum is slower in the caches, bound by one "
+                "add per cycle instead of by memory.",
+    .unit = {"int", sizeof(int)},
+    .size_name = "ints",
+    .cases = {{.name = "sum", .summary = "sum all elements of a std::vector<int> in order (vector kernel)",
+               .peak_bytes_per_element = 4, .fn = &sum<kernels::sum_ints>, .label = "std::vector",
+               .role = Role::baseline},
+              {.name = "sum_one_chain",
+               .summary = "the same sum as one scalar add chain (no vectors): bound by the core",
+               .peak_bytes_per_element = 4, .fn = &sum<kernels::sum_ints_one_chain>,
+               .label = "std::vector, one add chain"}},
+    .claims = {{.kind = "growth", .says = "the sum costs more per int in L2 than in L1 (a step at L1)",
+                .cases = {"sum"}, .at = "in:L1", .to = "in:L2", .min = 1.2},
+               {.kind = "growth", .says = "more beyond the last-level cache than inside it (a step at the last level)",
+                .cases = {"sum"}, .at = "in:LLC", .to = "beyond:LLC", .min = 1.5},
+               {.kind = "ratio", .says = "in L1 the sum reads at least half as many bytes per second as bandwidth/read",
+                .cases = {"sum", "bandwidth/read"}, .at = "in:L1", .min = 0.5, .match = "working_set",
+                .rate = true},
+               {.kind = "ratio", .says = "in L1 one add chain costs at least twice the vector sum",
+                .cases = {"sum_one_chain", "sum"}, .at = "in:L1", .min = 2}},
+    .statistic = Statistic::minimum,
 });
 
 }  // namespace

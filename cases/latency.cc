@@ -1,21 +1,26 @@
 // latency: load-to-use latency against working-set size, the curve that
 // shows the memory hierarchy. Nodes lie one cache line apart and hold only
 // the address of the next, so each load waits for the previous one (the
-// method of lmbench's lat_mem_rd: dependent loads, unrolled). Three orders:
-// random_chase (a random single cycle: every level's latency shows),
-// sequential_chase (address order: the prefetcher hides the latency), and
+// method of lmbench's lat_mem_rd: dependent loads, unrolled). Four orders:
+// random_chase (a random single cycle: every level's latency shows), the
+// same over huge pages (no TLB misses at these sizes, so the cache steps
+// show alone: the report detects the levels from it), sequential_chase
+// (address order: the prefetcher streams the lines ahead, and beyond the
+// caches the chase is limited by bandwidth, 64 bytes per load), and
 // page_random_chase (pages in random order, lines in order inside a page:
-// prefetching within a page, a TLB miss per page). A plot shows random_chase
-// climbing in steps at each cache size, sequential_chase flat near the L1
-// latency, and page_random_chase between them. Sizes are working sets from
+// the prefetcher starts again on every page). Sizes are working sets from
 // 4 KiB to 8x the last-level cache; the number in a name is the node count.
+// A chase's placement in physical memory decides which lines conflict in
+// the physically indexed caches, so each repetition builds it anew.
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "cases/chase.h"
-#include "cases/family.h"
-#include "cases/timing.h"
+#include "core/chase.h"
+#include "core/family.h"
+#include "core/fixture.h"
+#include "core/pages.h"
+#include "core/timing.h"
 
 namespace locality {
 namespace {
@@ -23,55 +28,86 @@ namespace {
 std::vector<std::size_t> latency_ladder(std::size_t llc_bytes, bool quick) {
   constexpr std::size_t kLine = sizeof(LineNode);
   if (quick) {
-    return {(16u << 10) / kLine, (256u << 10) / kLine, (4u << 20) / kLine,
-            round_up_pow2(2 * llc_bytes) / kLine};
+    return {(16u << 10) / kLine, (256u << 10) / kLine, (4u << 20) / kLine, round_up_pow2(2 * llc_bytes) / kLine};
   }
   std::vector<std::size_t> nodes;
-  for (std::size_t bytes = 4096; bytes <= round_up_pow2(8 * llc_bytes); bytes *= 2) {
-    nodes.push_back(bytes / kLine);
-  }
+  for (std::size_t bytes = 4096; bytes <= round_up_pow2(8 * llc_bytes); bytes *= 2) nodes.push_back(bytes / kLine);
   return nodes;
 }
 
-struct ChaseFixture {
-  std::vector<LineNode> nodes;
+struct Chain {
+  std::unique_ptr<PageBuffer> pages;
+  LineNode* nodes = nullptr;
+  std::optional<std::size_t> huge_bytes;
 };
 
-// Restarting every iteration from the first node made iterations
-// independent, and the out-of-order core overlapped them (seen: 0.5 ns per
-// load at 4 KiB, faster than an L1 hit): time_chase continues the chain.
-void timed_chase(benchmark::State& state, std::size_t n, ChaseOrder order, const char* kind) {
-  auto& f = FixtureSlot::get<ChaseFixture>(std::string("latency/") + kind + "/" + std::to_string(n), [n, order] {
-    auto built = std::make_unique<ChaseFixture>();
-    built->nodes.resize(n);
-    link_cycle(built->nodes, order);
+template <ChaseOrder Order, bool Huge>
+void chase(benchmark::State& state, std::size_t n) {
+  const std::size_t bytes = n * sizeof(LineNode);
+  auto& f = Fixtures::fresh<Chain>("latency/chase", bytes, [n, bytes] {
+    auto built = std::make_unique<Chain>();
+    built->pages = std::make_unique<PageBuffer>(bytes, Huge);
+    built->nodes = static_cast<LineNode*>(built->pages->data());
+    link_cycle(built->nodes, n, Order);
+    built->huge_bytes = built->pages->huge_bytes();
     return built;
   });
-  time_chase(state, f.nodes.data(), n, n * sizeof(LineNode));
+  time_chase(state, f.nodes, n, bytes);
+  if (f.huge_bytes) {
+    state.counters["huge_page_share"] =
+        std::min(1.0, static_cast<double>(*f.huge_bytes) / static_cast<double>(bytes));
+  }
 }
 
-void random_chase(benchmark::State& s, std::size_t n) { timed_chase(s, n, ChaseOrder::random, "random"); }
-void sequential_chase(benchmark::State& s, std::size_t n) {
-  timed_chase(s, n, ChaseOrder::sequential, "sequential");
-}
-void page_random_chase(benchmark::State& s, std::size_t n) {
-  timed_chase(s, n, ChaseOrder::page_random, "page_random");
+Case chase_case(const char* name, const char* summary, CaseFn fn, const char* not_simulated = "") {
+  return {.name = name, .summary = summary, .peak_bytes_per_element = 80, .fn = fn, .not_simulated = not_simulated};
 }
 
 const bool kRegistered = add_family({
-    "latency",
-    "Load-to-use latency: a chase through nodes one cache line apart, each load waiting for "
-    "the previous one, in a random cycle, in address order, and with pages in random order but "
-    "lines in order inside each page (prefetching within a page, a TLB miss per page).",
-    "random_chase climbs in steps as the working set passes each cache size (about 1 ns in "
-    "L1, a few ns in L2, tens in L3, around 100 ns in DRAM); sequential_chase stays near the "
-    "L1 latency at every size; page_random_chase sits between them beyond L2.",
-    {
-        {"random_chase", "dependent loads through a random single cycle of 64-byte nodes", 80, &random_chase},
-        {"sequential_chase", "dependent loads through 64-byte nodes in address order", 80, &sequential_chase},
-        {"page_random_chase", "pages in random order, lines in order inside each page", 80, &page_random_chase},
+    .name = "latency",
+    .order = 60,
+    .demonstrates = "Load-to-use latency: a chase through nodes one cache line apart, each load waiting "
+                    "for the previous one, in a random cycle (over ordinary pages, and over huge pages "
+                    "where the kernel grants them), in address order, and with pages in random order but "
+                    "lines in order inside each page.",
+    .expected = "random_chase climbs in steps as the working set passes each cache size (a few cycles "
+                "in L1, about ten more in L2, tens of ns in the last level, around 100 ns or more in "
+                "DRAM). sequential_chase stays far below it: the prefetcher fetches the lines ahead, "
+                "and beyond the caches it is limited by bandwidth, 64 bytes per load. "
+                "page_random_chase lies between them: the prefetcher starts again on every page.",
+    .unit = {"load", sizeof(LineNode)},
+    .size_name = "nodes (64-byte lines)",
+    .cases = {
+        chase_case("random_chase", "dependent loads through a random single cycle of 64-byte nodes",
+                   &chase<ChaseOrder::random, false>),
+        chase_case("random_chase_huge_pages",
+                   "the same random cycle in memory advised to use 2 MiB pages (no TLB misses)",
+                   &chase<ChaseOrder::random, true>,
+                   "the simulator has no TLB: its misses equal random_chase's"),
+        chase_case("sequential_chase", "dependent loads through 64-byte nodes in address order",
+                   &chase<ChaseOrder::sequential, false>),
+        chase_case("page_random_chase", "pages in random order, lines in order inside each page",
+                   &chase<ChaseOrder::page_random, false>),
     },
-    &latency_ladder,
+    .claims = {
+        {.kind = "growth", .says = "a random load costs at least 10x more beyond the last-level cache than in L1",
+         .cases = {"random_chase"}, .at = "in:L1", .to = "beyond:LLC", .min = 10},
+        {.kind = "ratio", .says = "beyond the last-level cache the random chase costs at least 5x the sequential one",
+         .cases = {"random_chase", "sequential_chase"}, .at = "beyond:LLC", .min = 5},
+        {.kind = "ratio", .says = "the page-random chase costs more than the sequential one",
+         .cases = {"page_random_chase", "sequential_chase"}, .at = "beyond:LLC", .min = 1},
+        {.kind = "ratio", .says = "and less than the random one",
+         .cases = {"random_chase", "page_random_chase"}, .at = "beyond:LLC", .min = 1},
+        {.kind = "ratio",
+         .says = "the sequential chase never moves bytes faster than bandwidth/read (bandwidth bound)",
+         .cases = {"sequential_chase", "bandwidth/read"}, .at = "beyond:LLC", .max = 1.05,
+         .match = "working_set", .rate = true},
+        {.kind = "hook", .says = "the cache levels read off the random chase's steps agree with the machine's",
+         .cases = {"random_chase_huge_pages", "random_chase"}, .hook = "levels"},
+    },
+    .statistic = Statistic::minimum,
+    .ladder = &latency_ladder,
+    .cycles = true,
 });
 
 }  // namespace

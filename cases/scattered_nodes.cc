@@ -5,9 +5,8 @@
 // A plot shows these cases close to the vector while everything fits in L1,
 // then climbing steeply once the nodes leave the last-level cache. The
 // "fresh" list is the classic pitfall: allocated in order on a fresh heap,
-// its nodes happen to be adjacent, and it looks nearly as fast as a vector.
-#include <malloc.h>
-
+// its nodes happen to be adjacent, and it looks far better than a scattered
+// list (its measured layout is recorded beside its time).
 #include <algorithm>
 #include <list>
 #include <map>
@@ -16,22 +15,15 @@
 #include <random>
 #include <vector>
 
-#include "cases/family.h"
-#include "cases/timing.h"
+#include "core/family.h"
+#include "core/fixture.h"
+#include "core/platform.h"
+#include "core/timing.h"
 
 namespace locality {
 namespace {
 
 constexpr std::uint64_t kSeed = 0x10ca1171;
-
-// Bytes a separate allocation of `bytes` really occupies in glibc's malloc:
-// its usable size plus the 8-byte chunk header.
-std::size_t malloc_footprint(std::size_t bytes) {
-  void* p = std::malloc(bytes);
-  const std::size_t footprint = malloc_usable_size(p) + sizeof(std::size_t);
-  std::free(p);
-  return footprint;
-}
 
 // The same nodes, allocated in order but linked in a random order: the
 // traversal jumps across the whole block of nodes at every step.
@@ -45,13 +37,19 @@ std::unique_ptr<OwnedList> build_shuffled(std::size_t n) {
     nodes[i]->next = list->head;
     list->head = nodes[i];
   }
-  list->layout = measure_layout(list_addresses(list->head));
+  // nodes[] is the visit order: measured without chasing the list (which
+  // takes as long as a traversal).
+  std::vector<std::uintptr_t> order(n);
+  for (std::size_t i = 0; i < n; ++i) order[i] = reinterpret_cast<std::uintptr_t>(nodes[i]);
+  list->layout = measure_layout(order);
   return list;
 }
 
+std::size_t node_bytes() { return allocation_footprint(sizeof(Node)); }
+
 void traverse_list(benchmark::State& state, std::size_t n, const OwnedList& list) {
   record_layout(state, list.layout);
-  time_traversal(state, {n, n * malloc_footprint(sizeof(Node))}, [&list] {
+  time_traversal(state, {n, n * node_bytes()}, [&list] {
     const Node* head = list.head;
     escape(head);
     return sum_list(head);
@@ -60,14 +58,14 @@ void traverse_list(benchmark::State& state, std::size_t n, const OwnedList& list
 
 void list_sum_fresh(benchmark::State& state, std::size_t n) {
   traverse_list(state, n,
-                FixtureSlot::get<OwnedList>("scattered_nodes/fresh/" + std::to_string(n),
-                                            [n] { return list_in_allocation_order(n); }));
+                Fixtures::get<OwnedList>("scattered_nodes/fresh/" + std::to_string(n), n * node_bytes(),
+                                         [n] { return list_in_allocation_order(n); }));
 }
 
 void list_sum(benchmark::State& state, std::size_t n) {
   traverse_list(state, n,
-                FixtureSlot::get<OwnedList>("scattered_nodes/shuffled/" + std::to_string(n),
-                                            [n] { return build_shuffled(n); }));
+                Fixtures::get<OwnedList>("scattered_nodes/shuffled/" + std::to_string(n), n * node_bytes(),
+                                         [n] { return build_shuffled(n); }));
 }
 
 struct StdList {
@@ -78,15 +76,15 @@ struct StdList {
 // std::list built by push_back: on a fresh heap its nodes come out adjacent
 // too; it is the everyday form of list_sum_fresh.
 void std_list_sum(benchmark::State& state, std::size_t n) {
-  auto& fixture = FixtureSlot::get<StdList>("scattered_nodes/std_list/" + std::to_string(n), [n] {
+  const std::size_t bytes = allocation_footprint(sizeof(int) + 2 * sizeof(void*));
+  auto& fixture = Fixtures::get<StdList>("scattered_nodes/std_list/" + std::to_string(n), n * bytes, [n] {
     auto built = std::make_unique<StdList>();
     for (std::size_t i = 0; i < n; ++i) built->list.push_back(element_value(i));
     built->layout = measure_container_layout(built->list);
     return built;
   });
   record_layout(state, fixture.layout);
-  const std::size_t node_bytes = malloc_footprint(sizeof(int) + 2 * sizeof(void*));
-  time_traversal(state, {n, n * node_bytes}, [&fixture] {
+  time_traversal(state, {n, n * bytes}, [&fixture] {
     const std::list<int>* list = &fixture.list;
     escape(list);
     std::uint32_t s = 0;
@@ -104,7 +102,9 @@ struct StdMap {
 // its key arrives, so the in-order traversal visits nodes in an order
 // unrelated to their addresses, as in list_sum.
 void std_map_sum(benchmark::State& state, std::size_t n) {
-  auto& fixture = FixtureSlot::get<StdMap>("scattered_nodes/std_map/" + std::to_string(n), [n] {
+  // An rb-tree node: colour, parent, left, right, then the key and value.
+  const std::size_t bytes = allocation_footprint(4 * sizeof(void*) + sizeof(std::pair<const std::uint32_t, int>));
+  auto& fixture = Fixtures::get<StdMap>("scattered_nodes/std_map/" + std::to_string(n), n * bytes, [n] {
     std::vector<std::uint32_t> keys(n);
     std::iota(keys.begin(), keys.end(), 0u);
     std::shuffle(keys.begin(), keys.end(), std::mt19937_64(kSeed));
@@ -114,10 +114,7 @@ void std_map_sum(benchmark::State& state, std::size_t n) {
     return built;
   });
   record_layout(state, fixture.layout);
-  // An rb-tree node: colour, parent, left, right, then the key and value.
-  const std::size_t node_bytes =
-      malloc_footprint(4 * sizeof(void*) + sizeof(std::pair<const std::uint32_t, int>));
-  time_traversal(state, {n, n * node_bytes}, [&fixture] {
+  time_traversal(state, {n, n * bytes}, [&fixture] {
     const std::map<std::uint32_t, int>* map = &fixture.map;
     escape(map);
     std::uint32_t s = 0;
@@ -127,21 +124,45 @@ void std_map_sum(benchmark::State& state, std::size_t n) {
 }
 
 const bool kRegistered = add_family({
-    "scattered_nodes",
-    "Linked structures of separately allocated heap nodes: each step loads the next node's "
-    "address from the current one, and shuffled links put consecutive nodes far apart.",
-    "list_sum and std_map_sum climb far above heap_vector once the nodes leave the last-level "
-    "cache (about one cache miss per element); list_sum_fresh and std_list_sum, whose nodes "
-    "happen to be adjacent on a fresh heap, stay within a few times the vector.",
-    {
-        {"list_sum_fresh", "singly linked list, nodes allocated and linked in order (adjacent: the pitfall)", 48, &list_sum_fresh},
-        {"list_sum", "the same list linked in a shuffled order (truly scattered)", 64, &list_sum},
-        {"std_list_sum", "std::list<int> built by push_back on a fresh heap", 48, &std_list_sum},
-        {"std_map_sum", "std::map traversed in key order, keys inserted in random order", 80,
-         &std_map_sum, std::size_t{1} << 22,
-         "building the map by random inserts takes minutes beyond that (4 Mi nodes already "
-         "fill 6x a 32 MiB cache)"},
+    .name = "scattered_nodes",
+    .order = 30,
+    .demonstrates = "Linked structures of separately allocated heap nodes: each step loads the next "
+                    "node's address from the current one, and shuffled links put consecutive nodes "
+                    "far apart.",
+    .expected = "list_sum and std_map_sum climb far above heap_vector once the nodes leave the "
+                "last-level cache (about one cache miss per element); list_sum_fresh and "
+                "std_list_sum, whose nodes happen to be adjacent on a fresh heap, stay far below the "
+                "shuffled list: a few times the vector, which moves a fraction of their bytes.",
+    .unit = {"element", sizeof(int)},
+    .size_name = "elements",
+    .cases = {
+        {.name = "list_sum_fresh",
+         .summary = "singly linked list, nodes allocated and linked in order (adjacent: the pitfall)",
+         .peak_bytes_per_element = 48, .fn = &list_sum_fresh, .label = "list, new per node, fresh heap",
+         .role = Role::layout},
+        {.name = "list_sum", .summary = "the same list linked in a shuffled order (truly scattered)",
+         .peak_bytes_per_element = 64, .fn = &list_sum, .label = "list, new per node, shuffled",
+         .role = Role::layout},
+        {.name = "std_list_sum", .summary = "std::list<int> built by push_back on a fresh heap",
+         .peak_bytes_per_element = 48, .fn = &std_list_sum},
+        {.name = "std_map_sum", .summary = "std::map traversed in key order, keys inserted in random order",
+         .peak_bytes_per_element = 80, .fn = &std_map_sum, .max_elements = std::size_t{1} << 22,
+         .max_elements_why = "building the map by random inserts takes seconds per million nodes; 4 Mi "
+                             "nodes of 48 bytes are already 192 MiB, beyond the last-level cache of "
+                             "most machines"},
     },
+    .claims = {
+        {.kind = "ratio", .says = "beyond the last-level cache the shuffled list costs at least 10x the vector",
+         .cases = {"list_sum", "heap_vector/sum"}, .at = "beyond:LLC", .min = 10},
+        {.kind = "ratio", .says = "and at least 5x the fresh list",
+         .cases = {"list_sum", "list_sum_fresh"}, .at = "beyond:LLC", .min = 5},
+        {.kind = "ratio",
+         .says = "the fresh list costs at most 20x the vector (its 32-byte chunks are 8x the vector's bytes)",
+         .cases = {"list_sum_fresh", "heap_vector/sum"}, .at = "beyond:LLC", .max = 20},
+        {.kind = "ratio", .says = "the randomly built std::map costs at least 10x the vector",
+         .cases = {"std_map_sum", "heap_vector/sum"}, .at = "beyond:LLC", .min = 10},
+    },
+    .statistic = Statistic::minimum,
 });
 
 }  // namespace

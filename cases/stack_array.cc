@@ -12,8 +12,10 @@
 #include <cstring>
 #include <string>
 
-#include "cases/family.h"
-#include "cases/timing.h"
+#include "core/family.h"
+#include "core/fixture.h"
+#include "core/kernels.h"
+#include "core/timing.h"
 
 namespace locality {
 namespace {
@@ -36,7 +38,7 @@ void sum_in_this_frame(benchmark::State& state, std::size_t n) {
   time_traversal(state, {n, n * sizeof(int)}, [a, n] {
     const int* data = a;
     escape(data);
-    return sum_array(data, n);
+    return kernels::sum_ints(data, n);
   });
 }
 
@@ -52,15 +54,14 @@ void* thread_main(void* p) {
 }
 
 void sum(benchmark::State& state, std::size_t n) {
-  FixtureSlot::clear();  // no other family's structure stays in memory
   const std::size_t bytes = n * sizeof(int);
+  Fixtures::make_room(bytes);  // the array is not kept: room for it
   const bool big = bytes > stack_room();
   if (!big) {
     sum_in_this_frame(state, n);
   } else {
     // The whole timed loop runs on the new thread, so the timer starts and
-    // stops on the thread that does the work (CPU time stays correct); this
-    // thread only waits.
+    // stops on the thread that does the work; this thread only waits.
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setstacksize(&attr, bytes + (4u << 20));
@@ -80,12 +81,20 @@ void sum(benchmark::State& state, std::size_t n) {
 }
 
 const bool kRegistered = add_family({
-    "stack_array",
-    "An int array with automatic storage (alloca in the frame that runs the loop); arrays over "
-    "half the default 8 MiB stack run on a thread created with a stack big enough for them.",
-    "The same time per element as heap_vector at every size: where memory comes from does not "
-    "matter once the elements are contiguous.",
-    {{"sum", "sum all elements of an array on the stack in order", 4, &sum}},
+    .name = "stack_array",
+    .order = 10,
+    .demonstrates = "An int array with automatic storage (alloca in the frame that runs the loop); "
+                    "arrays over half the default 8 MiB stack run on a thread created with a stack "
+                    "big enough for them. Summed with the same vector kernel as heap_vector.",
+    .expected = "The same time per int as heap_vector at every size: where memory comes from does "
+                "not matter once the elements are contiguous.",
+    .unit = {"int", sizeof(int)},
+    .size_name = "ints",
+    .cases = {{.name = "sum", .summary = "sum all elements of an array on the stack in order",
+               .peak_bytes_per_element = 4, .fn = &sum, .label = "stack array", .role = Role::layout}},
+    .claims = {{.kind = "ratio", .says = "the stack array costs what the vector costs, within 25%, at every size",
+                .cases = {"sum", "heap_vector/sum"}, .min = 0.8, .max = 1.25, .every = true}},
+    .statistic = Statistic::minimum,
 });
 
 }  // namespace

@@ -1,15 +1,17 @@
 // stride: touching every k-th int of an array larger than the last-level
 // cache, for k = 1, 2, 4, ... 1024 (Drepper section 3.3; Ostrovsky's
-// "Gallery of Processor Cache Effects", examples 1 and 5). Every pass loads
-// whole cache lines, so while k ints fit in a line (k <= 16 with 64-byte
-// lines) every line is loaded anyway and a pass costs the same; beyond that
-// a pass loads one line per touched int, and its time falls in proportion to
-// the lines it touches. The time is per array int (pass time / array ints),
-// so the plot is flat, then halves with each doubling of k. For k beyond a
-// line, successive passes start at successive lines of a stride, so a line
-// is touched again only after the whole array (4x the last-level cache) has
-// been: every pass comes from memory, as the first pass of the textbook
-// experiment does, instead of from the caches the few touched lines fit in.
+// "Gallery of Processor Cache Effects", examples 1 and 5). Every access
+// loads a whole cache line, so while k ints fit in a line (k <= 16 with
+// 64-byte lines) each touched int brings k ints of the line with it and the
+// cost per touched int grows with k, until each touched int costs a whole
+// line from memory. Beyond a line it costs a line or more: the prefetcher
+// fetches lines in pairs (so k = 32 brings the unused neighbour too), and
+// larger strides cross a page every few accesses and keep fewer misses in
+// flight. The figure is the time per touched int against the stride, with
+// the time per touched line beside it (the `touched_lines` counter); the
+// array's size is the same for every k. For k beyond a line, successive
+// passes start at successive lines of a stride, so a line is touched again
+// only after the whole array has been: every pass comes from memory.
 //
 // Second effect, associativity: a random chase through a few lines placed
 // exactly one L1 way apart (L1 size / ways: 4 KiB on most x86 cores) puts
@@ -17,19 +19,19 @@
 // evict each other although they hold only a few KiB. The same number of
 // lines one way plus one line apart spreads over all sets and stays in L1.
 // At most 64 lines, one per page: more pages than the L1 TLB holds would add
-// a TLB effect to both.
-// The number in a chase name is the line count; an iteration runs
-// `elements` loads (laps of the cycle), so the time is per load.
+// a TLB effect to both. The number in a chase name is the line count.
 #include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "cases/chase.h"
-#include "cases/family.h"
-#include "cases/timing.h"
-#include "runners/machine.h"
+#include "core/chase.h"
+#include "core/family.h"
+#include "core/fixture.h"
+#include "core/kernels.h"
+#include "core/machine.h"
+#include "core/timing.h"
 
 namespace locality {
 namespace {
@@ -46,16 +48,11 @@ std::vector<std::size_t> lines_ladder(std::size_t /*llc_bytes*/, bool quick) {
   return lines;
 }
 
-// Kept out of line with a run-time stride, so that every k > 1 runs the same
-// loop (k = 1 has a vectorised loop of its own). Four independent sums keep
-// the loop from being the limit: with one, k = 2 ran at one add per cycle,
-// slower than memory delivers the lines (seen: 1.8x the time of k = 1).
+// Out of line with a run-time stride, so that every k > 1 runs the same
+// loop (k = 1 is the vector sum). Four independent sums keep the loop from
+// being the limit: with one, k = 2 ran at one add per cycle, slower than
+// memory delivers the lines.
 __attribute__((noinline)) std::uint64_t strided_sum(const int* a, std::size_t n, std::size_t k) {
-  if (k == 1) {  // vectorised by the compiler
-    std::uint64_t s = 0;
-    for (std::size_t i = 0; i < n; ++i) s += static_cast<std::uint64_t>(a[i]);
-    return s;
-  }
   std::uint64_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
   std::size_t i = 0;
   for (; i + 3 * k < n; i += 4 * k) {
@@ -72,38 +69,41 @@ struct Ones {
   std::vector<int> a;
 };
 
+constexpr std::size_t kLineInts = 64 / sizeof(int);
+
 template <std::size_t K>
 void every(benchmark::State& state, std::size_t n) {
   // All strides share one array of ones: the sum of a pass is the number of
   // ints it touched.
-  auto& f = FixtureSlot::get<Ones>("stride/ones/" + std::to_string(n), [n] {
+  auto& f = Fixtures::get<Ones>("stride/ones/" + std::to_string(n), n * sizeof(int), [n] {
     auto built = std::make_unique<Ones>();
     built->a.assign(n, 1);
     return built;
   });
   const int* a = f.a.data();
-  constexpr std::size_t kLineInts = 64 / sizeof(int);
   std::size_t pass = 0, offset = 0;
   std::uint64_t got = 0;
   auto once = [&] {
     offset = K > kLineInts ? (pass++ * kLineInts) % K : 0;
     escape(a);
-    got = strided_sum(a + offset, n - offset, K);
+    got = K == 1 ? kernels::sum_ints(a, n) : strided_sum(a + offset, n - offset, K);
     escape(&got);
   };
+  const std::size_t touched = (n + K - 1) / K;
   {
-    CounterScope scope(state, {n, n * sizeof(int)}, once);
+    CounterScope scope(state, {touched, n * sizeof(int)}, once);
     for (auto _ : state) once();
   }
   state.counters["stride_ints"] = K;
   state.counters["stride_bytes"] = K * sizeof(int);
-  state.counters["touched_per_pass"] = static_cast<double>((n + K - 1) / K);
-  if (got != (n - offset + K - 1) / K) state.SkipWithError("a pass did not touch every k-th int");
+  state.counters["touched_lines"] = static_cast<double>(K >= kLineInts ? touched : (n + kLineInts - 1) / kLineInts);
+  const std::uint64_t want = K == 1 ? n : (n - offset + K - 1) / K;
+  if (got != want) state.SkipWithError("a pass did not touch every k-th int");
 }
 
 // The bytes of one L1 way: lines this far apart share an L1 set.
 std::size_t l1_way_bytes() {
-  const auto l1 = data_cache(read_caches(), 1);
+  const auto l1 = data_cache(this_machine().caches, 1);
   if (!l1 || l1->ways <= 0 || l1->size_bytes == 0) return 4096;
   return l1->size_bytes / static_cast<std::size_t>(l1->ways);
 }
@@ -125,12 +125,12 @@ struct SpacedLines {
 template <bool SameSet>
 void spaced_chase(benchmark::State& state, std::size_t lines) {
   const std::size_t spacing = l1_way_bytes() + (SameSet ? 0 : 64);
-  auto& f = FixtureSlot::get<SpacedLines>(
-      std::string("stride/spaced/") + (SameSet ? "same/" : "spread/") + std::to_string(lines),
+  auto& f = Fixtures::get<SpacedLines>(
+      std::string("stride/spaced/") + (SameSet ? "same/" : "spread/") + std::to_string(lines), lines * spacing,
       [lines, spacing] {
         auto built = std::make_unique<SpacedLines>();
         built->spacing = spacing;
-        built->buffer = static_cast<char*>(std::aligned_alloc(4096, lines * spacing));
+        built->buffer = static_cast<char*>(std::aligned_alloc(4096, (lines * spacing + 4095) / 4096 * 4096));
         if (built->buffer == nullptr) throw std::bad_alloc();
         std::memset(built->buffer, 0, lines * spacing);
         const auto next = cycle_successors(lines, ChaseOrder::random, 1);
@@ -146,28 +146,55 @@ void spaced_chase(benchmark::State& state, std::size_t lines) {
 
 template <std::size_t K>
 Case every_case() {
-  return {"every_" + std::to_string(K), "sum one int in every " + std::to_string(K) + " (a stride of " + std::to_string(K * sizeof(int)) + " bytes)",
-          4.5, &every<K>};
+  return {.name = "every_" + std::to_string(K),
+          .summary = "sum one int in every " + std::to_string(K) + " (a stride of " +
+                     std::to_string(K * sizeof(int)) + " bytes)",
+          .peak_bytes_per_element = 4.5,
+          .fn = &every<K>,
+          .label = "k = " + std::to_string(K),
+          .series = "every k-th int",
+          .axis = {"stride_bytes", "stride (bytes between touched ints)"}};
+}
+
+Case chase_case(const char* name, const char* summary, double peak, CaseFn fn) {
+  return {.name = name, .summary = summary, .peak_bytes_per_element = peak, .fn = fn,
+          .unit = {"load", 64}, .ladder = &lines_ladder};
 }
 
 const bool kRegistered = add_family({
-    "stride",
-    "Touching every k-th int of an array twice the last-level cache (k = 1 ... 1024), and a "
-    "chase through lines one L1 way apart (all in one set) against one way plus one line apart.",
-    "The time per array int stays flat while k ints fit in one cache line (k <= 16 for 64-byte "
-    "lines), then falls about in half with each doubling of k, as passes touch fewer lines. "
-    "The same-set chase costs an L1 hit while its lines fit in the L1 ways, then jumps to the "
-    "next level's latency; the spread chase stays at the L1 latency.",
-    {
-        every_case<1>(), every_case<2>(), every_case<4>(), every_case<8>(), every_case<16>(),
-        every_case<32>(), every_case<64>(), every_case<128>(), every_case<256>(),
-        every_case<512>(), every_case<1024>(),
-        {"same_set_chase", "random chase through lines one L1 way apart (one cache set)",
-         4096.0, &spaced_chase<true>, 0, {}, &lines_ladder},
-        {"spread_set_chase", "random chase through lines one L1 way plus one line apart",
-         4160.0, &spaced_chase<false>, 0, {}, &lines_ladder},
+    .name = "stride",
+    .order = 80,
+    .demonstrates = "Touching every k-th int of an array four times the last-level cache (k = 1 ... "
+                    "1024), and a chase through lines one L1 way apart (all in one set) against one way "
+                    "plus one line apart.",
+    .expected = "The time per touched int grows with k while k ints fit in one line (k <= 16 for "
+                "64-byte lines): every access brings a whole line of which it uses less. From k = 16 on "
+                "every touched int costs a whole line from memory or more (line pairs fetched together, "
+                "page crossings, fewer misses in flight). The same-set chase costs an L1 hit while its "
+                "lines fit in the L1 ways, then jumps to the next level's latency; the spread chase "
+                "stays at the L1 latency.",
+    .unit = {"touched int", sizeof(int)},
+    .size_name = "ints in the array (lines, for the chases)",
+    .cases = {every_case<1>(), every_case<2>(), every_case<4>(), every_case<8>(), every_case<16>(),
+              every_case<32>(), every_case<64>(), every_case<128>(), every_case<256>(), every_case<512>(),
+              every_case<1024>(),
+              chase_case("same_set_chase", "random chase through lines one L1 way apart (one cache set)",
+                         4096.0, &spaced_chase<true>),
+              chase_case("spread_set_chase", "random chase through lines one L1 way plus one line apart",
+                         4160.0, &spaced_chase<false>)},
+    .claims = {
+        {.kind = "ratio",
+         .says = "a touched int costs at least 8x more at k = 16 (a line per int) than at k = 1 (16 ints "
+                 "per line)",
+         .cases = {"every_16", "every_1"}, .min = 8},
+        {.kind = "ratio", .says = "no stride beyond a line costs less per touched int than k = 16",
+         .cases = {"every_1024", "every_16"}, .min = 1},
+        {.kind = "ratio",
+         .says = "the same-set chase costs at least twice the spread one once its lines outnumber the ways",
+         .cases = {"same_set_chase", "spread_set_chase"}, .min = 2},
     },
-    &array_ladder,
+    .statistic = Statistic::minimum,
+    .ladder = &array_ladder,
 });
 
 }  // namespace

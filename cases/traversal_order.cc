@@ -13,24 +13,26 @@
 #include <string>
 #include <vector>
 
-#include "cases/family.h"
-#include "cases/timing.h"
+#include "core/family.h"
+#include "core/fixture.h"
+#include "core/kernels.h"
+#include "core/timing.h"
 
 namespace locality {
 namespace {
 
 constexpr std::size_t kPad = 64 / sizeof(int);  // one line per row
-// 64 x 64 ints: a tile of a and the 256 lines of b it writes fit in L1.
-// (16 x 16 tiles lost to the naive transpose at 2048 x 2048 here: 2.18
-// against 1.33 ns per element; 64 x 64: 1.03.)
+// 64 x 64 ints: a tile of a (16 KiB) and the 64 lines of b it writes per
+// row of the tile stay in L1 and L2 while the tile is done; 16 x 16 tiles
+// are too small to amortise their loop overhead against the naive order.
 constexpr std::size_t kTile = 64;
 
 std::vector<std::size_t> matrix_ladder(std::size_t llc_bytes, bool quick) {
-  // N from 64 up to the first N whose matrix is at least 2x the last-level
+  // N from 32 up to the first N whose matrix is at least 2x the last-level
   // cache; elements are N*N.
   std::vector<std::size_t> elements;
   if (quick) return {64 * 64, 1024 * 1024};
-  for (std::size_t n = 64;; n *= 2) {
+  for (std::size_t n = 32;; n *= 2) {
     elements.push_back(n * n);
     if (n * n * sizeof(int) >= 2 * llc_bytes) break;
   }
@@ -51,7 +53,8 @@ struct Matrices {
 };
 
 Matrices& matrices(std::size_t elements) {
-  return FixtureSlot::get<Matrices>("traversal_order/" + std::to_string(elements), [elements] {
+  return Fixtures::get<Matrices>("traversal_order/" + std::to_string(elements), 2 * elements * sizeof(int),
+                                 [elements] {
     auto m = std::make_unique<Matrices>();
     m->n = side(elements);
     m->pitch = m->n + kPad;
@@ -64,11 +67,10 @@ Matrices& matrices(std::size_t elements) {
   });
 }
 
+// Each row with the vector kernel that sums the heap vector.
 __attribute__((noinline)) std::uint32_t sum_rows(const int* a, std::size_t n, std::size_t pitch) {
   std::uint32_t s = 0;
-  for (std::size_t r = 0; r < n; ++r) {
-    for (std::size_t c = 0; c < n; ++c) s += static_cast<std::uint32_t>(a[r * pitch + c]);
-  }
+  for (std::size_t r = 0; r < n; ++r) s += kernels::sum_ints(a + r * pitch, n);
   return s;
 }
 
@@ -129,21 +131,35 @@ void transpose(benchmark::State& state, std::size_t elements) {
   }
 }
 
+Case matrix_case(const char* name, const char* summary, CaseFn fn) {
+  return {.name = name, .summary = summary, .peak_bytes_per_element = 8.5, .fn = fn};
+}
+
 const bool kRegistered = add_family({
-    "traversal_order",
-    "One N x N int matrix summed in row order (the order it is stored in) and in column order, "
-    "and transposed naively and in 64 x 64 tiles; rows are padded by one line.",
-    "Row order costs about what a vector does at every size. Column order costs a few times "
-    "more even in L1 (it cannot use vector loads), and the gap widens to five times or more "
-    "once the matrix leaves the caches. The tiled transpose beats the naive one once the "
-    "matrix leaves L2.",
-    {
-        {"row_major_sum", "sum the matrix row by row", 8.5, &sum<true>},
-        {"column_major_sum", "sum the matrix column by column", 8.5, &sum<false>},
-        {"transpose_naive", "b[c][r] = a[r][c] in row order of a", 8.5, &transpose<false>},
-        {"transpose_tiled", "the same transpose in 64 x 64 tiles", 8.5, &transpose<true>},
+    .name = "traversal_order",
+    .order = 100,
+    .demonstrates = "One N x N int matrix summed in row order (the order it is stored in) and in column "
+                    "order, and transposed naively and in 64 x 64 tiles; rows are padded by one line.",
+    .expected = "Row order costs what a vector does at every size. Column order costs a few times more "
+                "even in L1 (it cannot use vector loads), and the gap widens to five times or more once "
+                "the matrix leaves the caches. The tiled transpose beats the naive one once the matrix "
+                "leaves L2.",
+    .unit = {"element", sizeof(int)},
+    .size_name = "elements (N x N)",
+    .cases = {matrix_case("row_major_sum", "sum the matrix row by row (vector kernel per row)", &sum<true>),
+              matrix_case("column_major_sum", "sum the matrix column by column", &sum<false>),
+              matrix_case("transpose_naive", "b[c][r] = a[r][c] in row order of a", &transpose<false>),
+              matrix_case("transpose_tiled", "the same transpose in 64 x 64 tiles", &transpose<true>)},
+    .claims = {
+        {.kind = "ratio", .says = "in L1 column order costs at least twice row order",
+         .cases = {"column_major_sum", "row_major_sum"}, .at = "in:L1", .min = 2},
+        {.kind = "ratio", .says = "beyond the last-level cache at least 5x",
+         .cases = {"column_major_sum", "row_major_sum"}, .at = "beyond:LLC", .min = 5},
+        {.kind = "ratio", .says = "the tiled transpose is faster than the naive one at every size beyond L2",
+         .cases = {"transpose_naive", "transpose_tiled"}, .at = "beyond:L2", .min = 1, .every = true},
     },
-    &matrix_ladder,
+    .statistic = Statistic::minimum,
+    .ladder = &matrix_ladder,
 });
 
 }  // namespace

@@ -4,19 +4,28 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <mutex>
 #include <sstream>
 #include <stdexcept>
 
-#include "cases/family.h"
+#include "core/counters.h"
+#include "core/family.h"
+#include "core/fixture.h"
+#include "core/machine.h"
 #include "runners/context.h"
-#include "runners/counters.h"
 #include "runners/events.h"
-#include "runners/machine.h"
 #include "runners/papi_backend.h"
+#include "runners/plan.h"
 #include "runners/result_file.h"
+#include "runners/sampling.h"
 
 namespace locality::api {
 namespace {
+
+std::mutex& lock() {
+  static std::mutex m;
+  return m;
+}
 
 CountersStatus& status() {
   static CountersStatus s = [] {
@@ -28,29 +37,12 @@ CountersStatus& status() {
   return s;
 }
 
-const Case* find_case(const std::string& family_case, const Family** family_out) {
-  for (const Family& f : families()) {
-    for (const Case& c : f.cases) {
-      if (f.name + "/" + c.name == family_case) {
-        *family_out = &f;
-        return &c;
-      }
-    }
-  }
-  return nullptr;
-}
-
-std::string known_cases() {
-  std::string all;
-  for (const Family& f : families()) {
-    for (const Case& c : f.cases) all += (all.empty() ? "" : ", ") + f.name + "/" + c.name;
-  }
-  return all;
-}
-
-std::size_t llc_bytes() {
-  const auto llc = last_level_cache(read_caches());
-  return llc ? llc->size_bytes : (32u << 20);
+Plan plan_for(const std::vector<std::string>& selectors, const std::vector<std::size_t>& sizes, bool quick) {
+  PlanOptions options;
+  options.selectors = selectors;
+  options.sizes = sizes;
+  options.quick = quick;
+  return make_plan(this_machine(), options);
 }
 
 }  // namespace
@@ -58,33 +50,34 @@ std::size_t llc_bytes() {
 std::string version() { return this_build().suite_version; }
 
 std::string catalogue_json() {
+  const Plan full = plan_for({}, {}, false);
+  const Plan quick = plan_for({}, {}, true);
   nlohmann::json out;
-  nlohmann::json fams = nlohmann::json::array();  // in teaching order
+  out["families"] = families_json(full.llc_bytes, false);
+  nlohmann::json order = nlohmann::json::array();
+  nlohmann::json sizes = nlohmann::json::object(), quick_sizes = nlohmann::json::object();
   for (const Family& f : families()) {
-    nlohmann::json cases = nlohmann::json::array();
+    order.push_back(f.name);
     for (const Case& c : f.cases) {
-      nlohmann::json entry = {{"name", c.name}, {"summary", c.summary}, {"max_elements", c.max_elements}};
-      if (c.ladder) {
-        entry["ladder"] = c.ladder(llc_bytes(), false);
-        entry["quick_ladder"] = c.ladder(llc_bytes(), true);
+      const std::string name = f.name + "/" + c.name;
+      sizes[name] = nlohmann::json::array();
+      quick_sizes[name] = nlohmann::json::array();
+      for (const auto& b : full.benchmarks) {
+        if (b.c == &c) sizes[name].push_back(b.size);
       }
-      cases.push_back(entry);
+      for (const auto& b : quick.benchmarks) {
+        if (b.c == &c) quick_sizes[name].push_back(b.size);
+      }
     }
-    nlohmann::json family = {{"name", f.name}, {"demonstrates", f.demonstrates},
-                             {"expected", f.expected}, {"cases", cases}};
-    if (f.ladder) {
-      family["ladder"] = f.ladder(llc_bytes(), false);
-      family["quick_ladder"] = f.ladder(llc_bytes(), true);
-    }
-    fams.push_back(family);
   }
-  out["families"] = fams;
-  out["ladder"] = size_ladder(llc_bytes(), false);
-  out["quick_ladder"] = size_ladder(llc_bytes(), true);
+  out["order"] = order;
+  out["sizes"] = sizes;
+  out["quick_sizes"] = quick_sizes;
   return out.dump();
 }
 
 std::string machine_json(const std::string& counters) {
+  std::lock_guard<std::mutex> hold(lock());
   if (counters == "none") {
     set_counter_backend(make_none_backend());
     status() = CountersStatus{};
@@ -102,53 +95,55 @@ std::string machine_json(const std::string& counters) {
     status() = probe.status;
     set_counter_backend(probe.backend ? std::move(probe.backend) : make_none_backend());
   }
-  const auto now = std::chrono::system_clock::now();
-  return locality_context(utc_iso(now), read_caches(), status()).dump();
+  const Plan plan = plan_for({}, {}, false);
+  return locality_context(utc_iso(std::chrono::system_clock::now()), this_machine(), status(), plan.llc_bytes, false)
+      .dump();
 }
 
-std::string run_json(const std::string& family_case, std::size_t elements, int repetitions,
-                     double min_time) {
-  const Family* family = nullptr;
-  const Case* c = find_case(family_case, &family);
-  if (c == nullptr) {
+std::string run_json(const std::string& family_case, std::size_t size, int repetitions, double min_time) {
+  if (size < 1) throw std::invalid_argument("size must be at least 1");
+  if (repetitions < 1) throw std::invalid_argument("repetitions must be at least 1");
+  if (!(min_time > 0)) throw std::invalid_argument("min_time must be positive");
+  const CaseRef ref = find_case(family_case);
+  if (!ref || family_case.find('/') == std::string::npos ||
+      family_case != ref.family->name + "/" + ref.c->name) {
     throw std::invalid_argument("unknown case '" + family_case + "'; cases are: " + known_cases());
   }
-  if (elements < 1) throw std::invalid_argument("size must be at least 1 element");
-  if (c->max_elements != 0 && elements > c->max_elements) {
-    throw std::invalid_argument(family_case + ": size " + std::to_string(elements) +
-                                " is out of range (at most " + std::to_string(c->max_elements) +
-                                ": " + c->max_elements_why + ")");
+  std::lock_guard<std::mutex> hold(lock());
+  Plan plan;
+  try {
+    plan = plan_for({family_case}, {size}, false);
+  } catch (const PlanError& e) {
+    throw std::invalid_argument(family_case + ": " + e.what());
   }
-  const auto available = mem_available_bytes();
-  const double need = c->peak_bytes_per_element * static_cast<double>(elements);
-  if (available && need > 0.8 * static_cast<double>(*available)) {
-    throw std::invalid_argument(family_case + ": size " + std::to_string(elements) + " needs about " +
-                                std::to_string(static_cast<long long>(need / (1 << 20))) +
-                                " MiB, more than 80% of the memory available");
+  if (plan.benchmarks.empty()) {
+    throw std::invalid_argument(family_case + ": size " + std::to_string(size) + " is out of range (" +
+                                plan.skipped.front().reason + ")");
   }
-  if (repetitions < 1) throw std::invalid_argument("repetitions must be at least 1");
-
   benchmark::ClearRegisteredBenchmarks();
-  RegisterOptions options;
-  options.ladder = {elements};
-  options.select = [c](const Family&, const Case& other) { return &other == c; };
-  options.repetitions = repetitions;
-  options.min_time = min_time;
-  register_benchmarks(options);
-
+  Registration reg;
+  reg.repetitions = repetitions;
+  reg.min_time = min_time;
+  register_benchmarks(plan.benchmarks, reg);
   benchmark::JSONReporter reporter;
   std::ostringstream text;
   reporter.SetOutputStream(&text);
   reporter.SetErrorStream(&text);
   benchmark::RunSpecifiedBenchmarks(&reporter, ".");
   benchmark::ClearRegisteredBenchmarks();
+  Fixtures::clear();
   nlohmann::json result = parse_benchmark_json(text.str());
-  for (auto& b : result["benchmarks"]) {
-    for (const char* key : {"name", "run_name"}) {
-      if (b.contains(key)) b[key] = without_run_options(b[key].get<std::string>());
-    }
-  }
+  result["benchmarks"] = merge_passes({result});
   return result.dump();
+}
+
+std::string write_result(const std::string& content, const std::string& path) {
+  const bool default_name = path.empty();
+  const std::filesystem::path target =
+      default_name ? default_result_path("results", host_name(), utc_stamp(std::chrono::system_clock::now()))
+                   : std::filesystem::path(path);
+  check_can_create(target);
+  return write_new_file(target, content, default_name).string();
 }
 
 }  // namespace locality::api

@@ -1,6 +1,9 @@
 // The runner as a library, for the Python module: the catalogue, the
-// machine context, and one case run at chosen sizes through Google
-// Benchmark's own runner. JSON text in and out, in the results contract.
+// machine context, one case run at chosen sizes through Google Benchmark's
+// own runner, and result files written as bench_all writes them. JSON text
+// in and out, in the results contract. Calls are serialised: Google
+// Benchmark's registry is global, so two Python threads calling at once run
+// one after the other.
 #pragma once
 
 #include <cstddef>
@@ -9,9 +12,9 @@
 
 namespace locality::api {
 
-// {"families": [{name, demonstrates, expected, cases: [{name, summary,
-// max_elements}], ladder?, quick_ladder?}] (teaching order; a family's own
-// ladders where it has them), "ladder": [...], "quick_ladder": [...]}
+// {"families": {name: descriptor} (as context.locality.families),
+//  "order": [family names in teaching order],
+//  "sizes": {"family/case": [...]}, "quick_sizes": {...}} for this machine.
 std::string catalogue_json();
 
 // context.locality as a result file has it. `counters`: "auto" (hardware if
@@ -21,10 +24,14 @@ std::string catalogue_json();
 std::string machine_json(const std::string& counters);
 
 // Runs `family/case` at one size (Google Benchmark JSON: context and
-// benchmarks, NaN-free). Throws std::invalid_argument for an unknown case
-// or a size out of range.
-std::string run_json(const std::string& family_case, std::size_t elements, int repetitions,
-                     double min_time);
+// benchmarks, NaN-free, with bench_all's names and aggregates). Throws
+// std::invalid_argument for an unknown case or a size out of range.
+std::string run_json(const std::string& family_case, std::size_t size, int repetitions, double min_time);
+
+// Writes a result file (`path`, or the default name under results/ when
+// empty) and returns the path written; throws std::runtime_error when it
+// cannot be written.
+std::string write_result(const std::string& content, const std::string& path);
 
 std::string version();
 

@@ -1,31 +1,39 @@
 // bench_all: runs the locality catalogue with Google Benchmark and writes one
-// result file: Google Benchmark's JSON plus context.locality (see DESIGN.md).
+// result file: Google Benchmark's JSON plus context.locality (the contract
+// is schema/result.schema.json).
 #include <benchmark/benchmark.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <map>
-#include <regex>
+#include <memory>
 #include <set>
 #include <sstream>
 #include <string>
 #include <vector>
 
-#include "cases/family.h"
+#include "core/cpus.h"
+#include "core/family.h"
+#include "core/fixture.h"
+#include "core/machine.h"
+#include "core/platform.h"
+#include "core/units.h"
 #include "runners/calibration.h"
 #include "runners/context.h"
-#include "runners/derived.h"
 #include "runners/events.h"
-#include "runners/levels.h"
 #include "runners/papi_backend.h"
-#include "runners/simulate.h"
-#include "runners/counters.h"
-#include "runners/machine.h"
+#include "runners/plan.h"
+#include "runners/probe.h"
 #include "runners/result_file.h"
+#include "runners/sampling.h"
+#include "runners/simulate.h"
 
 namespace locality {
 namespace {
@@ -33,22 +41,35 @@ namespace {
 constexpr const char* kUsage = R"(usage: bench_all [options] [FAMILY[/CASE] ...] [--benchmark_* flags]
 
 Runs the locality benchmarks and writes one result file (Google Benchmark
-JSON plus machine context).
+JSON plus machine context; schema/result.schema.json describes it).
 
   FAMILY[/CASE]       run only these families or cases (default: all);
                       see --list
-  --list              list families and cases with what each shows, and the
-                      sizes this machine would run, then exit
+  --list              list families and cases with what each shows, the
+                      sizes this machine would run, and what cannot run here
+  --dry-run           check every input and print the plan (benchmarks,
+                      sizes, skips, memory), then exit without running
   --quick             smoke run: 4 sizes (the last beyond the last-level
-                      cache), 1 repetition, short minimum time
+                      cache), 1 repetition, short minimum time; do not cite
   --out PATH          result file to write (default:
-                      results/<host>-<UTC yyyymmddThhmmssZ>.json); an
-                      existing file is never overwritten
-  --sizes LIST        run every selected case at these element counts
-                      (comma-separated, e.g. 1024,64K,1M; K and M are 1024
-                      and 1024^2) instead of the families' ladders
+                      results/<host>-<UTC yyyymmddThhmmssZ>.json, with -2,
+                      -3 ... added when two runs start in the same second);
+                      an existing file is never overwritten
+  --sizes LIST        run every selected case at these sizes (comma-separated,
+                      e.g. 1024,64K,1M; K, M and G are 1024, 1024^2, 1024^3)
+                      instead of the families' ladders
   --max-memory SIZE   skip sizes whose structure would need more than SIZE
-                      bytes (e.g. 512M, 4G; default: 80% of MemAvailable)
+                      bytes (e.g. 512M, 4G; default: 80% of the memory this
+                      process may use: MemAvailable, the cgroup limit and
+                      ulimit -v, whichever is least)
+  --llc SIZE          size the ladders for this last-level cache instead of
+                      the one the machine reports (needed where none does)
+  --precision P       give points whose 95% interval is wider than +-P of
+                      their value (default 0.05) more repetitions, within
+                      --rerun-budget
+  --rerun-budget SEC  time for those (default: as long as the first pass
+                      took, at least a minute)
+  --no-pin            do not pin the run to one CPU
   --counters LIST     hardware counters to read through PAPI, comma-separated
                       (l1d_misses,l2_misses,llc_misses,dtlb_misses,cycles,
                       instructions; NAME=EVENT forces an event; default: all
@@ -57,181 +78,254 @@ JSON plus machine context).
   --list-counters     for each counter: the event chosen here and whether it
                       can be read, then exit
   --simulate          also simulate the caches with valgrind's callgrind
-                      (geometry from sysfs) and write sim_d1_misses_per_elem,
+                      (the machine's geometry) and write sim_d1_misses_per_elem,
                       sim_l2_misses_per_elem and sim_ll_misses_per_elem
   --simulate-max-elements N
                       largest size to simulate (default 1048576); larger
                       sizes are timed but not simulated
+  --version           the suite version and commit
   -h, --help          this text
 
+How it measures: the run is pinned to one CPU; family by family, every
+benchmark's repetitions are interleaved with the others' in a random order
+(Google Benchmark's random interleaving), each lasting at least the minimum
+time;
+a point is the minimum of its repetitions where each repeats the same
+work on the same structure (interruptions only ever add time), the median
+where the work varies by design (allocation), with a bootstrap 95%
+interval; points whose interval is too wide get more repetitions. A clock and noise probe runs before and after.
+
 Google Benchmark's own flags work as usual, for example
---benchmark_filter=REGEX, --benchmark_repetitions=N (default 5, quick 1),
---benchmark_min_time=SECONDS (default 0.05, quick 0.01). Use --out instead of
---benchmark_out.
+--benchmark_filter=REGEX, --benchmark_repetitions=N (default 3, then 4
+more per round for noisy points; quick 1), --benchmark_min_time=SECONDS
+(default 0.03, quick 0.01),
+--benchmark_format=console|json|csv and --benchmark_counters_tabular=true
+(the display; the result file always holds every repetition),
+--benchmark_list_tests=true. Use --out instead of --benchmark_out.
 )";
+
+// ---- options -----------------------------------------------------------------
 
 struct Options {
   bool list = false;
+  bool dry_run = false;
   bool quick = false;
   bool list_counters = false;
+  bool list_tests = false;
   bool simulate = false;
   bool simulation_child = false;  // internal: the run under valgrind
+  bool pin = true;
   std::size_t simulate_max_elements = std::size_t{1} << 20;
   std::optional<std::string> counters;
   std::string out;
-  std::optional<std::size_t> max_memory;
-  std::vector<std::size_t> sizes;  // --sizes: element counts for every case
-  std::vector<std::string> selectors;
+  double precision = 0.05;
+  std::optional<double> rerun_budget;
+  std::optional<int> repetitions;
+  std::optional<double> min_time;
+  std::optional<bool> interleave;
+  PlanOptions plan;
   std::vector<std::string> benchmark_args;  // passed to Google Benchmark
+  std::vector<std::string> notes;           // printed once the run starts
 };
 
 [[noreturn]] void usage_error(const std::string& message) {
-  std::cerr << "bench_all: " << message << "\n(run bench_all --help for usage)\n";
+  std::cerr << "bench_all: " << message << " (bench_all --help for usage)\n";
   std::exit(2);
 }
 
-bool has_flag(const std::vector<std::string>& args, const std::string& flag) {
-  for (const auto& a : args) {
-    if (a.rfind(flag + "=", 0) == 0 || a == flag) return true;
+std::size_t size_value(const std::string& flag, const std::string& v, bool allow_zero = false) {
+  const auto n = parse_size(v);
+  if (!n || (!allow_zero && *n == 0)) {
+    usage_error(flag + ": '" + v + "' is not a " + (allow_zero ? "" : "positive ") +
+                "size such as 4096, 64K, 512M or 4G");
   }
-  return false;
+  return *n;
+}
+
+double number_value(const std::string& flag, const std::string& v, double low, bool low_open) {
+  std::size_t pos = 0;
+  double x = 0;
+  try {
+    x = std::stod(v, &pos);
+  } catch (...) {
+    pos = 0;
+  }
+  if (pos == 0 || pos != v.size() || !std::isfinite(x) || x < low || (low_open && x == low) || x > 1e9) {
+    usage_error(flag + ": '" + v + "' is not a number " + (low_open ? "above " : "of at least ") +
+                std::to_string(low).substr(0, std::to_string(low).find('.') + 2));
+  }
+  return x;
+}
+
+int int_value(const std::string& flag, const std::string& v, int low, int high) {
+  const auto n = parse_size(v);
+  if (!n || v.find_first_not_of("0123456789") != std::string::npos || *n < static_cast<std::size_t>(low) ||
+      *n > static_cast<std::size_t>(high)) {
+    usage_error(flag + ": '" + v + "' is not a whole number from " + std::to_string(low) + " to " +
+                std::to_string(high));
+  }
+  return static_cast<int>(*n);
+}
+
+bool bool_value(const std::string& flag, const std::string& v) {
+  if (v == "true" || v == "1" || v == "yes" || v.empty()) return true;
+  if (v == "false" || v == "0" || v == "no") return false;
+  usage_error(flag + ": '" + v + "' is not true or false");
 }
 
 Options parse(int argc, char** argv) {
   Options o;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
-    auto value = [&](const std::string& flag) -> std::string {
-      if (a.size() > flag.size() && a[flag.size()] == '=') return a.substr(flag.size() + 1);
+    const auto eq = a.find('=');
+    const std::string flag = a.substr(0, eq);
+    auto value = [&]() -> std::string {
+      if (eq != std::string::npos) return a.substr(eq + 1);
       if (i + 1 >= argc) usage_error(flag + " needs a value");
+      const std::string next = argv[i + 1];
+      if (next.rfind("--", 0) == 0) {
+        usage_error(flag + " needs a value, not the option '" + next + "' (write " + flag + "=" + next +
+                    " if that is the value)");
+      }
       return argv[++i];
+    };
+    auto no_value = [&] {
+      if (eq != std::string::npos) usage_error(flag + " takes no value");
     };
     if (a == "-h" || a == "--help") {
       std::cout << kUsage;
       std::exit(0);
-    } else if (a == "--list") {
+    } else if (a == "--version") {
+      const BuildInfo b = this_build();
+      std::cout << "locality " << b.suite_version << " (commit " << b.git_commit << "; " << b.compiler << ")\n";
+      std::exit(0);
+    } else if (flag == "--list") {
+      no_value();
       o.list = true;
-    } else if (a == "--quick") {
+    } else if (flag == "--dry-run") {
+      no_value();
+      o.dry_run = true;
+    } else if (flag == "--quick") {
+      no_value();
       o.quick = true;
-    } else if (a == "--out" || a.rfind("--out=", 0) == 0) {
-      o.out = value("--out");
-    } else if (a == "--max-memory" || a.rfind("--max-memory=", 0) == 0) {
-      const std::string v = value("--max-memory");
-      o.max_memory = parse_size(v);
-      if (!o.max_memory) usage_error("--max-memory: '" + v + "' is not a size such as 512M or 4G");
-    } else if (a == "--sizes" || a.rfind("--sizes=", 0) == 0) {
-      const std::string v = value("--sizes");
+    } else if (flag == "--no-pin") {
+      no_value();
+      o.pin = false;
+    } else if (flag == "--out") {
+      o.out = value();
+      if (o.out.empty()) usage_error("--out needs a file name");
+    } else if (flag == "--max-memory") {
+      o.plan.max_memory = size_value(flag, value());
+    } else if (flag == "--llc") {
+      o.plan.llc_bytes = size_value(flag, value());
+    } else if (flag == "--precision") {
+      o.precision = number_value(flag, value(), 0, true);
+    } else if (flag == "--rerun-budget") {
+      o.rerun_budget = number_value(flag, value(), 0, false);
+    } else if (flag == "--sizes") {
+      const std::string v = value();
       std::stringstream items(v);
       std::string item;
-      while (std::getline(items, item, ',')) {
-        const auto n = parse_size(item);
-        if (!n || *n == 0) usage_error("--sizes: '" + item + "' is not a positive element count such as 4096 or 64K");
-        o.sizes.push_back(*n);
+      while (std::getline(items, item, ',')) o.plan.sizes.push_back(size_value(flag, item));
+      if (o.plan.sizes.empty() || v.back() == ',') usage_error("--sizes: '" + v + "' is not a list of sizes such as 1024,64K");
+      for (std::size_t n : o.plan.sizes) {
+        if (n > (std::size_t{1} << 40)) usage_error("--sizes: " + std::to_string(n) + " is beyond any memory");
       }
-      if (o.sizes.empty()) usage_error("--sizes needs at least one element count");
-      std::sort(o.sizes.begin(), o.sizes.end());
-      o.sizes.erase(std::unique(o.sizes.begin(), o.sizes.end()), o.sizes.end());
-    } else if (a == "--list-counters") {
+      std::sort(o.plan.sizes.begin(), o.plan.sizes.end());
+      o.plan.sizes.erase(std::unique(o.plan.sizes.begin(), o.plan.sizes.end()), o.plan.sizes.end());
+    } else if (flag == "--list-counters") {
+      no_value();
       o.list_counters = true;
-    } else if (a == "--simulate") {
+    } else if (flag == "--simulate") {
+      no_value();
       o.simulate = true;
-    } else if (a == "--simulation-child") {
+    } else if (flag == "--simulation-child") {
       o.simulation_child = true;
-    } else if (a == "--counters" || a.rfind("--counters=", 0) == 0) {
-      o.counters = value("--counters");
-    } else if (a == "--simulate-max-elements" || a.rfind("--simulate-max-elements=", 0) == 0) {
-      const std::string v = value("--simulate-max-elements");
-      const auto n = parse_size(v);
-      if (!n || *n == 0) usage_error("--simulate-max-elements: '" + v + "' is not a positive count");
-      o.simulate_max_elements = *n;
-    } else if (a.rfind("--benchmark_out", 0) == 0) {
-      usage_error("use --out PATH instead of " + a + ": bench_all writes the result file itself");
+    } else if (flag == "--counters") {
+      o.counters = value();
+    } else if (flag == "--simulate-max-elements") {
+      o.simulate_max_elements = size_value(flag, value());
+    } else if (flag == "--benchmark_out" || flag == "--benchmark_out_format") {
+      usage_error("use --out PATH instead of " + flag + ": bench_all writes the result file itself");
+    } else if (flag == "--benchmark_filter") {
+      o.plan.filter = value();
+    } else if (flag == "--benchmark_repetitions") {
+      o.repetitions = int_value(flag, value(), 1, 1000);
+    } else if (flag == "--benchmark_min_time") {
+      std::string v = value();
+      if (!v.empty() && v.back() == 's') v.pop_back();  // newer Google Benchmark's "0.5s"
+      o.min_time = number_value(flag, v, 0, true);
+    } else if (flag == "--benchmark_min_warmup_time") {
+      o.benchmark_args.push_back(flag + "=" + std::to_string(number_value(flag, value(), 0, false)));
+    } else if (flag == "--benchmark_enable_random_interleaving") {
+      o.interleave = bool_value(flag, eq == std::string::npos ? "" : a.substr(eq + 1));
+    } else if (flag == "--benchmark_list_tests") {
+      o.list_tests = bool_value(flag, eq == std::string::npos ? "" : a.substr(eq + 1));
+    } else if (flag == "--benchmark_report_aggregates_only") {
+      if (bool_value(flag, eq == std::string::npos ? "" : a.substr(eq + 1))) {
+        o.benchmark_args.push_back("--benchmark_display_aggregates_only=true");
+        o.notes.push_back("--benchmark_report_aggregates_only: the display shows aggregates only; the result "
+                          "file keeps every repetition, which the report needs");
+      }
     } else if (a.rfind("--benchmark_", 0) == 0 || a.rfind("--v=", 0) == 0) {
       o.benchmark_args.push_back(a);
     } else if (a.rfind("-", 0) == 0) {
       usage_error("unknown option " + a);
     } else {
-      o.selectors.push_back(a);
+      o.plan.selectors.push_back(a);
     }
   }
+  if (!o.plan.selectors.empty() && !o.plan.filter.empty()) {
+    usage_error("give either FAMILY[/CASE] names or --benchmark_filter, not both");
+  }
+  o.plan.quick = o.quick;
   return o;
 }
 
-std::string mib(std::size_t bytes) {
-  std::ostringstream s;
-  s << (bytes + (1u << 19)) / (1u << 20) << " MiB";
-  return s.str();
-}
+// ---- what runs ---------------------------------------------------------------
 
-void print_catalogue(std::ostream& out, const std::vector<std::size_t>& ladder,
-                     std::size_t llc_bytes, bool quick) {
-  auto sizes = [&](const char* indent, LadderFn ladder) {
-    if (!ladder) return;
-    out << indent << "sizes (elements):";
-    for (std::size_t n : ladder(llc_bytes, quick)) out << " " << n;
+void print_catalogue(std::ostream& out, const Plan& plan) {
+  auto list = [&out](const std::vector<std::size_t>& sizes) {
+    for (std::size_t n : sizes) out << " " << n;
     out << "\n";
   };
   for (const Family& f : families()) {
     out << f.name << "\n  shows:    " << f.demonstrates << "\n  expected: " << f.expected << "\n";
     for (const Case& c : f.cases) {
       out << "    " << f.name << "/" << c.name << "  " << c.summary << "\n";
-      sizes("      ", c.ladder);
-    }
-    sizes("  ", f.ladder);
-  }
-  out << "sizes (elements) of the other families:";
-  for (std::size_t n : ladder) out << " " << n;
-  out << "\n";
-}
-
-// Turns FAMILY or FAMILY/CASE selectors into a Google Benchmark filter.
-std::string selectors_to_filter(const std::vector<std::string>& selectors,
-                                const std::vector<std::size_t>& ladder, std::size_t llc_bytes,
-                                bool quick) {
-  std::string filter;
-  for (const std::string& sel : selectors) {
-    bool known = false;
-    for (const Family& f : families()) {
-      if (sel == f.name) known = true;
-      for (const Case& c : f.cases) {
-        if (sel == f.name + "/" + c.name) known = true;
+      if (const std::string why = unavailable_reason(c); !why.empty()) {
+        out << "      not on this machine: " << why << "\n";
+      } else if (c.ladder) {
+        out << "      sizes (" << f.size_name << "):";
+        list(sizes_for(plan, f, c));
       }
     }
-    if (!known) {
-      std::cerr << "bench_all: unknown family or case '" << sel << "'. These exist:\n";
-      print_catalogue(std::cerr, ladder, llc_bytes, quick);
-      std::exit(2);
+    if (f.ladder || !plan.sizes_given) {
+      out << "  sizes (" << f.size_name << "):";
+      list(f.ladder && !plan.sizes_given ? f.ladder(plan.llc_bytes, plan.quick) : plan.ladder);
     }
-    filter += (filter.empty() ? "^(" : "|") + sel;
   }
-  return filter + ")/";
 }
 
-// The `names` Google Benchmark's filter selects (same rules: a leading '-'
-// negates, "all" and "." match everything).
-std::vector<std::string> matching(const std::vector<std::string>& names, std::string filter) {
-  if (filter.empty() || filter == "all" || filter == ".") return names;
-  bool negate = false;
-  if (filter[0] == '-') {
-    negate = true;
-    filter.erase(0, 1);
-  }
-  std::regex re;
+void print_plan(std::ostream& out, const Plan& plan) {
+  out << plan.benchmarks.size() << " benchmarks; ladders sized for a " << format_bytes(static_cast<double>(plan.llc_bytes))
+      << " last-level cache (" << plan.llc_source << "); memory budget "
+      << format_bytes(static_cast<double>(plan.memory_budget)) << " (" << plan.memory_budget_source << ")\n";
+  for (const auto& b : plan.benchmarks) out << "  " << b.name << "\n";
+  for (const auto& s : plan.skipped) out << "  skipped " << s.name << ": " << s.reason << "\n";
+}
+
+Plan plan_or_exit(const Options& opt) {
   try {
-    re = std::regex(filter, std::regex::extended);
-  } catch (const std::regex_error& e) {
-    usage_error("--benchmark_filter '" + filter + "' is not a valid regular expression");
+    return make_plan(this_machine(), opt.plan);
+  } catch (const PlanError& e) {
+    std::cerr << "bench_all: " << e.what() << ". These exist: " << known_cases()
+              << " (bench_all --list shows them with their sizes)\n";
+    std::exit(2);
   }
-  std::vector<std::string> selected;
-  for (const auto& name : names) {
-    if (std::regex_search(name, re) != negate) selected.push_back(name);
-  }
-  return selected;
 }
 
-std::size_t elements_of(const std::string& name) {
-  return static_cast<std::size_t>(std::stoull(name.substr(name.rfind('/') + 1)));
-}
+// ---- counters ----------------------------------------------------------------
 
 void print_counters(std::ostream& out, const PapiProbe& probe) {
   for (const LogicalCounter& c : logical_counters()) {
@@ -240,11 +334,7 @@ void print_counters(std::ostream& out, const PapiProbe& probe) {
       if (ch.logical == c.name) choice = &ch;
     }
     out << c.name << "  (" << c.meaning << ")\n";
-    if (choice && !choice->event.empty()) {
-      out << "    counts with " << choice->event << "\n";
-    } else {
-      out << "    unavailable\n";
-    }
+    out << (choice && !choice->event.empty() ? "    counts with " + choice->event : std::string("    unavailable")) << "\n";
     if (choice) {
       for (const auto& t : choice->tried) out << "    tried " << t << "\n";
     }
@@ -254,23 +344,24 @@ void print_counters(std::ostream& out, const PapiProbe& probe) {
   out << "\n";
 }
 
-// Opens hardware counters as asked; exits with 2 when counters named
-// explicitly cannot be read.
-CountersStatus open_counters(const Options& opt, const std::vector<CacheLevel>& caches,
-                             nlohmann::json& calibration) {
+std::vector<std::string> counter_list_or_exit(const Options& opt) {
+  try {
+    return parse_counter_list(opt.counters.value_or("all"));
+  } catch (const std::invalid_argument& e) {
+    usage_error(std::string("--counters: ") + e.what());
+  }
+}
+
+// Opens hardware counters as asked and calibrates them; exits with 2 when
+// counters named explicitly cannot be read.
+CountersStatus open_counters(const Options& opt, const std::vector<CacheLevel>& caches, nlohmann::json& calibration) {
   CountersStatus status;
   if (opt.counters && *opt.counters == "none") {
     status.status = "off";
     status.reason = "hardware counters not requested (--counters none)";
     return status;
   }
-  std::vector<std::string> wanted;
-  try {
-    wanted = parse_counter_list(opt.counters.value_or("all"));
-  } catch (const std::invalid_argument& e) {
-    usage_error(std::string("--counters: ") + e.what());
-  }
-  PapiProbe probe = probe_papi(wanted);
+  PapiProbe probe = probe_papi(counter_list_or_exit(opt));
   if (opt.counters && probe.status.backend != "papi") {
     std::cerr << "bench_all: --counters " << *opt.counters << ": " << probe.status.reason << "\n";
     std::exit(2);
@@ -286,8 +377,7 @@ CountersStatus open_counters(const Options& opt, const std::vector<CacheLevel>& 
   }
   status = probe.status;
   std::cerr << "bench_all: counters: "
-            << (probe.backend ? status.status + " (" + std::to_string(status.events.size()) + " events)"
-                              : status.reason)
+            << (probe.backend ? status.status + " (" + std::to_string(status.events.size()) + " events)" : status.reason)
             << "\n";
   if (probe.backend) {
     set_counter_backend(std::move(probe.backend));
@@ -298,31 +388,236 @@ CountersStatus open_counters(const Options& opt, const std::vector<CacheLevel>& 
         if (std::isnan(expected)) continue;
         // Hardware counts include prefetches and vendor quirks: a factor of
         // two either way is what "about" means here.
-        calibration.push_back(calibration_entry(
-            kernel, r.name, expected, derived::per_element(r.value, 1, kernel.elements), 1.0));
+        calibration.push_back(calibration_entry(kernel, r.name, expected, r.value / static_cast<double>(kernel.elements), 1.0));
       }
     }
   }
   return status;
 }
 
-// The simulated misses, merged into every native entry that was simulated.
-void merge_simulation(nlohmann::json& result, const SimulationOutcome& sim,
-                      const std::vector<CacheLevel>& caches, nlohmann::json& calibration) {
-  for (auto& b : result["benchmarks"]) {
+// ---- running -----------------------------------------------------------------
+
+volatile std::sig_atomic_t g_signal = 0;
+
+extern "C" void on_signal(int signo) { g_signal = signo; }
+
+// The first SIGINT or SIGTERM lets the benchmark running finish and skips
+// the rest, so that what was measured is written; the handler resets
+// itself, so a second signal ends the program at once.
+void catch_signals() {
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESETHAND;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+}
+
+// Prints "[k/N m:ss] name" to stderr when a benchmark's repetition starts.
+class Progress {
+ public:
+  void set_total(std::size_t total) {
+    total_ = total;
+    done_ = 0;
+    last_.clear();
+  }
+  void start(const std::string& name) {
+    if (name == last_) return;  // the same repetition's next calibration step
+    last_ = name;
+    ++done_;
+    const long s = static_cast<long>(std::chrono::duration_cast<std::chrono::seconds>(
+                                         std::chrono::steady_clock::now() - t0_)
+                                         .count());
+    std::fprintf(stderr, "[%zu/%zu %ld:%02ld] %s\n", std::min(done_, total_), total_, s / 60, s % 60, name.c_str());
+  }
+
+ private:
+  std::size_t total_ = 0;
+  std::size_t done_ = 0;
+  std::string last_;
+  std::chrono::steady_clock::time_point t0_ = std::chrono::steady_clock::now();
+};
+
+// Google Benchmark's JSON of a pass, captured as a file reporter: the file
+// gets every repetition whatever the display flags say.
+class Capture : public benchmark::BenchmarkReporter {
+ public:
+  Capture() {
+    json_.SetOutputStream(&text_);
+    json_.SetErrorStream(&text_);
+  }
+  bool ReportContext(const Context& context) override { return json_.ReportContext(context); }
+  void ReportRuns(const std::vector<Run>& runs) override { json_.ReportRuns(runs); }
+  void Finalize() override { json_.Finalize(); }
+  std::string text() const { return text_.str(); }
+
+ private:
+  benchmark::JSONReporter json_;
+  std::ostringstream text_;
+};
+
+constexpr int kRerunRepetitions = 4;  // added to a noisy point per round
+
+// The display Google Benchmark's flags ask for (--benchmark_format ...),
+// shown as one run: its header once, its end (JSON's closing brackets) once
+// after the last pass. Passed explicitly: given null, Google Benchmark 1.7
+// frees its default display reporter after one call, and a second pass
+// would use it freed.
+class Display : public benchmark::BenchmarkReporter {
+ public:
+  bool ReportContext(const Context& context) override {
+    if (shown_) return true;
+    shown_ = true;
+    return inner_->ReportContext(context);
+  }
+  void ReportRuns(const std::vector<Run>& runs) override { inner_->ReportRuns(runs); }
+  void Finalize() override {}
+  void finish() {
+    if (shown_) inner_->Finalize();
+  }
+
+ private:
+  benchmark::BenchmarkReporter* inner_ = benchmark::CreateDefaultDisplayReporter();
+  bool shown_ = false;
+};
+
+struct Session {
+  Options opt;
+  Plan plan;
+  Progress progress;
+  int repetitions = 5;
+  double min_time = 0.05;
+  std::vector<nlohmann::json> passes;
+  std::vector<nlohmann::json> reruns;  // what each rerun pass ran
+  bool interrupted = false;
+  std::unique_ptr<Display> display;
+};
+
+// One call of Google Benchmark's runner over `benchmarks`.
+nlohmann::json run_pass(Session& s, const std::vector<PlannedBenchmark>& benchmarks, int repetitions);
+
+// Runs `benchmarks` family by family: inside a family, every benchmark's
+// repetitions are interleaved in a random order, so that a disturbance of
+// the machine spreads over several benchmarks instead of spoiling one, and
+// the family's structures (a few GiB at most) stay in the fixture cache
+// between repetitions instead of being rebuilt for each.
+void run_by_family(Session& s, const std::vector<PlannedBenchmark>& benchmarks, int repetitions) {
+  s.progress.set_total(benchmarks.size() * static_cast<std::size_t>(repetitions));
+  std::vector<PlannedBenchmark> group;
+  for (std::size_t i = 0; i < benchmarks.size() && !s.interrupted; ++i) {
+    group.push_back(benchmarks[i]);
+    if (i + 1 == benchmarks.size() || benchmarks[i + 1].family != benchmarks[i].family) {
+      s.passes.push_back(run_pass(s, group, repetitions));
+      group.clear();
+    }
+  }
+}
+
+nlohmann::json run_pass(Session& s, const std::vector<PlannedBenchmark>& benchmarks, int repetitions) {
+  benchmark::ClearRegisteredBenchmarks();
+  Registration reg;
+  // The first pass takes repetitions and minimum time from the flags given
+  // to Google Benchmark (names on the display stay plain); reruns set their
+  // own count.
+  reg.repetitions = repetitions == s.repetitions ? 0 : repetitions;
+  reg.on_start = [&s](const PlannedBenchmark& b) {
+    if (g_signal != 0) {
+      if (!s.interrupted) {
+        std::cerr << "bench_all: " << (g_signal == SIGTERM ? "SIGTERM" : "SIGINT")
+                  << ": skipping the rest and writing what was measured (again to stop at once)\n";
+      }
+      s.interrupted = true;
+      return false;
+    }
+    set_simulation_label(b.name);
+    s.progress.start(b.name);
+    return true;
+  };
+  reg.stop_reason = "not run: the run was interrupted";
+  if (s.opt.simulation_child) {
+    // Every simulated benchmark covers at least 64 Ki units, so the few
+    // misses of the benchmark loop's own bookkeeping stay below 0.001 per
+    // unit even at the smallest size.
+    reg.fixed_iterations = [](std::size_t n) { return std::max<std::size_t>(1, (std::size_t{1} << 16) / n); };
+  }
+  register_benchmarks(benchmarks, reg);
+  Capture capture;
+  if (!s.display) s.display = std::make_unique<Display>();
+  benchmark::RunSpecifiedBenchmarks(s.display.get(), &capture);
+  return parse_benchmark_json(capture.text());
+}
+
+// Points whose interval is wider than the precision asked for, worst first,
+// as many as the budget allows given what a repetition of each cost.
+std::vector<PlannedBenchmark> noisy_points(const Session& s, const nlohmann::json& merged, double budget_seconds) {
+  std::map<std::string, double> seconds_per_rep;
+  for (const auto& b : merged) {
+    if (b.value("run_type", "") != "iteration" || b.value("error_occurred", false)) continue;
+    const double unit = b.value("time_unit", "ns") == "ns" ? 1e-9 : b.value("time_unit", "") == "us" ? 1e-6
+                        : b.value("time_unit", "") == "ms" ? 1e-3 : 1.0;
+    auto& t = seconds_per_rep[b["run_name"].get<std::string>()];
+    t = std::max(t, b.value("real_time", 0.0) * unit * b.value("iterations", 1.0));
+  }
+  std::vector<std::pair<double, const PlannedBenchmark*>> wide;
+  const auto times = times_per_unit(merged);
+  for (const auto& b : s.plan.benchmarks) {
+    auto it = times.find(b.name);
+    if (it == times.end() || it->second.size() < 2) continue;
+    const double w = point_stats(it->second, statistic_of(*b.family, *b.c), b.name).relative_half_width();
+    if (w > s.opt.precision) wide.push_back({w, &b});
+  }
+  std::sort(wide.begin(), wide.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::vector<const PlannedBenchmark*> picked;
+  double spent = 0;
+  for (const auto& [w, b] : wide) {
+    // the measured time, and about as much again for calibrating and building
+    const double cost = 2.5 * std::max(seconds_per_rep[b->name], s.min_time) * kRerunRepetitions;
+    if (spent + cost > budget_seconds) continue;
+    spent += cost;
+    picked.push_back(b);
+  }
+  // In the plan's order, so that each family's reruns run together.
+  std::sort(picked.begin(), picked.end());
+  std::vector<PlannedBenchmark> out;
+  for (const auto* b : picked) out.push_back(*b);
+  return out;
+}
+
+int pin_cpu(const Options& opt, nlohmann::json& sampling) {
+  const std::vector<int> allowed = allowed_cpus();
+  int cpu = -1;
+  if (opt.pin && !allowed.empty()) {
+    // The last allowed CPU: CPU 0 takes more of the system's interrupts.
+    cpu = allowed.back();
+    if (!pin_this_thread(cpu)) cpu = -1;
+  }
+  set_run_cpus(cpu, allowed);
+  sampling["pinned_cpu"] = cpu >= 0 ? nlohmann::json(cpu) : nlohmann::json();
+  sampling["cpu_siblings"] = core_siblings(this_machine(), cpu);
+  sampling["allowed_cpus"] = allowed;
+  if (cpu < 0) {
+    sampling["pin_note"] = opt.pin ? "this system does not let a thread be pinned" : "--no-pin";
+  }
+  return cpu;
+}
+
+// ---- simulation ----------------------------------------------------------------
+
+// The simulated misses, merged into every entry that was simulated.
+void merge_simulation(nlohmann::json& benchmarks, const SimulationOutcome& sim, const std::vector<CacheLevel>& caches,
+                      nlohmann::json& calibration) {
+  for (auto& b : benchmarks) {
     if (b.value("run_type", "iteration") != "iteration") continue;
     const std::string name = b.value("run_name", std::string());
     const auto it = sim.iterations.find(name);
-    if (it == sim.iterations.end()) continue;
-    // The work of one iteration (the `elements` counter), which is more
-    // than the size in the name where an iteration repeats a small
+    if (it == sim.iterations.end() || !b.contains("elements")) continue;
+    // Per unit of work of one iteration (the `elements` counter), which is
+    // more than the size in the name where an iteration repeats a small
     // structure (bandwidth passes, chase laps).
-    const double elements = b.contains("elements") ? b["elements"].get<double>()
-                                                   : static_cast<double>(elements_of(name));
+    const double units = b["elements"].get<double>() * it->second;
     auto put = [&](const char* key, const std::map<std::string, SimCounts>& pass, bool ll) {
       const auto c = pass.find(name);
-      if (c == pass.end()) return;
-      b[key] = derived::per_element(ll ? c->second.ll_misses : c->second.d1_misses, it->second, elements);
+      if (c != pass.end() && units > 0) b[key] = (ll ? c->second.ll_misses : c->second.d1_misses) / units;
     };
     put("sim_d1_misses_per_elem", sim.ll_pass, false);
     put("sim_ll_misses_per_elem", sim.ll_pass, true);
@@ -334,8 +629,7 @@ void merge_simulation(nlohmann::json& result, const SimulationOutcome& sim,
       const auto c = pass.find(label);
       const double expected = expected_misses(kernel, counter, caches);
       if (c == pass.end() || std::isnan(expected)) return;
-      const double measured = derived::per_element(ll ? c->second.ll_misses : c->second.d1_misses, 1,
-                                                   static_cast<double>(kernel.elements));
+      const double measured = (ll ? c->second.ll_misses : c->second.d1_misses) / static_cast<double>(kernel.elements);
       calibration.push_back(calibration_entry(kernel, "sim_" + counter, expected, measured, 0.1));
     };
     check(sim.ll_pass, "l1d_misses", false);
@@ -344,43 +638,74 @@ void merge_simulation(nlohmann::json& result, const SimulationOutcome& sim,
   }
 }
 
-// The cache levels read off latency/random_chase (medians per size), beside
-// the sizes sysfs gives; null when that case did not run at 4 sizes or more.
-nlohmann::json latency_levels(const nlohmann::json& benchmarks, const std::vector<CacheLevel>& caches) {
-  std::map<double, std::vector<double>> by_size;
-  for (const auto& b : benchmarks) {
-    const std::string name = b.value("run_name", std::string());
-    if (b.value("run_type", "iteration") != "iteration" || name.rfind("latency/random_chase/", 0) != 0 ||
-        b.value("error_occurred", false)) {
-      continue;
-    }
-    by_size[b.at("working_set_bytes").get<double>()].push_back(b.at("real_time").get<double>() /
-                                                               b.at("elements").get<double>());
-  }
-  if (by_size.size() < 4) return nullptr;
-  std::vector<LatencyPoint> points;
-  for (auto& [size, values] : by_size) {
-    std::sort(values.begin(), values.end());
-    points.push_back({size, values[values.size() / 2]});
-  }
-  nlohmann::json detected = nlohmann::json::array();
-  for (const auto& l : detect_levels(points)) {
-    detected.push_back({{"size_bytes", l.size_bytes}, {"latency_ns", l.latency_ns},
-                        {"next_latency_ns", l.next_latency_ns}});
-  }
-  nlohmann::json sysfs = nlohmann::json::array();
-  for (const auto& c : caches) {
-    if (c.type != "Instruction") sysfs.push_back({{"level", c.level}, {"size_bytes", c.size_bytes}});
-  }
-  return {{"from", "latency/random_chase"}, {"detected", detected}, {"sysfs", sysfs}};
-}
-
 nlohmann::json geometry_json(const std::map<std::string, CacheLevel>& geometry) {
   nlohmann::json g = nlohmann::json::object();
   for (const auto& [slot, c] : geometry) {
     g[slot] = {{"level", c.level}, {"size_bytes", c.size_bytes}, {"line_bytes", c.line_bytes}, {"ways", c.ways}};
   }
   return g;
+}
+
+// Runs the measured benchmarks again under callgrind; returns what
+// counters.simulation records, or null (after saying why) when the
+// simulation failed.
+nlohmann::json simulate(const Session& s, nlohmann::json& benchmarks, CountersStatus& counters,
+                        nlohmann::json& calibration) {
+  const std::vector<CacheLevel>& caches = this_machine().caches;
+  SimulationRequest request;
+  request.exe = executable_path();
+  request.caches = caches;
+  if (s.opt.quick) request.child_args.push_back("--quick");
+  request.child_args.push_back("--max-memory=" + std::to_string(s.plan.memory_budget));
+  request.child_args.push_back("--llc=" + std::to_string(s.plan.llc_bytes));
+  if (s.plan.sizes_given) {
+    std::string list;
+    for (std::size_t n : s.plan.ladder) list += (list.empty() ? "" : ",") + std::to_string(n);
+    request.child_args.push_back("--sizes=" + list);
+  }
+  std::vector<std::string> unmodelled, too_large;
+  for (const auto& b : s.plan.benchmarks) {
+    if (!b.c->not_simulated.empty()) {
+      unmodelled.push_back(b.name);
+    } else {
+      (b.size <= s.opt.simulate_max_elements ? request.names : too_large).push_back(b.name);
+    }
+  }
+  if (!unmodelled.empty()) {
+    const Case& c = *find_case(unmodelled.front()).c;
+    std::cerr << "bench_all: not simulating " << unmodelled.size() << " benchmark(s) whose effect the simulator "
+              << "cannot model, e.g. " << unmodelled.front() << ": " << c.not_simulated << "\n";
+  }
+  if (!too_large.empty()) {
+    std::cerr << "bench_all: not simulating " << too_large.size() << " benchmark(s) above "
+              << s.opt.simulate_max_elements << " (--simulate-max-elements), e.g. " << too_large.front() << "\n";
+  }
+  if (request.names.empty()) {
+    std::cerr << "bench_all: --simulate: no selected size is small enough to simulate; the timings are kept\n";
+    return nullptr;
+  }
+  if (request.exe.empty()) {
+    std::cerr << "bench_all: --simulate: this system does not say where bench_all is; the timings are kept\n";
+    return nullptr;
+  }
+  const SimulationOutcome sim = run_simulation(request);
+  if (!sim.error.empty()) {
+    std::cerr << "bench_all: --simulate: " << sim.error << "; the timings are kept\n";
+    return nullptr;
+  }
+  merge_simulation(benchmarks, sim, caches, calibration);
+  std::vector<std::string> not_simulated = unmodelled;
+  not_simulated.insert(not_simulated.end(), too_large.begin(), too_large.end());
+  if (counters.backend == "none") counters.backend = "simulated";
+  counters.status = counters.backend == "simulated" ? "simulated" : counters.status;
+  for (const char* e : {"sim_d1_misses=callgrind D1mr+D1mw", "sim_ll_misses=callgrind DLmr+DLmw",
+                        "sim_l2_misses=callgrind DLmr+DLmw with L2 geometry as LL"}) {
+    counters.events.push_back(e);
+  }
+  return {{"tool", sim.valgrind_version + " callgrind --cache-sim=yes (LRU, write-allocate, no prefetcher)"},
+          {"geometry", geometry_json(sim.geometry)},
+          {"max_elements", s.opt.simulate_max_elements},
+          {"not_simulated", not_simulated}};
 }
 
 // Under valgrind: run the calibration kernels with the callgrind backend
@@ -392,244 +717,148 @@ void simulate_calibration(const std::vector<CacheLevel>& caches) {
   }
 }
 
-// Prints "[k/N] name  (elapsed)" to stderr when a benchmark starts.
-class Progress {
- public:
-  void set_total(std::size_t total) { total_ = total; }
-  void start(const std::string& name) {
-    if (!seen_.insert(name).second) return;
-    const auto elapsed = std::chrono::steady_clock::now() - t0_;
-    const long s = static_cast<long>(std::chrono::duration_cast<std::chrono::seconds>(elapsed).count());
-    std::fprintf(stderr, "[%zu/%zu %ld:%02ld] %s\n", seen_.size(), total_, s / 60, s % 60,
-                 name.c_str());
-  }
+// ---- the run -----------------------------------------------------------------
 
- private:
-  std::size_t total_ = 0;
-  std::set<std::string> seen_;
-  std::chrono::steady_clock::time_point t0_ = std::chrono::steady_clock::now();
-};
-
-// Shows runs on the console and collects Google Benchmark's own JSON.
-class TeeReporter : public benchmark::BenchmarkReporter {
- public:
-  explicit TeeReporter(bool color)
-      : console_(color ? benchmark::ConsoleReporter::OO_Defaults
-                       : benchmark::ConsoleReporter::OO_None) {
-    json_.SetOutputStream(&json_text_);
-    json_.SetErrorStream(&json_text_);
-  }
-  bool ReportContext(const Context& context) override {
-    json_.ReportContext(context);
-    return console_.ReportContext(context);
-  }
-  void ReportRuns(const std::vector<Run>& runs) override {
-    for (const Run& r : runs) {
-      if (r.error_occurred) errors_.push_back(r.benchmark_name() + ": " + r.error_message);
-    }
-    json_.ReportRuns(runs);
-    console_.ReportRuns(runs);
-  }
-  void Finalize() override {
-    json_.Finalize();
-    console_.Finalize();
-  }
-  std::string json() const { return json_text_.str(); }
-  const std::vector<std::string>& errors() const { return errors_; }
-
- private:
-  benchmark::ConsoleReporter console_;
-  benchmark::JSONReporter json_;
-  std::ostringstream json_text_;
-  std::vector<std::string> errors_;
-};
+void initialize_google_benchmark(const char* argv0, const Session& s, bool interleave) {
+  const Options& opt = s.opt;
+  // Static: Google Benchmark keeps pointers into argv (the executable name).
+  static std::vector<std::string> args;
+  args = {argv0, "--benchmark_out=/dev/null",  // ours is the file reporter
+          "--benchmark_repetitions=" + std::to_string(s.repetitions),
+          "--benchmark_min_time=" + std::to_string(s.min_time)};
+  if (interleave) args.push_back("--benchmark_enable_random_interleaving=true");
+  args.insert(args.end(), opt.benchmark_args.begin(), opt.benchmark_args.end());
+  static std::vector<char*> argv;
+  argv.clear();
+  for (auto& a : args) argv.push_back(a.data());
+  int argc = static_cast<int>(argv.size());
+  benchmark::Initialize(&argc, argv.data());
+  if (benchmark::ReportUnrecognizedArguments(argc, argv.data())) std::exit(2);
+}
 
 int run(int argc, char** argv) {
   const auto started = std::chrono::system_clock::now();
-  Options opt = parse(argc, argv);
-
-  const std::vector<CacheLevel> caches = read_caches();
-  std::size_t llc_bytes = 32u << 20;
-  if (auto llc = last_level_cache(caches)) {
-    llc_bytes = llc->size_bytes;
-  } else {
-    std::cerr << "bench_all: warning: sysfs describes no caches; assuming a 32 MiB last-level cache\n";
-  }
-  const std::vector<std::size_t> ladder = opt.sizes.empty() ? size_ladder(llc_bytes, opt.quick) : opt.sizes;
-  if (opt.list) {
-    print_catalogue(std::cout, ladder, llc_bytes, opt.quick);
-    return 0;
-  }
+  Session s;
+  s.opt = parse(argc, argv);
+  const Options& opt = s.opt;
   if (opt.list_counters) {
-    try {
-      print_counters(std::cout, probe_papi(parse_counter_list(opt.counters.value_or("all"))));
-    } catch (const std::invalid_argument& e) {
-      usage_error(std::string("--counters: ") + e.what());
-    }
+    print_counters(std::cout, probe_papi(counter_list_or_exit(opt)));
     return 0;
   }
-  if (opt.simulation_child && !running_on_valgrind()) {
-    usage_error("--simulation-child is internal to --simulate");
+  if (opt.simulation_child && !running_on_valgrind()) usage_error("--simulation-child is internal to --simulate");
+  if (opt.counters) counter_list_or_exit(opt);
+  s.plan = plan_or_exit(opt);
+  if (opt.list) {
+    print_catalogue(std::cout, s.plan);
+    return 0;
   }
-
-  std::size_t memory_budget = opt.max_memory.value_or(0);
-  if (!opt.max_memory) {
-    memory_budget = static_cast<std::size_t>(0.8 * static_cast<double>(mem_available_bytes().value_or(std::size_t{4} << 30)));
+  if (opt.list_tests) {
+    for (const auto& b : s.plan.benchmarks) std::cout << b.name << "\n";
+    return 0;
   }
-
-  Progress progress;
-  RegisterOptions reg;
-  reg.ladder = ladder;
-  // Explicit --sizes replace every family's own ladder too.
-  reg.family_ladders_llc_bytes = opt.sizes.empty() ? llc_bytes : 0;
-  reg.quick = opt.quick;
-  reg.on_start = [&progress](const std::string& name) {
-    set_simulation_label(name);
-    progress.start(name);
-  };
-  reg.skip_reason = [memory_budget](const Case& c, std::size_t n) -> std::string {
-    const auto need = static_cast<std::size_t>(c.peak_bytes_per_element * static_cast<double>(n));
-    if (need <= memory_budget) return "";
-    return "needs about " + mib(need) + ", more than the " + mib(memory_budget) + " allowed";
-  };
-  if (opt.simulation_child) {
-    // Every simulated benchmark covers at least 64 Ki elements, so the few
-    // misses of the benchmark loop's own bookkeeping stay below 0.001 per
-    // element even at the smallest size.
-    reg.fixed_iterations = [](std::size_t n) { return std::max<std::size_t>(1, (std::size_t{1} << 16) / n); };
+  if (opt.dry_run) {
+    print_plan(std::cout, s.plan);
+    return 0;
   }
-  std::vector<std::string> skipped;
-  reg.on_skip = [&skipped](const std::string& name, const std::string& reason) {
-    skipped.push_back(name);
-    std::cerr << "bench_all: skipping " << name << ": " << reason << "\n";
-  };
-  const std::vector<std::string> names = register_benchmarks(reg);
-
-  if (!opt.selectors.empty()) {
-    if (has_flag(opt.benchmark_args, "--benchmark_filter")) {
-      usage_error("give either FAMILY[/CASE] names or --benchmark_filter, not both");
-    }
-    opt.benchmark_args.push_back("--benchmark_filter=" + selectors_to_filter(opt.selectors, ladder, llc_bytes, opt.quick));
-  }
-  if (!has_flag(opt.benchmark_args, "--benchmark_repetitions")) {
-    opt.benchmark_args.push_back(opt.quick ? "--benchmark_repetitions=1" : "--benchmark_repetitions=5");
-  }
-  if (!has_flag(opt.benchmark_args, "--benchmark_min_time")) {
-    opt.benchmark_args.push_back(opt.quick ? "--benchmark_min_time=0.01" : "--benchmark_min_time=0.05");
-  }
-
-  std::vector<std::string> gb_args = {argv[0]};
-  gb_args.insert(gb_args.end(), opt.benchmark_args.begin(), opt.benchmark_args.end());
-  std::vector<char*> gb_argv;
-  for (auto& a : gb_args) gb_argv.push_back(a.data());
-  int gb_argc = static_cast<int>(gb_argv.size());
-  benchmark::Initialize(&gb_argc, gb_argv.data());
-  if (benchmark::ReportUnrecognizedArguments(gb_argc, gb_argv.data())) return 2;
-
-  const std::vector<std::string> selected = matching(names, benchmark::GetBenchmarkFilter());
-  if (selected.empty()) {
-    std::cerr << "bench_all: the filter '" << benchmark::GetBenchmarkFilter()
-              << "' matches no benchmark. Names are FAMILY/CASE/ELEMENTS; these exist:\n";
-    print_catalogue(std::cerr, ladder, llc_bytes, opt.quick);
-    return 2;
-  }
-  progress.set_total(selected.size());
-
+  const bool default_name = opt.out.empty();
   const std::filesystem::path out =
-      opt.out.empty() ? default_result_path("results", host_name(), utc_stamp(started)) : std::filesystem::path(opt.out);
+      default_name ? default_result_path("results", host_name(), utc_stamp(started)) : std::filesystem::path(opt.out);
   try {
     check_can_create(out);
   } catch (const std::exception& e) {
     std::cerr << "bench_all: " << e.what() << "\n";
     return 2;
   }
+  s.repetitions = opt.repetitions.value_or(opt.quick || opt.simulation_child ? 1 : 3);
+  s.min_time = opt.min_time.value_or(opt.quick ? 0.01 : 0.03);
+  const bool interleave = opt.interleave.value_or(!opt.simulation_child);
+  initialize_google_benchmark(argv[0], s, interleave);
+  for (const auto& n : opt.notes) std::cerr << "bench_all: " << n << "\n";
+  for (const auto& skip : s.plan.skipped) std::cerr << "bench_all: skipping " << skip.name << ": " << skip.reason << "\n";
+  if (s.plan.llc_source == "assumed") {
+    std::cerr << "bench_all: warning: no cache sizes could be read on this machine (hwloc and sysfs say nothing); "
+                 "ladders assume a 32 MiB last-level cache; give --llc SIZE\n";
+  }
 
-  // Counters open (and calibrate) only once every input has been checked.
+  nlohmann::json sampling = {{"repetitions", s.repetitions},
+                             {"min_time_s", s.min_time},
+                             {"interleaved", interleave},
+                             {"precision", opt.precision},
+                             {"statistics", "per case: median, or minimum (latency, bandwidth); 95% percentile "
+                                            "bootstrap interval"}};
+  if (!opt.simulation_child) pin_cpu(opt, sampling);
+  // Fixtures kept between interleaved repetitions, in at most a quarter of
+  // the memory budget (and 4 GiB): the rest is for the structure running.
+  Fixtures::set_capacity(std::min<std::size_t>(s.plan.memory_budget / 4, std::size_t{4} << 30));
+  sampling["fixture_cache_bytes"] = Fixtures::capacity();
+
   nlohmann::json calibration = nlohmann::json::array();
   CountersStatus counters;
   if (opt.simulation_child) {
     set_counter_backend(make_callgrind_backend());
-    simulate_calibration(caches);
+    simulate_calibration(this_machine().caches);
   } else {
-    counters = open_counters(opt, caches, calibration);
+    counters = open_counters(opt, this_machine().caches, calibration);
   }
+  std::optional<ClockProbe> clock_before;
+  if (!opt.simulation_child) clock_before = probe_clock();
 
-  TeeReporter reporter(isatty(STDOUT_FILENO) != 0);
-  const std::size_t ran = benchmark::RunSpecifiedBenchmarks(&reporter);
-  benchmark::Shutdown();
-  if (ran == 0) {
-    std::cerr << "bench_all: no benchmark ran\n";
-    return 2;
+  catch_signals();
+  const auto pass_start = std::chrono::steady_clock::now();
+  run_by_family(s, s.plan.benchmarks, s.repetitions);
+  const double first_pass = std::chrono::duration<double>(std::chrono::steady_clock::now() - pass_start).count();
+  // More repetitions for the points too noisy to cite, while the budget
+  // lasts: a point whose repetitions agree is done after the first pass, a
+  // noisy one gets more samples, round after round.
+  if (s.repetitions >= 2 && !s.interrupted && !opt.simulation_child) {
+    double budget = opt.rerun_budget.value_or(std::max(60.0, first_pass));
+    for (int round = 0; round < 5 && budget > 1 && !s.interrupted; ++round) {
+      const auto noisy = noisy_points(s, merge_passes(s.passes), budget);
+      if (noisy.empty()) break;
+      std::cerr << "bench_all: rerunning " << noisy.size() << " point(s) whose 95% interval is wider than +-"
+                << opt.precision * 100 << "%\n";
+      const auto t0 = std::chrono::steady_clock::now();
+      run_by_family(s, noisy, kRerunRepetitions);
+      budget -= std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      nlohmann::json names = nlohmann::json::array();
+      for (const auto& b : noisy) names.push_back(b.name);
+      s.reruns.push_back(names);
+    }
   }
+  if (s.display) s.display->finish();
+  benchmark::Shutdown();
+  std::optional<ClockProbe> clock_after;
+  if (!opt.simulation_child && !s.interrupted) clock_after = probe_clock();
 
   nlohmann::json result;
-  try {
-    result = parse_benchmark_json(reporter.json());
-  } catch (const nlohmann::json::exception& e) {
-    std::cerr << "bench_all: internal error: Google Benchmark's JSON did not parse: " << e.what() << "\n";
-    return 1;
+  result["context"] = s.passes.front().value("context", nlohmann::json::object());
+  nlohmann::json benchmarks = merge_passes(s.passes);
+  if (s.interrupted) {
+    // What did not run is not a failure of the benchmark: it is left out,
+    // and the file says the run is incomplete.
+    nlohmann::json kept = nlohmann::json::array();
+    for (auto& b : benchmarks) {
+      if (b.value("error_message", "") != "not run: the run was interrupted") kept.push_back(b);
+    }
+    benchmarks = kept;
   }
-  std::vector<std::string> sim_skipped;
+  if (benchmarks.empty()) {
+    std::cerr << "bench_all: nothing was measured; no result file written\n";
+    return g_signal == SIGTERM ? 143 : 130;
+  }
   nlohmann::json simulation;
-  if (opt.simulate) {
-    SimulationRequest request;
-    request.exe = std::filesystem::read_symlink("/proc/self/exe");
-    request.caches = caches;
-    if (opt.quick) request.child_args.push_back("--quick");
-    request.child_args.push_back("--max-memory=" + std::to_string(memory_budget));
-    if (!opt.sizes.empty()) {
-      std::string list;
-      for (std::size_t n : opt.sizes) list += (list.empty() ? "" : ",") + std::to_string(n);
-      request.child_args.push_back("--sizes=" + list);
-    }
-    std::vector<std::string> unmodelled, too_large;
-    for (const auto& name : selected) {
-      const Case* c = find_case(name);
-      if (c != nullptr && !c->simulate) {
-        unmodelled.push_back(name);
-      } else {
-        (elements_of(name) <= opt.simulate_max_elements ? request.names : too_large).push_back(name);
-      }
-    }
-    sim_skipped = unmodelled;
-    sim_skipped.insert(sim_skipped.end(), too_large.begin(), too_large.end());
-    if (!unmodelled.empty()) {
-      std::cerr << "bench_all: not simulating " << unmodelled.size() << " benchmark(s) whose effect a "
-                << "one-core cache simulation cannot show, e.g. " << unmodelled.front() << "\n";
-    }
-    if (!too_large.empty()) {
-      std::cerr << "bench_all: not simulating " << too_large.size() << " benchmark(s) above "
-                << opt.simulate_max_elements << " elements (--simulate-max-elements), e.g. "
-                << too_large.front() << "\n";
-    }
-    if (request.names.empty()) {
-      std::cerr << "bench_all: --simulate: no selected size is small enough to simulate\n";
-      return 2;
-    }
-    const SimulationOutcome sim = run_simulation(request);
-    if (!sim.error.empty()) {
-      std::cerr << "bench_all: --simulate: " << sim.error << "\n";
-      return 1;
-    }
-    merge_simulation(result, sim, caches, calibration);
-    simulation = {{"tool", sim.valgrind_version +
-                               " callgrind --cache-sim=yes (LRU, write-allocate, no prefetcher)"},
-                  {"geometry", geometry_json(sim.geometry)},
-                  {"max_elements", opt.simulate_max_elements},
-                  {"not_simulated", sim_skipped}};
-    if (counters.backend == "none") counters.backend = "simulated";
-    counters.status = counters.backend == "simulated" ? "simulated" : counters.status;
-    for (const char* e : {"sim_d1_misses=callgrind D1mr+D1mw", "sim_ll_misses=callgrind DLmr+DLmw",
-                          "sim_l2_misses=callgrind DLmr+DLmw with L2 geometry as LL"}) {
-      counters.events.push_back(e);
-    }
-  }
+  if (opt.simulate && !s.interrupted) simulation = simulate(s, benchmarks, counters, calibration);
+  result["benchmarks"] = benchmarks;
 
-  result["context"]["locality"] = locality_context(utc_iso(started), caches, counters);
-  if (opt.simulate) result["context"]["locality"]["counters"]["simulation"] = simulation;
-  result["context"]["locality"]["calibration"] = calibration;
-  if (auto levels = latency_levels(result["benchmarks"], caches); !levels.is_null()) {
-    result["context"]["locality"]["latency_levels"] = levels;
+  nlohmann::json& loc = result["context"]["locality"];
+  loc = locality_context(utc_iso(started), this_machine(), counters, s.plan.llc_bytes, s.plan.quick);
+  if (!simulation.is_null()) loc["counters"]["simulation"] = simulation;
+  loc["calibration"] = calibration;
+  sampling["reruns"] = s.reruns;
+  loc["sampling"] = sampling;
+  if (clock_before) {
+    loc["clock"] = {{"before", to_json(*clock_before)}};
+    if (clock_after) loc["clock"]["after"] = to_json(*clock_after);
   }
   std::vector<std::string> warnings;
   for (const auto& c : calibration) {
@@ -640,25 +869,49 @@ int run(int argc, char** argv) {
       warnings.push_back(w.str());
     }
   }
-  for (auto& w : impossible_counts(result["benchmarks"], caches)) warnings.push_back(std::move(w));
+  for (auto& w : impossible_counts(benchmarks, this_machine().caches)) warnings.push_back(std::move(w));
+  if (s.plan.llc_source == "assumed") {
+    warnings.push_back("no cache sizes could be read on this machine; the ladders assumed a 32 MiB last-level cache");
+  }
   for (const auto& w : warnings) std::cerr << "bench_all: warning: " << w << "\n";
-  result["context"]["locality"]["warnings"] = warnings;
-  result["context"]["locality"]["run"] = {{"quick", opt.quick},
-                                          {"ladder", ladder},
-                                          {"skipped", skipped},
-                                          {"memory_budget_bytes", memory_budget}};
-  try {
-    write_new_file(out, result.dump(2) + "\n");
-  } catch (const std::exception& e) {
-    std::cerr << "bench_all: " << e.what() << "\n";
+  loc["warnings"] = warnings;
+  nlohmann::json skipped = nlohmann::json::array();
+  for (const auto& sk : s.plan.skipped) skipped.push_back({{"name", sk.name}, {"reason", sk.reason}});
+  loc["run"] = {{"quick", opt.quick},
+                {"ladder", s.plan.ladder},
+                {"llc_bytes", s.plan.llc_bytes},
+                {"llc_source", s.plan.llc_source},
+                {"skipped", skipped},
+                {"memory_budget_bytes", s.plan.memory_budget},
+                {"memory_budget_source", s.plan.memory_budget_source},
+                {"seconds", std::chrono::duration<double>(std::chrono::system_clock::now() - started).count()}};
+  if (s.interrupted) {
+    loc["run"]["incomplete"] = std::string("interrupted by ") + (g_signal == SIGTERM ? "SIGTERM" : "SIGINT") +
+                               " before every benchmark had run";
+  }
+
+  const SavedResult saved = save_result(out, result.dump(2) + "\n", default_name);
+  if (saved.written.empty()) {
+    std::cerr << "bench_all: " << saved.failure << "; no fallback file could be written either: the measurements "
+              << "are lost\n";
     return 1;
   }
-  std::cerr << "bench_all: wrote " << out.string() << " (" << ran << " benchmarks)\n";
-  // Last line on stdout, for scripts (runners/bench.sh renders it).
-  std::cout << "result file: " << out.string() << std::endl;
-  if (!reporter.errors().empty()) {
-    std::cerr << "bench_all: " << reporter.errors().size() << " benchmark(s) failed:\n";
-    for (const auto& e : reporter.errors()) std::cerr << "  " << e << "\n";
+  if (!saved.failure.empty()) {
+    std::cerr << "bench_all: " << saved.failure << "\nbench_all: the measurements are in " << saved.written.string()
+              << " instead\n";
+  } else {
+    std::cerr << "bench_all: wrote " << saved.written.string() << "\n";
+  }
+  std::cerr << "result file: " << saved.written.string() << std::endl;
+  if (!saved.failure.empty()) return 1;
+  if (s.interrupted) return g_signal == SIGTERM ? 143 : 130;
+  std::vector<std::string> errors;
+  for (const auto& b : benchmarks) {
+    if (b.value("error_occurred", false)) errors.push_back(b.value("run_name", std::string()) + ": " + b.value("error_message", std::string()));
+  }
+  if (!errors.empty()) {
+    std::cerr << "bench_all: " << errors.size() << " benchmark run(s) failed:\n";
+    for (const auto& e : errors) std::cerr << "  " << e << "\n";
     return 3;
   }
   return 0;

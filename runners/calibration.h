@@ -14,8 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "runners/counters.h"
-#include "runners/machine.h"
+#include "core/counters.h"
+#include "core/machine.h"
 
 namespace locality {
 

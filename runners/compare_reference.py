@@ -6,10 +6,12 @@ the same sizes, keeps each side's best figure per size (the minimum latency,
 the maximum bandwidth, as lmbench and likwid-bench report), and prints one
 row per size with the ratio:
 
-  latency    bench_all latency/random_chase  against lmbench's lat_mem_rd
-             (random chain, stride 64): ours / theirs, target within 5%.
-             lmbench is not packaged in Debian: give the path of a
-             lat_mem_rd you built with --lat-mem-rd.
+  latency    bench_all latency/random_chase against an independent pointer
+             chase (runners/reference/chase.c, compiled here with cc) and,
+             where given, lmbench's lat_mem_rd (random chain, stride 64):
+             ours / theirs, target within 5%. lmbench is not packaged in
+             Debian: give the path of a lat_mem_rd you built with
+             --lat-mem-rd.
   bandwidth  the best of bench_all's reads (bandwidth/read at the widest
              vectors, read_256, read_128, read_64, read_nt) against the best of
              likwid-bench's load kernels and mbw (Debian packages
@@ -24,6 +26,10 @@ tool that failed.
   runners/compare_reference.py                     # bandwidth; latency if --lat-mem-rd
   runners/compare_reference.py --lat-mem-rd ~/lmbench/bin/x86_64-linux-gnu/lat_mem_rd
   runners/compare_reference.py --only bandwidth --sizes 16K,1M,64M --rounds 5
+  runners/compare_reference.py --ours results/HOST-STAMP.json   # a default run's own figures
+
+Run it with the venv's Python (.venv/bin/python): it reads the catalogue and
+the machine from the locality package.
 """
 
 from __future__ import annotations
@@ -39,11 +45,13 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+try:
+    import locality
+    from locality.report import units
+except ImportError:
+    sys.exit("compare_reference.py: the locality package is missing: run it with .venv/bin/python "
+             "(runners/setup.sh makes the venv)")
 LINE = 64  # bytes per chase node, the stride lat_mem_rd is given
-# Our reads at each vector width; like likwid-bench's load kernels, the
-# best of them is the read bandwidth at a size.
-READS = ["bandwidth/read", "bandwidth/read_256", "bandwidth/read_128", "bandwidth/read_64",
-         "bandwidth/read_nt"]
 LATENCY_TOLERANCE = 0.05
 BANDWIDTH_TARGET = 0.95
 
@@ -52,22 +60,14 @@ class ToolError(RuntimeError):
     """A tool ran but failed or printed something unreadable."""
 
 
-def parse_size(text: str) -> int:
-    m = re.fullmatch(r"\s*(\d+)\s*([KMG]?)(?:i?B)?\s*", text, re.IGNORECASE)
-    if not m:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a size such as 16K, 1M or 256M")
-    return int(m[1]) * {"": 1, "K": 2**10, "M": 2**20, "G": 2**30}[m[2].upper()]
-
-
 def size_list(text: str) -> list[int]:
-    return sorted({parse_size(t) for t in text.split(",") if t.strip()})
+    try:
+        return sorted({units.parse_size(t) for t in text.split(",") if t.strip()})
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
-def human(n: float) -> str:
-    for unit, scale in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
-        if n >= scale:
-            return f"{n / scale:g} {unit}"
-    return f"{n:g} B"
+human = units.size_bytes
 
 
 def run(cmd: list[str], timeout: float | None = None) -> subprocess.CompletedProcess:
@@ -90,17 +90,45 @@ def progress(text: str) -> None:
 # ---- ours ------------------------------------------------------------------
 
 def llc_bytes() -> int:
-    """The last-level cache from sysfs (what bench_all's ladders use)."""
-    best = 0
-    for index in Path("/sys/devices/system/cpu/cpu0/cache").glob("index*"):
-        try:
-            if (index / "type").read_text().strip() == "Instruction":
-                continue
-            size = parse_size((index / "size").read_text().strip())
-            best = max(best, size)
-        except (OSError, argparse.ArgumentTypeError):
-            continue
-    return best or 32 * 2**20
+    """The last-level cache the machine reports (bench_all's ladders use it)."""
+    caches = [c for c in locality.machine("none")["caches"] if c["type"] != "Instruction"]
+    if not caches:
+        raise ToolError("the machine reports no cache sizes: give --sizes")
+    return max(caches, key=lambda c: c["level"])["size_bytes"]
+
+
+def read_cases() -> list[str]:
+    """The bandwidth family's read kernels that run on this CPU."""
+    return [c["case"] for c in locality.cases() if c["family"] == "bandwidth"
+            and c["case"].split("/")[1].startswith("read") and not c["unavailable"]]
+
+
+def from_result(path: Path, cases: list[str], elements: dict[int, int]) -> dict[int, list]:
+    """Like ours(), from a result file made earlier (a default run)."""
+    data = json.loads(Path(path).read_text())
+    wanted = {f"{c}/{n}" for c in cases for n in elements.values()}
+    by_elements: dict[int, list] = {}
+    for b in data["benchmarks"]:
+        if b.get("run_type") == "iteration" and not b.get("error_occurred") and b["run_name"] in wanted:
+            by_elements.setdefault(int(b["run_name"].rsplit("/", 1)[1]), []).append(b)
+    return {size: by_elements.get(n, []) for size, n in elements.items()}
+
+
+def independent_chase(sizes: list[int]) -> dict[int, float]:
+    """Bytes -> ns per load from runners/reference/chase.c, built now."""
+    cc = shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
+    if cc is None:
+        raise ToolError("no C compiler (cc) to build the independent chase")
+    with tempfile.TemporaryDirectory(prefix="locality-chase-") as tmp:
+        exe = Path(tmp) / "chase"
+        run([cc, "-O2", "-o", str(exe), str(ROOT / "runners" / "reference" / "chase.c")])
+        done = run([str(exe), *map(str, sizes)], timeout=1800)
+    table = {}
+    for line in done.stdout.splitlines():
+        parts = line.split()
+        if len(parts) == 2:
+            table[int(parts[0])] = float(parts[1])
+    return table
 
 
 def ours(bench_all: Path, cases: list[str], elements: dict[int, int], repetitions: int) -> dict[int, list]:
@@ -196,48 +224,68 @@ def mbw_bandwidth(size: int) -> float:
 
 # ---- the comparisons -------------------------------------------------------
 
+def our_figures(args, cases: list[str], elements: dict[int, int]) -> dict[int, list]:
+    """Our entries per size: from --ours' result file, or a bench_all run now."""
+    if args.ours:
+        return from_result(args.ours, cases, elements)
+    return ours(args.bench_all, cases, elements, args.repetitions)
+
+
 def compare_latency(args, sizes: list[int] | None, largest: int) -> bool | None:
-    """`sizes`: the sizes to compare, or None for every size lat_mem_rd
-    prints from 4 KiB to `largest` (its own steps: 4, 6, 8 ... KiB, then
-    coarser; above 20 MiB every 10 MiB)."""
-    print("latency: bench_all latency/random_chase against lat_mem_rd -t (random chain, stride 64)")
+    """`sizes`: the sizes to compare, or None for the powers of two from
+    16 KiB to `largest` (and, with lat_mem_rd, every size it prints)."""
+    refs = ["the independent chase (runners/reference/chase.c)"]
+    if args.lat_mem_rd:
+        if not (os.path.isfile(args.lat_mem_rd) and os.access(args.lat_mem_rd, os.X_OK)):
+            raise ToolError(f"--lat-mem-rd {args.lat_mem_rd}: not an executable file")
+        refs.append("lat_mem_rd -t (random chain, stride 64)")
+    print("latency: bench_all latency/random_chase against " + " and ".join(refs))
     if not args.lat_mem_rd:
-        print("  skipped: no lat_mem_rd given (lmbench is not packaged in Debian; build it and pass "
-              "--lat-mem-rd PATH)")
-        return None
-    if not (os.path.isfile(args.lat_mem_rd) and os.access(args.lat_mem_rd, os.X_OK)):
-        raise ToolError(f"--lat-mem-rd {args.lat_mem_rd}: not an executable file")
+        print("  lat_mem_rd: skipped: no lat_mem_rd given (lmbench is not packaged in Debian; build it and "
+              "pass --lat-mem-rd PATH)")
     best_ours: dict[int, float] = {}
-    best_theirs: dict[int, float] = {}
+    best: dict[str, dict[int, float]] = {"chase": {}, "lat_mem_rd": {}}
     compared = sizes
+    if compared is None and not args.lat_mem_rd:
+        compared, s = [], 16 * 2**10
+        while s <= largest:
+            compared.append(s)
+            s *= 2
     for r in range(args.rounds):
-        # Theirs first: its output says which sizes it measures.
-        progress(f"round {r + 1}/{args.rounds}: lat_mem_rd")
-        table = lat_mem_rd(args.lat_mem_rd, max(sizes) if sizes else largest, args.lat_mem_rd_args)
-        if compared is None:
-            compared = sorted(s for s in table if s >= 4096 and s % LINE == 0 and s <= largest)
-        for size in compared:
-            ns = match_size(table, size)
-            if ns is not None:
-                best_theirs[size] = min(best_theirs.get(size, ns), ns)
-        progress(f"round {r + 1}/{args.rounds}: bench_all at {len(compared)} sizes")
-        for size, runs in ours(args.bench_all, ["latency/random_chase"], {s: s // LINE for s in compared},
-                               args.repetitions).items():
-            for b in runs:
-                ns = b["real_time"] / b["elements"]  # bench_all writes ns
-                best_ours[size] = min(best_ours.get(size, ns), ns)
-    print(f"  {'size':>10} {'ours ns':>9} {'theirs ns':>10} {'ratio':>7}")
+        if args.lat_mem_rd:
+            # Its output says which sizes it measures.
+            progress(f"round {r + 1}/{args.rounds}: lat_mem_rd")
+            table = lat_mem_rd(args.lat_mem_rd, max(sizes) if sizes else largest, args.lat_mem_rd_args)
+            if compared is None:
+                compared = sorted(s for s in table if s >= 4096 and s % LINE == 0 and s <= largest)
+            for size in compared:
+                ns = match_size(table, size)
+                if ns is not None:
+                    best["lat_mem_rd"][size] = min(best["lat_mem_rd"].get(size, ns), ns)
+        progress(f"round {r + 1}/{args.rounds}: independent chase at {len(compared)} sizes")
+        for size, ns in independent_chase(compared).items():
+            best["chase"][size] = min(best["chase"].get(size, ns), ns)
+        if not args.ours or r == 0:
+            progress(f"round {r + 1}/{args.rounds}: ours at {len(compared)} sizes")
+            for size, runs in our_figures(args, ["latency/random_chase"], {s: s // LINE for s in compared}).items():
+                for b in runs:
+                    ns = b["real_time"] / b["elements"]  # bench_all writes ns
+                    best_ours[size] = min(best_ours.get(size, ns), ns)
     ok = True
-    for size in compared or []:
-        a, b = best_ours.get(size), best_theirs.get(size)
-        if a is None or b is None:
-            print(f"  {human(size):>10} {'-' if a is None else f'{a:.3f}':>9} {'-' if b is None else f'{b:.3f}':>10}"
-                  "       (not measured by both)")
+    for ref, table in best.items():
+        if not table:
             continue
-        ratio = a / b
-        good = abs(ratio - 1) <= LATENCY_TOLERANCE
-        ok &= good
-        print(f"  {human(size):>10} {a:9.3f} {b:10.3f} {ratio:7.3f}  {'ok' if good else 'MISS (target within 5%)'}")
+        print(f"  against {ref}:\n  {'size':>10} {'ours ns':>9} {'theirs ns':>10} {'ratio':>7}")
+        for size in compared or []:
+            a, b = best_ours.get(size), table.get(size)
+            if a is None or b is None:
+                print(f"  {human(size):>10} {'-' if a is None else f'{a:.3f}':>9} "
+                      f"{'-' if b is None else f'{b:.3f}':>10}       (not measured by both)")
+                continue
+            ratio = a / b
+            good = abs(ratio - 1) <= LATENCY_TOLERANCE
+            ok &= good
+            print(f"  {human(size):>10} {a:9.3f} {b:10.3f} {ratio:7.3f}  {'ok' if good else 'MISS (target within 5%)'}")
     return ok
 
 
@@ -263,11 +311,12 @@ def compare_bandwidth(args, sizes: list[int]) -> bool | None:
             best_ref[size] = (value, who)
 
     for r in range(args.rounds):
-        progress(f"round {r + 1}/{args.rounds}: bench_all")
-        for size, runs in ours(args.bench_all, READS, {s: s // 8 for s in sizes}, args.repetitions).items():
-            for b in runs:
-                if b["bytes_per_second"] > best_ours.get(size, (0.0, ""))[0]:
-                    best_ours[size] = (b["bytes_per_second"], b["run_name"].split("/")[1])
+        if not args.ours or r == 0:
+            progress(f"round {r + 1}/{args.rounds}: ours")
+            for size, runs in our_figures(args, read_cases(), {s: s // 8 for s in sizes}).items():
+                for b in runs:
+                    if b["bytes_per_second"] > best_ours.get(size, (0.0, ""))[0]:
+                        best_ours[size] = (b["bytes_per_second"], b["run_name"].split("/")[1])
         for kernel in kernels:
             progress(f"round {r + 1}/{args.rounds}: likwid-bench {kernel}")
             for size in sizes:
@@ -301,6 +350,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bench-all", type=Path, default=ROOT / "build" / "bench_all",
                         help="the bench_all to compare (default: build/bench_all)")
     parser.add_argument("--lat-mem-rd", help="path of an lmbench lat_mem_rd binary")
+    parser.add_argument("--ours", type=Path, metavar="RESULT.json",
+                        help="take our figures from this result file (a default run) instead of running "
+                             "bench_all; the references still run, round after round")
     parser.add_argument("--lat-mem-rd-args", default="-t",
                         help="options given to lat_mem_rd before the size (default: -t, the random "
                              "chain; give '' for lmbench's backward-stride chain)")
@@ -321,9 +373,14 @@ def main(argv: list[str] | None = None) -> int:
     args.lat_mem_rd_args = args.lat_mem_rd_args.split()
     if args.rounds < 1 or args.repetitions < 1 or args.likwid_seconds < 1:
         parser.error("--rounds, --repetitions and --likwid-seconds must be at least 1")
-    if not (args.bench_all.is_file() and os.access(args.bench_all, os.X_OK)):
+    if args.ours is not None and not args.ours.is_file():
+        parser.error(f"--ours {args.ours}: no such result file")
+    if args.ours is None and not (args.bench_all.is_file() and os.access(args.bench_all, os.X_OK)):
         parser.error(f"--bench-all {args.bench_all}: no such executable (build it: runners/setup.sh)")
-    llc = llc_bytes()
+    try:
+        llc = llc_bytes()
+    except ToolError as e:
+        parser.error(str(e))
 
     def ladder(start: int, top: int) -> list[int]:
         out, s = [], start
@@ -333,10 +390,7 @@ def main(argv: list[str] | None = None) -> int:
         return out
 
     def pow2_at_least(v: int) -> int:
-        p = 1
-        while p < v:
-            p *= 2
-        return p
+        return 1 << max(0, (v - 1).bit_length())
 
     results = []
     try:

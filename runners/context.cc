@@ -1,11 +1,33 @@
 #include "runners/context.h"
 
+#include <cmath>
 #include <regex>
 
-#include "cases/family.h"
+#include "core/kernels.h"
+#include "core/layout.h"
 #include "runners/build_info.h"
 
 namespace locality {
+namespace {
+
+nlohmann::json number_or_null(double v) { return std::isnan(v) ? nlohmann::json() : nlohmann::json(v); }
+
+nlohmann::json unit_json(const Unit& u) { return {{"name", u.name}, {"bytes", u.bytes}}; }
+
+nlohmann::json claim_json(const Claim& c) {
+  nlohmann::json j = {{"kind", c.kind},   {"says", c.says},     {"cases", c.cases},
+                      {"at", c.at},       {"min", number_or_null(c.min)}, {"max", number_or_null(c.max)},
+                      {"every", c.every}, {"match", c.match},  {"rate", c.rate}};
+  if (!c.to.empty()) j["to"] = c.to;
+  if (!c.counter.empty()) j["counter"] = c.counter;
+  if (!c.needs_counter.empty()) {
+    j["needs"] = {{"counter", c.needs_counter}, {"min", number_or_null(c.needs_min)}};
+  }
+  if (!c.hook.empty()) j["hook"] = c.hook;
+  return j;
+}
+
+}  // namespace
 
 nlohmann::json parse_benchmark_json(const std::string& text) {
   static const std::regex bare(R"((:\s*)-?(NaN|nan|Infinity|inf)\b)");
@@ -19,7 +41,8 @@ nlohmann::json parse_benchmark_json(const std::string& text) {
 }
 
 std::string without_run_options(const std::string& name) {
-  static const std::regex options(R"(/(min_time:[0-9.]+|repeats:[0-9]+|iterations:[0-9]+))");
+  static const std::regex options(
+      R"(/(min_time:[0-9.]+|min_warmup_time:[0-9.]+|repeats:[0-9]+|iterations:[0-9]+|real_time|process_time|manual_time|threads:[0-9]+))");
   return std::regex_replace(name, options, "");
 }
 
@@ -27,24 +50,72 @@ BuildInfo this_build() {
   return {LOCALITY_SUITE_VERSION, LOCALITY_GIT_COMMIT, LOCALITY_COMPILER, LOCALITY_BUILD_FLAGS};
 }
 
-nlohmann::json locality_context(const std::string& started_utc,
-                                const std::vector<CacheLevel>& caches,
-                                const CountersStatus& counters) {
+nlohmann::json families_json(std::size_t llc_bytes, bool quick) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const Family& f : families()) {
+    nlohmann::json cases = nlohmann::json::array();
+    for (const Case& c : f.cases) {
+      nlohmann::json jc = {{"name", c.name},
+                           {"summary", c.summary},
+                           {"label", c.label.empty() ? c.name : c.label},
+                           {"role", to_string(c.role)},
+                           {"unit", unit_json(unit_of(f, c))},
+                           {"statistic", to_string(statistic_of(f, c))},
+                           {"simulate", c.not_simulated.empty()},
+                           {"max_elements", c.max_elements}};
+      if (!c.series.empty()) jc["series"] = c.series;
+      if (!c.axis.counter.empty()) jc["axis"] = {{"counter", c.axis.counter}, {"label", c.axis.label}};
+      if (!c.not_simulated.empty()) jc["not_simulated"] = c.not_simulated;
+      if (const std::string why = unavailable_reason(c); !why.empty()) jc["unavailable"] = why;
+      if (const LadderFn ladder = ladder_of(f, c)) jc["ladder"] = ladder(llc_bytes, quick);
+      cases.push_back(jc);
+    }
+    nlohmann::json claims = nlohmann::json::array();
+    for (const Claim& c : f.claims) claims.push_back(claim_json(c));
+    out[f.name] = {{"order", f.order},
+                   {"demonstrates", f.demonstrates},
+                   {"expected", f.expected},
+                   {"unit", unit_json(f.unit)},
+                   {"size_name", f.size_name},
+                   {"metric", to_string(f.metric)},
+                   {"statistic", to_string(f.statistic)},
+                   {"cycles", f.cycles},
+                   {"cases", cases},
+                   {"claims", claims}};
+  }
+  return out;
+}
+
+nlohmann::json caches_json(const std::vector<CacheLevel>& caches) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& c : caches) {
+    out.push_back({{"level", c.level},
+                   {"type", c.type},
+                   {"size_bytes", c.size_bytes},
+                   {"line_bytes", c.line_bytes},
+                   {"ways", c.ways},
+                   {"shared_by", c.shared_by}});
+  }
+  return out;
+}
+
+nlohmann::json machine_json(const Machine& m) {
+  return {{"cache_source", m.cache_source},
+          {"cpu_model", m.cpu_model},
+          {"cpu_model_source", m.cpu_model_source},
+          {"isa", m.isa},
+          {"logical_cpus", m.logical_cpus},
+          {"cores", m.cores},
+          {"numa_nodes", m.numa_nodes}};
+}
+
+nlohmann::json locality_context(const std::string& started_utc, const Machine& machine,
+                                const CountersStatus& counters, std::size_t llc_bytes, bool quick) {
   using nlohmann::json;
   const BuildInfo build = this_build();
-  json cache_list = json::array();
-  for (const auto& c : caches) {
-    cache_list.push_back({{"level", c.level},
-                          {"type", c.type},
-                          {"size_bytes", c.size_bytes},
-                          {"line_bytes", c.line_bytes},
-                          {"ways", c.ways}});
-  }
-  json families = json::object();
-  for (const Family& f : locality::families()) {
-    json cases = json::object();
-    for (const Case& c : f.cases) cases[c.name] = c.summary;
-    families[f.name] = {{"demonstrates", f.demonstrates}, {"expected", f.expected}, {"cases", cases}};
+  json gaps = json::array();
+  for (const auto& b : kGapBuckets) {
+    gaps.push_back({{"counter", std::string("gap_share_") + b.name}, {"max_lines", b.max_lines}});
   }
   return {
       {"schema", kSchemaVersion},
@@ -52,18 +123,21 @@ nlohmann::json locality_context(const std::string& started_utc,
       {"git_commit", build.git_commit},
       {"compiler", build.compiler},
       {"build_flags", build.build_flags},
-      {"cpu_model", cpu_model()},
+      {"cpu_model", machine.cpu_model},
       {"host", host_name()},
       {"kernel", kernel_release()},
       {"started_utc", started_utc},
-      {"caches", cache_list},
+      {"caches", caches_json(machine.caches)},
+      {"machine", machine_json(machine)},
+      {"kernels", {{"vector_target", kernels::vector_target()}, {"vector_bits", kernels::vector_bits()}}},
       {"counters",
        {{"backend", counters.backend},
         {"events", counters.events},
         {"status", counters.status},
         {"reason", counters.reason},
         {"multiplexed", counters.multiplexed}}},
-      {"families", families},
+      {"gap_buckets", gaps},
+      {"families", families_json(llc_bytes, quick)},
   };
 }
 

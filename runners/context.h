@@ -1,6 +1,7 @@
-// context.locality of a result file, as the results contract in DESIGN.md
-// defines it: the build, the machine, the counters status and the text of
-// every family.
+// context.locality of a result file, as schema/result.schema.json defines
+// it: the build, the machine, the counters status, how the run sampled, and
+// every family's descriptor, so that the report needs no knowledge of the
+// C++ sources.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -8,13 +9,15 @@
 #include <string>
 #include <vector>
 
-#include "runners/counters.h"
-#include "runners/machine.h"
+#include "core/counters.h"
+#include "core/family.h"
+#include "core/machine.h"
 
 namespace locality {
 
-// Bump together with every reader when a key of context.locality changes.
-inline constexpr int kSchemaVersion = 1;
+// Bump together with the schema and every reader when a key of
+// context.locality changes.
+inline constexpr int kSchemaVersion = 2;
 
 struct BuildInfo {
   std::string suite_version;
@@ -32,13 +35,23 @@ BuildInfo this_build();
 // never a made-up number.
 nlohmann::json parse_benchmark_json(const std::string& text);
 
-// A benchmark name without the "/min_time:0.010", "/repeats:3" and
-// "/iterations:64" parts Google Benchmark appends when a benchmark sets
-// them, so names stay <family>/<case>/<elements>[_aggregate].
+// A benchmark name without the "/min_time:0.010", "/repeats:3",
+// "/iterations:64", "/real_time" ... parts Google Benchmark appends when a
+// benchmark sets them, so names stay <family>/<case>/<size>[_aggregate].
 std::string without_run_options(const std::string& name);
 
-nlohmann::json locality_context(const std::string& started_utc,
-                                const std::vector<CacheLevel>& caches,
-                                const CountersStatus& counters);
+// The descriptor of every family, as the report reads it; `llc_bytes` sizes
+// the ladders listed.
+nlohmann::json families_json(std::size_t llc_bytes, bool quick);
+
+// The machine as a result file records it: its caches, and the rest.
+nlohmann::json caches_json(const std::vector<CacheLevel>& caches);
+nlohmann::json machine_json(const Machine& m);
+
+// context.locality without the parts only a whole run knows (run,
+// sampling, calibration, warnings): schema, build, machine, counters,
+// kernels, gap buckets and families.
+nlohmann::json locality_context(const std::string& started_utc, const Machine& machine,
+                                const CountersStatus& counters, std::size_t llc_bytes, bool quick);
 
 }  // namespace locality

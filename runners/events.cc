@@ -1,5 +1,7 @@
 #include "runners/events.h"
 
+#include "runners/papi_backend.h"
+
 #include <sstream>
 #include <stdexcept>
 
@@ -78,6 +80,32 @@ std::vector<EventChoice> choose_events(
     choices.push_back(std::move(choice));
   }
   return choices;
+}
+
+std::string explain_no_counters(const NoCounterFacts& f) {
+  std::string line = "no hardware counters: ";
+  if (!f.papi_error.empty()) {
+    return line + "PAPI failed to start (" + f.papi_error + "); install libpapi and check "
+                  "/proc/sys/kernel/perf_event_paranoid. Use --simulate for simulated cache misses.";
+  }
+  line += "PAPI " + f.papi_version + " ";
+  if (f.perf_component_disabled) {
+    line += "has its perf_event component disabled (\"" + f.perf_disabled_reason + "\")";
+  } else {
+    line += "cannot add any hardware event (" +
+            (f.first_add_error.empty() ? std::string("none tried") : f.first_add_error) + ")";
+  }
+  if (!f.cpu_pmu_present) {
+    line += "; the kernel exposes no CPU PMU (/sys/bus/event_source/devices/cpu is missing), as in "
+            "most VMs and containers. Fix: run on bare metal or in a VM with a virtual PMU "
+            "(KVM: -cpu host,pmu=on)";
+  } else if (!f.root && f.perf_event_paranoid > 2) {
+    line += "; perf_event_paranoid is " + std::to_string(f.perf_event_paranoid) +
+            ". Fix: sudo sysctl kernel.perf_event_paranoid=2 (or run as root)";
+  } else {
+    line += ". Fix: check that perf stat -e cycles true counts on this machine";
+  }
+  return line + ". Use --simulate for simulated cache misses.";
 }
 
 }  // namespace locality

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "runners/counters.h"
+#include "core/counters.h"
 #include "runners/events.h"
 
 namespace locality {

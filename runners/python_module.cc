@@ -5,17 +5,22 @@
 #include <pybind11/stl.h>
 
 #include "runners/api.h"
+#include "runners/result_file.h"
 
 namespace py = pybind11;
 
 PYBIND11_MODULE(_core, m) {
   m.doc() = "locality's C++ cases (private; use the locality package)";
   m.def("version", &locality::api::version);
-  m.def("catalogue_json", &locality::api::catalogue_json);
+  m.def("catalogue_json", &locality::api::catalogue_json, py::call_guard<py::gil_scoped_release>());
   m.def("machine_json", &locality::api::machine_json, py::arg("counters"),
         py::call_guard<py::gil_scoped_release>());
-  m.def("run_json", &locality::api::run_json, py::arg("family_case"), py::arg("elements"),
-        py::arg("repetitions"), py::arg("min_time"), py::call_guard<py::gil_scoped_release>());
-  // std::invalid_argument becomes ValueError (pybind11's default); counters
-  // that cannot be read raise RuntimeError with PAPI's reason.
+  m.def("run_json", &locality::api::run_json, py::arg("family_case"), py::arg("size"), py::arg("repetitions"),
+        py::arg("min_time"), py::call_guard<py::gil_scoped_release>());
+  m.def("write_result", &locality::api::write_result, py::arg("content"), py::arg("path"),
+        py::call_guard<py::gil_scoped_release>());
+  // std::invalid_argument becomes ValueError (pybind11's default); a result
+  // file that exists already FileExistsError; counters that cannot be read
+  // and files that cannot be written RuntimeError.
+  py::register_exception<locality::FileExists>(m, "ResultFileExists", PyExc_FileExistsError);
 }

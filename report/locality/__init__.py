@@ -7,7 +7,7 @@ try:
 except _metadata.PackageNotFoundError:  # running from a source tree
     __version__ = "0+unknown"
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def __getattr__(name):

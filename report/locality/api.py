@@ -9,16 +9,14 @@
 Every run goes through Google Benchmark's own runner (the same code path as
 bench_all); the records have the keys of a result file. The GIL is released
 while C++ runs, and Ctrl-C stops a run with KeyboardInterrupt between sizes.
+Runs from several threads at once run one after the other (Google
+Benchmark's registry is global), never at the same time.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
-import socket
-import tempfile
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable
 
@@ -27,25 +25,25 @@ from locality import _core
 
 def cases() -> list[dict]:
     """Every family/case with what it demonstrates, the effect expected, and
-    the sizes it runs at on this machine (bench_all's ladder)."""
+    the sizes it runs at on this machine (bench_all's ladder; none where the
+    case cannot run here, with the reason)."""
     catalogue = json.loads(_core.catalogue_json())
     out = []
-    for family in catalogue["families"]:
+    for name in catalogue["order"]:
+        family = catalogue["families"][name]
         for case in family["cases"]:
-            # a case's own ladder, else its family's, else the shared one
-            ladder = case.get("ladder", family.get("ladder", catalogue["ladder"]))
-            quick = case.get("quick_ladder", family.get("quick_ladder", catalogue["quick_ladder"]))
-            limit = case["max_elements"] or None
-            sizes = [n for n in ladder if limit is None or n <= limit]
+            key = f"{name}/{case['name']}"
             out.append({
-                "case": f"{family['name']}/{case['name']}",
-                "family": family["name"],
+                "case": key,
+                "family": name,
                 "summary": case["summary"],
                 "demonstrates": family["demonstrates"],
                 "expected": family["expected"],
-                "max_elements": limit,
-                "sizes": sizes,
-                "quick_sizes": [n for n in quick if limit is None or n <= limit],
+                "unit": case["unit"]["name"],
+                "max_elements": case["max_elements"] or None,
+                "unavailable": case.get("unavailable"),
+                "sizes": catalogue["sizes"][key],
+                "quick_sizes": catalogue["quick_sizes"][key],
             })
     return out
 
@@ -109,26 +107,20 @@ class Results:
 
     def save(self, path: str | os.PathLike | None = None) -> Path:
         """Writes a result file (default results/<host>-<UTC stamp>.json) that
-        locality-report and compare.py read. Never overwrites a file: the
-        content goes to a temporary file that is then linked into place."""
-        if path is None:
-            host = re.sub(r"[^A-Za-z0-9._-]", "_", socket.gethostname()) or "host"
-            stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-            path = Path("results") / f"{host}-{stamp}.json"
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if path.exists():
-            raise FileExistsError(f"{path} exists; result files are never overwritten")
-        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w") as f:
-                json.dump(self.as_result(), f, indent=2)
-                f.write("\n")
-            os.chmod(temp, 0o644)
-            os.link(temp, path)  # fails if path appeared meanwhile: no overwrite
-        finally:
-            os.unlink(temp)
-        return path
+        locality-report and compare.py read, as bench_all writes them: never
+        over an existing file (a temporary file linked into place)."""
+        text = json.dumps(self.as_result(), indent=2) + "\n"
+        return Path(_core.write_result(text, "" if path is None else os.fspath(path)))
+
+
+def _sizes(sizes) -> list[int]:
+    if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__iter__"):
+        raise ValueError(f"sizes must be a list of positive whole numbers, not {sizes!r}")
+    out = list(sizes)
+    for n in out:
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise ValueError(f"size {n!r} is not a positive number of elements")
+    return out
 
 
 def run(case: str, sizes: Iterable[int] | None = None, repetitions: int = 3, counters="auto",
@@ -141,18 +133,17 @@ def run(case: str, sizes: Iterable[int] | None = None, repetitions: int = 3, cou
     min_time: seconds each repetition runs at least (Google Benchmark's).
     """
     known = {c["case"]: c for c in cases()}
-    if case not in known:
+    if not isinstance(case, str) or case not in known:
         raise ValueError(f"unknown case {case!r}; cases are: {', '.join(known)}")
-    sizes = list(known[case]["quick_sizes"] if sizes is None else sizes)
+    if known[case]["unavailable"]:
+        raise ValueError(f"{case} cannot run on this machine: {known[case]['unavailable']}")
+    sizes = _sizes(known[case]["quick_sizes"] if sizes is None else sizes)
     if not sizes:
         raise ValueError("no sizes to run")
-    for n in sizes:
-        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-            raise ValueError(f"size {n!r} is not a positive number of elements")
-    if not isinstance(repetitions, int) or repetitions < 1:
+    if isinstance(repetitions, bool) or not isinstance(repetitions, int) or repetitions < 1:
         raise ValueError("repetitions must be a positive integer")
-    if not min_time > 0:
-        raise ValueError("min_time must be positive")
+    if isinstance(min_time, bool) or not isinstance(min_time, (int, float)) or not min_time > 0:
+        raise ValueError("min_time must be a positive number of seconds")
 
     context = {"locality": machine(counters)}
     records: list[dict] = []

@@ -7,9 +7,9 @@
 #include <utility>
 #include <vector>
 
-#include "cases/alloc_count.h"
-#include "cases/arena.h"
-#include "cases/pool.h"
+#include "core/alloc_count.h"
+#include "core/arena.h"
+#include "core/pool.h"
 
 namespace locality {
 namespace {

@@ -6,29 +6,13 @@
 
 #include "runners/calibration.h"
 #include "runners/context.h"
-#include "runners/derived.h"
+#include "runners/sampling.h"
 #include "runners/events.h"
 #include "runners/papi_backend.h"
 #include "runners/simulate.h"
 
 namespace locality {
 namespace {
-
-TEST(Derived, PerElementRatiosAndBytes) {
-  EXPECT_DOUBLE_EQ(derived::per_element(6400, 100, 64), 1.0);
-  EXPECT_DOUBLE_EQ(derived::miss_ratio(5, 20), 0.25);
-  EXPECT_DOUBLE_EQ(derived::ipc(300, 100), 3.0);
-  EXPECT_DOUBLE_EQ(derived::bytes_from_lines(10, 64), 640);
-  EXPECT_DOUBLE_EQ(derived::scan_misses_per_element(4, 64), 1.0 / 16);
-}
-
-TEST(Derived, UndefinedFiguresAreNaNNotZero) {
-  EXPECT_TRUE(std::isnan(derived::per_element(5, 0, 64)));
-  EXPECT_TRUE(std::isnan(derived::per_element(5, 3, 0)));
-  EXPECT_TRUE(std::isnan(derived::miss_ratio(1, 0)));
-  EXPECT_TRUE(std::isnan(derived::ipc(1, 0)));
-  EXPECT_TRUE(std::isnan(derived::scan_misses_per_element(4, 0)));
-}
 
 TEST(EventChoice, PresetFirstThenPerfGenericThenVendor) {
   std::vector<std::string> asked;
@@ -216,6 +200,57 @@ TEST(RunOptions, SuffixesGoogleBenchmarkAddsAreRemoved) {
             "heap_vector/sum/4096_mean");
   EXPECT_EQ(without_run_options("a/b/1024/iterations:64"), "a/b/1024");
   EXPECT_EQ(without_run_options("a/b/1024"), "a/b/1024");
+  EXPECT_EQ(without_run_options("a/b/1024/min_warmup_time:0.025/real_time"), "a/b/1024");
+}
+
+TEST(Calibration, NoKernelsWhereTheCachesAreUnknown) {
+  EXPECT_TRUE(calibration_kernels({}).empty());
+}
+
+TEST(Sampling, MedianAndMinimumWithBootstrapIntervals) {
+  const std::vector<double> v = {10, 11, 10.5, 30, 10.2, 10.1, 10.4};
+  const PointStats med = point_stats(v, Statistic::median, "x");
+  EXPECT_DOUBLE_EQ(med.value, 10.4);
+  EXPECT_DOUBLE_EQ(med.min, 10);
+  EXPECT_DOUBLE_EQ(med.max, 30);
+  EXPECT_LE(med.ci_low, med.value);
+  EXPECT_GE(med.ci_high, med.value);
+  EXPECT_LT(med.relative_half_width(), 0.1);  // one outlier does not widen a median's interval much
+  const PointStats min = point_stats(v, Statistic::minimum, "x");
+  EXPECT_DOUBLE_EQ(min.value, 10);
+  EXPECT_DOUBLE_EQ(min.ci_low, 10);
+  // The same data and name give the same interval.
+  const PointStats again = point_stats(v, Statistic::median, "x");
+  EXPECT_DOUBLE_EQ(again.ci_low, med.ci_low);
+  EXPECT_DOUBLE_EQ(again.ci_high, med.ci_high);
+  // Spread-out repetitions give a wide interval; one repetition none at all.
+  EXPECT_GT(point_stats({1, 2, 3, 4, 5}, Statistic::median, "y").relative_half_width(), 0.2);
+  EXPECT_TRUE(std::isinf(point_stats({1}, Statistic::median, "z").relative_half_width()));
+}
+
+TEST(Sampling, PassesMergeIntoNumberedRepetitionsWithAggregates) {
+  auto entry = [](const char* name, double t) {
+    return nlohmann::json{{"name", std::string(name) + "/real_time"}, {"run_name", std::string(name) + "/real_time"},
+                          {"run_type", "iteration"}, {"repetition_index", 0}, {"real_time", t},
+                          {"cpu_time", t}, {"time_unit", "ns"}, {"iterations", 10}, {"elements", 2.0},
+                          {"allocs_per_iter", 0.0}};
+  };
+  const nlohmann::json first = {{"benchmarks", {entry("a/b/1", 10), entry("a/b/1", 12), entry("a/c/1", 5)}}};
+  const nlohmann::json second = {{"benchmarks", {entry("a/b/1", 14)}}};
+  const nlohmann::json merged = merge_passes({first, second});
+  std::vector<std::string> names;
+  for (const auto& b : merged) names.push_back(b["name"]);
+  EXPECT_EQ(names, (std::vector<std::string>{"a/b/1", "a/b/1", "a/b/1", "a/b/1_mean", "a/b/1_median",
+                                             "a/b/1_stddev", "a/b/1_cv", "a/c/1"}));
+  EXPECT_EQ(merged[2]["repetition_index"], 2);
+  EXPECT_EQ(merged[2]["repetitions"], 3);
+  EXPECT_DOUBLE_EQ(merged[3]["real_time"].get<double>(), 12);  // mean
+  EXPECT_DOUBLE_EQ(merged[6]["real_time"].get<double>(), 2.0 / 12);  // cv
+  EXPECT_EQ(merged[6]["aggregate_unit"], "percentage");
+  EXPECT_DOUBLE_EQ(merged[6]["elements"].get<double>(), 0);  // a constant varies by 0%
+  EXPECT_FALSE(merged[6].contains("allocs_per_iter"));  // cv of zeros is undefined: left out
+  const auto times = times_per_unit(merged);
+  EXPECT_EQ(times.at("a/b/1"), (std::vector<double>{5, 6, 7}));
 }
 
 }  // namespace

@@ -10,13 +10,16 @@
 
 #include <cmath>
 #include <fstream>
+#include <cstring>
 #include <sstream>
 
-#include "cases/chase.h"
-#include "cases/family.h"
-#include "cases/layout.h"
-#include "cases/tlb.h"
-#include "runners/machine.h"
+#include "core/chase.h"
+#include "core/family.h"
+#include "core/kernels.h"
+#include "core/layout.h"
+#include "core/machine.h"
+#include "core/platform.h"
+#include "runners/plan.h"
 
 namespace locality {
 namespace {
@@ -64,6 +67,18 @@ TEST(ExpectedSum, MatchesBruteForce) {
   }
 }
 
+// A benchmark name without the "/min_time:..." parts Google Benchmark adds.
+std::string without_suffixes(const std::string& name) {
+  std::string out;
+  std::stringstream parts(name);
+  std::string part;
+  while (std::getline(parts, part, '/')) {
+    if (part.find(':') != std::string::npos || part == "real_time") continue;
+    out += (out.empty() ? "" : "/") + part;
+  }
+  return out;
+}
+
 // Collects every run Google Benchmark reports.
 class Capture : public benchmark::BenchmarkReporter {
  public:
@@ -80,41 +95,60 @@ constexpr std::size_t kTlbLines = 1 << 16;            // 4 MiB: room for huge pa
 
 const std::map<std::string, benchmark::BenchmarkReporter::Run>& runs() {
   static const std::map<std::string, benchmark::BenchmarkReporter::Run> all = [] {
-    RegisterOptions options;
-    options.ladder = {kElements};
-    register_benchmarks(options);
-    // One stack array too big for a default stack: it must move to a thread.
+    // Every case that can run here at one small size, as bench_all registers
+    // it; plus a stack array too big for a default stack (it must move to a
+    // thread) and tlb buffers large enough for 2 MiB pages.
+    // Cases with a ladder of their own (sizes that are not element counts:
+    // threads, blocks) run at the smallest size of their quick ladder where
+    // that is smaller.
+    std::vector<PlannedBenchmark> planned;
+    const std::size_t llc = ladder_llc(this_machine(), std::nullopt).first;
     for (const Family& f : families()) {
       for (const Case& c : f.cases) {
-        CaseFn fn = c.fn;
-        if (f.name == "stack_array") {
-          benchmark::RegisterBenchmark(benchmark_name(f, c, kBigStackElements).c_str(),
-                                       [fn](benchmark::State& st) { fn(st, kBigStackElements); });
-        }
-        // A buffer large enough for 2 MiB pages.
-        if (f.name == "tlb") {
-          benchmark::RegisterBenchmark(benchmark_name(f, c, kTlbLines).c_str(),
-                                       [fn](benchmark::State& st) { fn(st, kTlbLines); });
-        }
+        if (!unavailable_reason(c).empty()) continue;
+        const LadderFn own = ladder_of(f, c);
+        const std::size_t n = own == nullptr ? kElements : std::min(own(llc, true).front(), kElements);
+        planned.push_back({benchmark_name(f, c, n), &f, &c, n});
+        if (f.name == "stack_array") planned.push_back({benchmark_name(f, c, kBigStackElements), &f, &c, kBigStackElements});
+        if (f.name == "tlb") planned.push_back({benchmark_name(f, c, kTlbLines), &f, &c, kTlbLines});
       }
     }
-    std::vector<std::string> args = {"layout_test", "--benchmark_min_time=0.001"};
+    Registration reg;
+    reg.repetitions = 1;
+    reg.min_time = 0.001;
+    register_benchmarks(planned, reg);
+    std::vector<std::string> args = {"layout_test"};
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     int argc = static_cast<int>(argv.size());
     benchmark::Initialize(&argc, argv.data());
     Capture capture;
     benchmark::RunSpecifiedBenchmarks(&capture);
-    return capture.by_name;
+    std::map<std::string, benchmark::BenchmarkReporter::Run> by_name;
+    for (auto& [name, run] : capture.by_name) by_name[without_suffixes(name)] = run;
+    return by_name;
   }();
   return all;
 }
 
-const benchmark::BenchmarkReporter::Run& run_of(const std::string& family_case) {
-  const std::string name = family_case + "/" + std::to_string(kElements);
-  auto it = runs().find(name);
-  if (it == runs().end()) throw std::runtime_error("no run named " + name);
-  return it->second;
+std::map<std::string, benchmark::BenchmarkReporter::Run>::const_iterator find_run(const std::string& family_case) {
+  // at kElements, or the one size a case with a ladder of its own ran at
+  const std::string prefix = family_case + "/";
+  auto it = runs().find(prefix + std::to_string(kElements));
+  if (it == runs().end()) {
+    for (auto i = runs().begin(); i != runs().end(); ++i) {
+      if (i->first.rfind(prefix, 0) == 0 && i->first.find('/', prefix.size()) == std::string::npos) it = i;
+    }
+  }
+  if (it == runs().end()) throw std::runtime_error("no run named " + prefix + "...");
+  return it;
+}
+
+const benchmark::BenchmarkReporter::Run& run_of(const std::string& family_case) { return find_run(family_case)->second; }
+
+double size_of(const std::string& family_case) {
+  const std::string& name = find_run(family_case)->first;
+  return std::stod(name.substr(name.rfind('/') + 1));
 }
 
 double counter(const std::string& family_case, const std::string& key) {
@@ -128,13 +162,19 @@ TEST(Cases, EveryCaseRunsAndItsSumIsRight) {
   std::size_t cases = 0;
   for (const Family& f : families()) {
     for (const Case& c : f.cases) {
+      if (!unavailable_reason(c).empty()) continue;
       const auto& r = run_of(f.name + "/" + c.name);
       EXPECT_FALSE(r.error_occurred) << r.benchmark_name() << ": " << r.error_message;
       // The work of one iteration: the structure once, or a whole number
       // of times where one pass is too short to time (bandwidth, chases).
+      // (stride's touched ints are the array over k; cases with ladders of
+      // their own count other units)
       const double elements = counter(f.name + "/" + c.name, "elements");
-      EXPECT_GE(elements, kElements) << f.name << "/" << c.name;
-      EXPECT_EQ(std::fmod(elements, kElements), 0) << f.name << "/" << c.name;
+      const double size = size_of(f.name + "/" + c.name);
+      if (c.series.empty() && c.axis.counter.empty() && c.unit.bytes > 0) {
+        EXPECT_GE(elements, size) << f.name << "/" << c.name;
+        EXPECT_EQ(std::fmod(elements, size), 0) << f.name << "/" << c.name;
+      }
       EXPECT_GT(counter(f.name + "/" + c.name, "working_set_bytes"), 0);
       ++cases;
     }
@@ -150,31 +190,84 @@ TEST(Cases, ElementSizeNodesHaveDreppersSizes) {
 }
 
 TEST(Cases, StrideChasesPutLinesInOneSetOrSpreadThem) {
-  const auto l1 = data_cache(read_caches(), 1);
+  const auto l1 = data_cache(this_machine().caches, 1);
   const double way = l1 && l1->ways > 0 ? static_cast<double>(l1->size_bytes / l1->ways) : 4096.0;
   EXPECT_EQ(counter("stride/same_set_chase", "spacing_bytes"), way);
   EXPECT_EQ(counter("stride/spread_set_chase", "spacing_bytes"), way + 64);
-  EXPECT_EQ(counter("stride/same_set_chase", "footprint_bytes"), way * kElements);
+  const double lines = size_of("stride/same_set_chase");
+  EXPECT_EQ(counter("stride/same_set_chase", "footprint_bytes"), way * lines);
   EXPECT_EQ(counter("stride/every_16", "stride_bytes"), 64);
-  EXPECT_EQ(counter("stride/every_16", "touched_per_pass"), kElements / 16);
+  // time per touched int: an iteration touches the array's ints over k, and
+  // a line per touched int from k = 16 on
+  const double ints = size_of("stride/every_16");
+  EXPECT_EQ(counter("stride/every_16", "elements"), ints / 16);
+  EXPECT_EQ(counter("stride/every_1", "elements"), ints);
+  EXPECT_EQ(counter("stride/every_64", "elements"), ints / 64);
+  EXPECT_EQ(counter("stride/every_4", "touched_lines"), ints / 16);
+  EXPECT_EQ(counter("stride/every_64", "touched_lines"), ints / 64);
 }
 
 TEST(Cases, BandwidthUsesTheWidestVectorsAndCountsEveryPass) {
-  const double expected = __builtin_cpu_supports("avx512f") ? 512 : __builtin_cpu_supports("avx2") ? 256 : 128;
+  const double widest = kernels::vector_bits();
+  EXPECT_GE(widest, 128);
   for (const char* c : {"bandwidth/read", "bandwidth/write", "bandwidth/copy"}) {
-    EXPECT_EQ(counter(c, "vector_bits"), expected) << c;
+    EXPECT_EQ(counter(c, "vector_bits"), widest) << c;
     EXPECT_EQ(counter(c, "nontemporal"), 0) << c;
   }
-  EXPECT_EQ(counter("bandwidth/read_256", "vector_bits"), std::min(expected, 256.0));
-  EXPECT_EQ(counter("bandwidth/read_128", "vector_bits"), 128);
-  EXPECT_EQ(counter("bandwidth/read_64", "vector_bits"), 64);
-  EXPECT_EQ(counter("bandwidth/read_nt", "vector_bits"), 128);
-  EXPECT_EQ(counter("bandwidth/read_nt", "nontemporal"), 1);
-  for (const char* c : {"bandwidth/read", "bandwidth/read_64", "bandwidth/read_nt", "bandwidth/copy"}) {
-    EXPECT_EQ(counter(c, "elements"), kElements * counter(c, "passes_per_iter")) << c;
+  if (runs().count("bandwidth/read_256/" + std::to_string(kElements))) {
+    EXPECT_EQ(counter("bandwidth/read_256", "vector_bits"), 256);
   }
-  // 16 Ki words are 128 KiB: 8 passes make the 1 MiB an iteration covers.
-  EXPECT_EQ(counter("bandwidth/read", "passes_per_iter"), 8);
+  EXPECT_EQ(counter("bandwidth/read_128", "vector_bits"), 128);
+  EXPECT_EQ(counter("bandwidth/read_scalar", "vector_bits"), 64);
+  if (kernels::nontemporal_loads_unavailable().empty()) {
+    EXPECT_EQ(counter("bandwidth/read_nt", "vector_bits"), 128);
+    EXPECT_EQ(counter("bandwidth/read_nt", "nontemporal"), 1);
+  }
+  const double words = size_of("bandwidth/read");
+  for (const char* c : {"bandwidth/read", "bandwidth/read_scalar", "bandwidth/copy"}) {
+    EXPECT_EQ(counter(c, "elements"), words * counter(c, "passes_per_iter")) << c;
+  }
+  // passes make the 1 MiB an iteration covers at least
+  EXPECT_EQ(counter("bandwidth/read", "passes_per_iter"), std::max(1.0, (1 << 20) / (8 * words)));
+}
+
+TEST(Kernels, SumsAgreeWithTheExpectedSumAtEveryAlignmentAndLength) {
+  std::vector<int> v(5000);
+  for (std::size_t i = 0; i < v.size(); ++i) v[i] = element_value(i);
+  for (std::size_t offset : {0u, 1u, 3u, 15u, 16u}) {
+    for (std::size_t n : {0u, 1u, 7u, 63u, 64u, 65u, 1000u, 4000u}) {
+      std::uint32_t want = 0;
+      for (std::size_t i = 0; i < n; ++i) want += static_cast<std::uint32_t>(v[offset + i]);
+      EXPECT_EQ(kernels::sum_ints(v.data() + offset, n), want) << offset << " " << n;
+      EXPECT_EQ(kernels::sum_ints_one_chain(v.data() + offset, n), want) << offset << " " << n;
+    }
+  }
+}
+
+TEST(Kernels, WordKernelsAtEveryWidthReadAndWriteEveryWord) {
+  constexpr std::size_t kWords = 1024;
+  auto* a = static_cast<std::uint64_t*>(std::aligned_alloc(64, kWords * 8));
+  auto* b = static_cast<std::uint64_t*>(std::aligned_alloc(64, kWords * 8));
+  for (std::size_t i = 0; i < kWords; ++i) a[i] = i;
+  const std::uint64_t sum = kWords * (kWords - 1) / 2;
+  for (auto w : {kernels::Width::widest, kernels::Width::at_most_256, kernels::Width::at_most_128,
+                 kernels::Width::scalar}) {
+    EXPECT_EQ(kernels::read_words(a, kWords, 3, w), 3 * sum) << kernels::width_bits(w);
+  }
+  kernels::copy_words(b, a, kWords, 2);
+  EXPECT_EQ(std::memcmp(a, b, kWords * 8), 0);
+  kernels::write_words(b, kWords, 1, 7);
+  kernels::increment_words(b, kWords, 2);
+  for (std::size_t i = 0; i < kWords; ++i) ASSERT_EQ(b[i], 9u) << i;
+  if (kernels::nontemporal_loads_unavailable().empty()) {
+    EXPECT_EQ(kernels::read_words_nontemporal(a, kWords, 1), sum);
+  }
+  if (kernels::nontemporal_stores_unavailable().empty()) {
+    kernels::write_words_nontemporal(b, kWords, 1, 5);
+    for (std::size_t i = 0; i < kWords; ++i) ASSERT_EQ(b[i], 5u) << i;
+  }
+  std::free(a);
+  std::free(b);
 }
 
 TEST(Cases, AFragmentedHeapScattersAListThatAFreshHeapPacks) {
@@ -216,35 +309,16 @@ TEST(Cases, SmallPagesAreSmallAndHugePagesAreGrantedWhereTheKernelAllows) {
   }
 }
 
-TEST(Tlb, SmapsParserReadsTheMappingThatHoldsTheAddress) {
-  const std::string smaps =
-      "55d0c0a00000-55d0c0a21000 rw-p 00000000 00:00 0          [heap]\n"
-      "Size:                132 kB\n"
-      "AnonHugePages:          0 kB\n"
-      "7f0000000000-7f0000800000 rw-p 00000000 00:00 0 \n"
-      "Size:               8192 kB\n"
-      "AnonHugePages:      6144 kB\n"
-      "VmFlags: rd wr mr mw me ac hg\n";
-  EXPECT_EQ(anon_huge_bytes(smaps, 0x7f0000001000), 6144u * 1024);
-  EXPECT_EQ(anon_huge_bytes(smaps, 0x55d0c0a00010), 0u);
-  EXPECT_EQ(anon_huge_bytes(smaps, 0x7f0000800000), std::nullopt);  // one past the end
-  EXPECT_EQ(anon_huge_bytes("", 0x1000), std::nullopt);
-}
-
-TEST(Catalogue, EveryFamilyOfTheTeachingCatalogueIsRegisteredInOrder) {
-  std::vector<std::string> names;
-  for (const Family& f : families()) names.push_back(f.name);
-  const std::vector<std::string> expected = {
-      "stack_array", "heap_vector", "scattered_nodes", "arena_nodes", "allocation", "latency",
-      "element_size", "stride", "bandwidth", "traversal_order", "aos_soa", "tlb", "false_sharing"};
-  EXPECT_EQ(names, expected);
+TEST(Catalogue, FamiliesAreInTeachingOrderAndFindCaseResolvesNames) {
+  int last = -1;
   for (const Family& f : families()) {
-    EXPECT_FALSE(f.demonstrates.empty()) << f.name;
-    EXPECT_FALSE(f.expected.empty()) << f.name;
+    EXPECT_GT(f.order, last) << f.name << ": two families share a place in the teaching order";
+    last = f.order;
+    const CaseRef ref = find_case(f.name + "/" + f.cases.front().name + "/123");
+    EXPECT_TRUE(ref && ref.family == &f && ref.c == &f.cases.front()) << f.name;
   }
-  EXPECT_NE(find_case("stride/every_16/123"), nullptr);
-  EXPECT_EQ(find_case("stride/every_17/123"), nullptr);
-  EXPECT_FALSE(find_case("false_sharing/same_line/1")->simulate);
+  EXPECT_FALSE(find_case("stride/every_17/123"));
+  EXPECT_FALSE(find_case("nothing/sum"));
 }
 
 TEST(Cases, ShuffledListIsReallyScattered) {
@@ -321,7 +395,7 @@ TEST(Chase, EveryOrderIsOneCycleThroughEveryNode) {
   for (ChaseOrder order : {ChaseOrder::sequential, ChaseOrder::random, ChaseOrder::page_random}) {
     for (std::size_t n : {1u, 2u, 63u, 64u, 65u, 1000u, 4096u}) {
       std::vector<LineNode> nodes(n);
-      link_cycle(nodes, order);
+      link_cycle(nodes.data(), n, order);
       auto seen = visit_order(nodes);
       ASSERT_EQ(seen.size(), n) << "order " << static_cast<int>(order) << ", n " << n;
       std::sort(seen.begin(), seen.end());
@@ -334,13 +408,13 @@ TEST(Chase, EveryOrderIsOneCycleThroughEveryNode) {
 TEST(Chase, NodesAreOneLineApartAndOrdersDifferAsNamed) {
   EXPECT_EQ(sizeof(LineNode), 64u);
   std::vector<LineNode> nodes(64 * 32);  // 32 pages of 64 lines
-  link_cycle(nodes, ChaseOrder::random);
+  link_cycle(nodes.data(), nodes.size(), ChaseOrder::random);
   const auto random = visit_order(nodes);
   std::size_t adjacent = 0;
   for (std::size_t i = 1; i < random.size(); ++i) adjacent += random[i] == random[i - 1] + 1;
   EXPECT_LT(adjacent, random.size() / 50);  // a random cycle rarely steps to the next line
 
-  link_cycle(nodes, ChaseOrder::page_random);
+  link_cycle(nodes.data(), nodes.size(), ChaseOrder::page_random);
   const auto paged = visit_order(nodes);
   std::vector<std::size_t> page_sequence;
   for (std::size_t i = 0; i < paged.size(); ++i) {

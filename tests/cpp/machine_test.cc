@@ -2,8 +2,10 @@
 
 #include <filesystem>
 #include <fstream>
+#include <limits>
 
-#include "runners/machine.h"
+#include "core/machine.h"
+#include "core/platform.h"
 
 namespace locality {
 namespace {
@@ -19,6 +21,17 @@ TEST(ParseSize, ReadsSysfsAndHumanSizes) {
   EXPECT_FALSE(parse_size("lots"));
   EXPECT_FALSE(parse_size("12Q"));
   EXPECT_FALSE(parse_size(""));
+}
+
+TEST(ParseSize, RefusesSignsAndOverflowInsteadOfWrapping) {
+  EXPECT_FALSE(parse_size("-5"));
+  EXPECT_FALSE(parse_size("-1K"));
+  EXPECT_FALSE(parse_size("+5"));
+  EXPECT_FALSE(parse_size("18446744073709551616"));  // 2^64
+  EXPECT_EQ(parse_size("18446744073709551615"), std::numeric_limits<std::size_t>::max());
+  EXPECT_FALSE(parse_size("17179869184G"));           // 2^34 GiB = 2^64 bytes
+  EXPECT_FALSE(parse_size("1.5K"));
+  EXPECT_FALSE(parse_size("0x10"));
 }
 
 class FakeSysfs : public ::testing::Test {
@@ -67,13 +80,13 @@ TEST_F(FakeSysfs, MissingTreeGivesNoCaches) {
   EXPECT_FALSE(last_level_cache({}));
 }
 
-TEST(SizeLadder, SpansAFewKiBToAtLeastFourTimesTheLastLevel) {
+TEST(SizeLadder, SpansAFewKiBToAtLeastTwiceTheLastLevel) {
   for (std::size_t llc : {std::size_t{32} << 20, std::size_t{6} << 20, std::size_t{1} << 20}) {
     const auto ladder = size_ladder(llc, false);
     ASSERT_GE(ladder.size(), 3u);
     EXPECT_EQ(ladder.front(), 1024u);  // 4 KiB of ints
-    EXPECT_GE(ladder.back() * sizeof(int), 4 * llc);
-    EXPECT_LT(ladder.back() * sizeof(int), 8 * llc);
+    EXPECT_GE(ladder.back() * sizeof(int), 2 * llc);
+    EXPECT_LT(ladder.back() * sizeof(int), 4 * llc);
     for (std::size_t i = 1; i < ladder.size(); ++i) EXPECT_LT(ladder[i - 1], ladder[i]);
   }
 }
@@ -88,11 +101,62 @@ TEST(SizeLadder, QuickKeepsOneSizeBeyondTheLastLevel) {
 
 TEST(MachineInfo, ReadsThisMachine) {
   EXPECT_FALSE(host_name().empty());
-  EXPECT_FALSE(cpu_model().empty());
+  const Machine& m = this_machine();
+  EXPECT_FALSE(m.cpu_model.empty());
+  EXPECT_NE(m.cpu_model_source, "unknown") << "no source named this CPU";
+  EXPECT_FALSE(m.isa.empty());
+  EXPECT_GE(m.logical_cpus, 1);
   EXPECT_NE(kernel_release().find("Linux"), std::string::npos);
-  const auto mem = mem_available_bytes();
-  ASSERT_TRUE(mem);
-  EXPECT_GT(*mem, 0u);
+  const MemoryLimits limits = memory_limits();
+  ASSERT_TRUE(limits.usable());
+  EXPECT_GT(*limits.usable(), 0u);
+  EXPECT_NE(limits.binding(), "unknown");
+}
+
+TEST(MachineInfo, CachesComeFromHwlocAndAgreeWithSysfs) {
+  const Machine& m = this_machine();
+  const auto sysfs = read_caches();
+  if (sysfs.empty()) GTEST_SKIP() << "no sysfs cache description to compare with";
+  EXPECT_EQ(m.cache_source, "hwloc");
+  for (const auto& s : sysfs) {
+    bool found = false;
+    for (const auto& c : m.caches) {
+      found = found || (c.level == s.level && c.type == s.type && c.size_bytes == s.size_bytes &&
+                        c.line_bytes == s.line_bytes);
+    }
+    EXPECT_TRUE(found) << "sysfs L" << s.level << " " << s.type << " " << s.size_bytes << " not from hwloc";
+  }
+}
+
+TEST(MachineInfo, NoCacheDescriptionIsSaidNotGuessed) {
+  const Machine m = describe_machine("/nonexistent/sysfs");
+  // hwloc still describes this machine; the fallback alone says "unknown"
+  EXPECT_TRUE(m.cache_source == "hwloc" || (m.cache_source == "unknown" && m.caches.empty()));
+}
+
+TEST(Platform, SmapsParserReadsTheMappingThatHoldsTheAddress) {
+  const std::string smaps =
+      "55d0c0a00000-55d0c0a21000 rw-p 00000000 00:00 0          [heap]\n"
+      "Size:                132 kB\n"
+      "AnonHugePages:          0 kB\n"
+      "7f0000000000-7f0000800000 rw-p 00000000 00:00 0 \n"
+      "Size:               8192 kB\n"
+      "AnonHugePages:      6144 kB\n"
+      "VmFlags: rd wr mr mw me ac hg\n";
+  EXPECT_EQ(anon_huge_bytes(smaps, 0x7f0000001000), 6144u * 1024);
+  EXPECT_EQ(anon_huge_bytes(smaps, 0x55d0c0a00010), 0u);
+  EXPECT_EQ(anon_huge_bytes(smaps, 0x7f0000800000), std::nullopt);  // one past the end
+  EXPECT_EQ(anon_huge_bytes("", 0x1000), std::nullopt);
+}
+
+TEST(Platform, PinningPutsTheThreadOnTheCpuAsked) {
+  const auto cpus = allowed_cpus();
+  ASSERT_FALSE(cpus.empty());
+  ASSERT_TRUE(pin_this_thread(cpus.back()));
+  EXPECT_EQ(current_cpu(), cpus.back());
+  EXPECT_TRUE(unpin_this_thread(cpus));
+  EXPECT_EQ(allowed_cpus(), cpus);
+  EXPECT_FALSE(executable_path().empty());
 }
 
 }  // namespace

@@ -74,5 +74,44 @@ TEST_F(ResultFile, FolderThatIsAFileIsAClearError) {
   }
 }
 
+TEST_F(ResultFile, TwoRunsInTheSameSecondBothKeepTheirFiles) {
+  fs::create_directories(dir_);
+  const fs::path p = dir_ / "host-20261125T140903Z.json";
+  EXPECT_EQ(write_new_file(p, "first", true), p);
+  EXPECT_EQ(write_new_file(p, "second", true), dir_ / "host-20261125T140903Z-2.json");
+  EXPECT_EQ(write_new_file(p, "third", true), dir_ / "host-20261125T140903Z-3.json");
+  EXPECT_EQ(slurp(p), "first");
+  EXPECT_EQ(slurp(dir_ / "host-20261125T140903Z-2.json"), "second");
+  EXPECT_EQ(entries(), 3u);
+}
+
+TEST_F(ResultFile, AFolderGivenAsTheFileIsNamedAsSuch) {
+  fs::create_directories(dir_);
+  try {
+    check_can_create(dir_);
+    FAIL() << "accepted a folder as the result file";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("is a folder"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(ResultFile, MeasurementsSurviveAFailedWrite) {
+  fs::create_directories(dir_);
+  const fs::path taken = dir_ / "run.json";
+  write_new_file(taken, "someone else's");
+  const SavedResult saved = save_result(taken, "the measurements", false);
+  EXPECT_NE(saved.failure.find("exists already"), std::string::npos) << saved.failure;
+  ASSERT_FALSE(saved.written.empty());
+  EXPECT_NE(saved.written, taken);
+  EXPECT_EQ(saved.written.parent_path(), dir_);
+  EXPECT_EQ(slurp(saved.written), "the measurements");
+  EXPECT_EQ(slurp(taken), "someone else's");
+  // A folder that vanished: the fallback goes to the temporary folder.
+  const SavedResult elsewhere = save_result(dir_ / "gone" / "run.json", "kept", false);
+  ASSERT_FALSE(elsewhere.written.empty());
+  EXPECT_EQ(slurp(elsewhere.written), "kept");
+  fs::remove(elsewhere.written);
+}
+
 }  // namespace
 }  // namespace locality

@@ -10,10 +10,12 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 COMPARE_PY = Path("/usr/share/benchmark/compare.py")
 # Small sizes only: the pipeline is under test here, not the machine.
 SMALL_FILTER = "--benchmark_filter=^(heap_vector/sum|scattered_nodes/list_sum|arena_nodes/bump_list_sum)/[0-9]{1,5}$"
+# The default run the README cites (the newest committed result file).
+CITED = sorted(p for p in (ROOT / "results").glob("*.json"))[-1]
 
 
 def build_dir() -> Path:
-    return Path(os.environ.get("LOCALITY_BUILD", ROOT / "build"))
+    return Path(os.environ.get("LOCALITY_BUILD", ROOT / "build")).resolve()
 
 
 @pytest.fixture(scope="session")

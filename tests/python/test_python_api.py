@@ -1,5 +1,6 @@
 """locality's Python API over the C++ cases (locality._core)."""
 
+import json
 import os
 import signal
 import subprocess
@@ -15,8 +16,6 @@ from conftest import COMPARE_PY, ROOT, run
 from locality import _core
 from locality.report import load_result
 
-FAMILIES = ["stack_array", "heap_vector", "scattered_nodes", "arena_nodes", "allocation", "latency",
-            "element_size", "stride", "bandwidth", "traversal_order", "aos_soa", "tlb", "false_sharing"]
 
 
 def test_module_and_package_versions_agree():
@@ -25,11 +24,16 @@ def test_module_and_package_versions_agree():
 
 def test_cases_lists_every_family_with_its_text_and_sizes():
     listed = locality.cases()
-    assert list(dict.fromkeys(c["family"] for c in listed)) == FAMILIES  # teaching order
+    catalogue = json.loads(_core.catalogue_json())
+    order = sorted(catalogue["families"], key=lambda f: catalogue["families"][f]["order"])
+    assert list(dict.fromkeys(c["family"] for c in listed)) == order  # teaching order
     assert len(listed) >= 50
     by_case = {c["case"]: c for c in listed}
     for c in listed:
-        assert c["summary"] and c["expected"] and c["demonstrates"]
+        assert c["summary"] and c["expected"] and c["demonstrates"] and c["unit"]
+        if c["unavailable"]:
+            assert not c["sizes"]
+            continue
         assert c["sizes"] and c["sizes"] == sorted(c["sizes"])
         if c["max_elements"]:
             assert max(c["sizes"]) <= c["max_elements"]
@@ -44,7 +48,7 @@ def test_cases_lists_every_family_with_its_text_and_sizes():
 
 def test_machine_has_the_result_file_context():
     m = locality.machine()
-    assert m["schema"] == 1 and m["caches"] and m["cpu_model"]
+    assert m["schema"] == locality.SCHEMA_VERSION and m["caches"] and m["cpu_model"]
     assert m["counters"]["backend"] in ("papi", "none")
 
 
@@ -79,7 +83,13 @@ def test_errors_are_clear_python_exceptions():
         locality.run("heap_vector/nope")
     with pytest.raises(ValueError, match="not a positive number"):
         locality.run("heap_vector/sum", sizes=[0])
-    with pytest.raises(ValueError, match="out of range"):
+    with pytest.raises(ValueError, match="sizes must be a list"):
+        locality.run("heap_vector/sum", sizes="abc")
+    with pytest.raises(ValueError, match="sizes must be a list"):
+        locality.run("heap_vector/sum", sizes=1024)
+    with pytest.raises(ValueError, match="min_time"):
+        locality.run("heap_vector/sum", sizes=[1024], min_time="fast")
+    with pytest.raises(ValueError, match="sizes above 4194304 are not run"):
         locality.run("scattered_nodes/std_map_sum", sizes=[1 << 23])
     with pytest.raises(ValueError, match="repetitions"):
         locality.run("heap_vector/sum", sizes=[1024], repetitions=0)
@@ -108,6 +118,28 @@ def test_the_gil_is_released_while_cpp_runs():
         time.sleep(0.001)
     t.join()
     assert spins > 50, "the main thread could not run Python while C++ ran"
+
+
+def test_runs_from_several_threads_run_one_after_the_other():
+    results, errors = [], []
+
+    def work(case):
+        try:
+            results.append(locality.run(case, sizes=[4096, 65536], repetitions=2, min_time=0.01))
+        except BaseException as e:  # noqa: BLE001 - the test reports whatever happened
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(c,)) for c in
+               ("heap_vector/sum", "scattered_nodes/list_sum", "latency/random_chase", "arena_nodes/bump_list_sum")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert len(results) == 4
+    for res in results:
+        reps = [r for r in res if r["run_type"] == "iteration"]
+        assert len(reps) == 4 and not any(r.get("error_occurred") for r in reps)
 
 
 def test_ctrl_c_stops_a_run_between_sizes():

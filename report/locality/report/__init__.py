@@ -1,12 +1,17 @@
-"""The report: load -> tidy -> plot -> write.
+"""The report: load -> tidy -> summarise -> check -> plot -> write.
 
-- load: read result files, validate them against the results contract.
-- tidy: flatten them into one table, one row per benchmark run and repetition.
-- plot: build matplotlib figures from that table (no I/O).
-- write: save figures into a folder and return the paths written.
+- load: read result files, validate them against the results contract
+  (the JSON Schema locality/result.schema.json).
+- tidy: flatten them into one table, one row per benchmark repetition.
+- summary: one point per series, case and size: its statistic and interval.
+- checks: each family's claims evaluated against the points (hooks: the few
+  that need code).
+- plot: build matplotlib figures (no I/O); styles: for screen, print, slides.
+- document, tables, html: captions, tables and pages; write, output: files.
 """
 
-from locality.report.load import ResultFile, ResultFileError, load_result, load_results
+from locality.report.load import ResultFile, ResultFileError, load_result, load_results, schema_path
+from locality.report.summary import Summary
 from locality.report.tidy import tidy
 
-__all__ = ["ResultFile", "ResultFileError", "load_result", "load_results", "tidy"]
+__all__ = ["ResultFile", "ResultFileError", "Summary", "load_result", "load_results", "schema_path", "tidy"]

@@ -1,366 +1,358 @@
-"""Each family's stated expectation, checked against the data.
+"""The check engine: evaluates each family's claims (its stated expectation,
+as data in the result file) against the measured points.
 
-A check returns a verdict ("agrees", "disagrees", "not enough data") and one
-sentence with the measured numbers, for the caption. Numbers are formatted
-with fmt(), the same function the tables use, so a caption's numbers are the
-table's numbers.
+A claim's value comes with a 95% interval from the points' bootstrap
+distributions. The verdict is "agrees" when the whole interval satisfies
+the claim's bounds, "disagrees" when the whole interval violates them, and
+"inconclusive" when the interval straddles a bound, a point has a single
+repetition, the data the claim needs is missing, or a precondition (such
+as huge pages being granted) does not hold. A family's verdict is the
+worst of its claims': disagrees, then inconclusive, then agrees.
+
+Nothing here knows a family or case by name: cases, regions, bounds and
+units all come from the descriptor.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-import pandas as pd
+import numpy as np
 
-from locality.report.plot import format_bytes
-from locality.report.tidy import summarise
+from locality.report import units
+from locality.report.summary import Point, Summary
 
+AGREES, DISAGREES, INCONCLUSIVE = "agrees", "disagrees", "inconclusive"
+_ORDER = {AGREES: 0, INCONCLUSIVE: 1, DISAGREES: 2}
 
-def fmt(value: float) -> str:
-    """Three significant digits: 0.166, 1.26, 211, 1.27e+03 is written 1270."""
-    if value is None or not math.isfinite(value):
-        return "n/a"
-    if abs(value) >= 100:
-        return f"{value:.0f}"
-    return f"{value:.3g}"
-
-
-@dataclass(frozen=True)
-class Check:
-    family: str
-    verdict: str  # "agrees" | "disagrees" | "not enough data"
-    sentence: str
-
-
-def _median(summary: pd.DataFrame, family: str, case: str, elements: float) -> float:
-    rows = summary[(summary["family"] == family) & (summary["case"] == case) &
-                   (summary["elements"] == elements)]
-    return float(rows["median"].iloc[0]) if len(rows) else float("nan")
-
-
-def _sizes(summary: pd.DataFrame, family: str, case: str) -> set:
-    rows = summary[(summary["family"] == family) & (summary["case"] == case)]
-    return set(rows["elements"])
-
-
-def largest_common(summary: pd.DataFrame, cases: list[tuple[str, str]]) -> float | None:
-    common = None
-    for family, case in cases:
-        s = _sizes(summary, family, case)
-        common = s if common is None else common & s
-    return max(common) if common else None
-
-
-def beyond_llc(elements: float, llc_bytes: int | None) -> bool:
-    """An int array of `elements` is larger than the last-level cache."""
-    return llc_bytes is not None and elements * 4 > llc_bytes
-
-
-def _verdict(ok: bool) -> str:
-    return "agrees" if ok else "disagrees"
-
-
-def check_stack_array(summary, llc_bytes) -> Check:
-    sizes = sorted(_sizes(summary, "stack_array", "sum") & _sizes(summary, "heap_vector", "sum"))
-    if not sizes:
-        return Check("stack_array", "not enough data", "stack_array and heap_vector share no size.")
-    ratios = [_median(summary, "stack_array", "sum", n) / _median(summary, "heap_vector", "sum", n)
-              for n in sizes]
-    worst = max(ratios, key=lambda r: abs(math.log(r)))
-    ok = all(0.8 <= r <= 1.25 for r in ratios)
-    return Check("stack_array", _verdict(ok),
-                 f"the stack array costs {fmt(min(ratios))} to {fmt(max(ratios))} times the vector "
-                 f"across {len(sizes)} sizes (expected: the same, within 25%; furthest {fmt(worst)}).")
-
-
-def check_heap_vector(summary, llc_bytes) -> Check:
-    others = [("scattered_nodes", "list_sum"), ("scattered_nodes", "list_sum_fresh"),
-              ("arena_nodes", "bump_list_sum")]
-    sizes = sorted(_sizes(summary, "heap_vector", "sum"))
-    compared, slower = 0, 0
-    for n in sizes:
-        v = _median(summary, "heap_vector", "sum", n)
-        for family, case in others:
-            t = _median(summary, family, case, n)
-            if math.isfinite(t):
-                compared += 1
-                slower += t > v
-    if compared == 0:
-        return Check("heap_vector", "not enough data", "no node layout ran at the vector's sizes.")
-    n = sizes[-1]
-    return Check("heap_vector", _verdict(slower == compared),
-                 f"the vector is the fastest layout in {slower} of {compared} comparisons with node "
-                 f"lists; at {n:,.0f} elements it costs {fmt(_median(summary, 'heap_vector', 'sum', n))} "
-                 f"ns per element.")
-
-
-def check_scattered(summary, llc_bytes) -> Check:
-    n = largest_common(summary, [("heap_vector", "sum"), ("scattered_nodes", "list_sum"),
-                                 ("scattered_nodes", "list_sum_fresh")])
-    if n is None or not beyond_llc(n, llc_bytes):
-        return Check("scattered_nodes", "not enough data",
-                     "no size beyond the last-level cache where the vector and both lists ran.")
-    v = _median(summary, "heap_vector", "sum", n)
-    scattered = _median(summary, "scattered_nodes", "list_sum", n)
-    fresh = _median(summary, "scattered_nodes", "list_sum_fresh", n)
-    ok = scattered >= 10 * v and scattered >= 5 * fresh
-    return Check("scattered_nodes", _verdict(ok),
-                 f"at {n:,.0f} elements the shuffled list costs {fmt(scattered / v)}x the vector "
-                 f"({fmt(scattered)} vs {fmt(v)} ns per element), the fresh list {fmt(fresh / v)}x "
-                 f"(expected: the shuffled list far above, at least 10x; the fresh one within a few times).")
-
-
-def check_arena(summary, llc_bytes) -> Check:
-    n = largest_common(summary, [("heap_vector", "sum"), ("scattered_nodes", "list_sum"),
-                                 ("arena_nodes", "bump_list_sum")])
-    parts, ok = [], True
-    if n is not None and beyond_llc(n, llc_bytes):
-        v = _median(summary, "heap_vector", "sum", n)
-        bump = _median(summary, "arena_nodes", "bump_list_sum", n)
-        scattered = _median(summary, "scattered_nodes", "list_sum", n)
-        ok &= v < bump < scattered
-        parts.append(f"at {n:,.0f} elements the arena list costs {fmt(bump)} ns per element, between "
-                     f"the vector ({fmt(v)}) and the shuffled list ({fmt(scattered)})")
-    b = largest_common(summary, [("arena_nodes", "build_new"), ("arena_nodes", "build_bump")])
-    if b is not None:
-        new = _median(summary, "arena_nodes", "build_new", b)
-        bump = _median(summary, "arena_nodes", "build_bump", b)
-        ok &= bump < new
-        parts.append(f"building {b:,.0f} nodes costs {fmt(new)} ns per node with new/delete and "
-                     f"{fmt(bump)} with the bump arena")
-    if not parts:
-        return Check("arena_nodes", "not enough data", "no size beyond the last-level cache with "
-                     "the vector, the arena list and the shuffled list, and no build cases.")
-    return Check("arena_nodes", _verdict(ok), "; ".join(parts) + ".")
-
-
-def check_latency(summary, llc_bytes) -> Check:
-    rand = summary[(summary["family"] == "latency") & (summary["case"] == "random_chase")]
-    seq = summary[(summary["family"] == "latency") & (summary["case"] == "sequential_chase")]
-    if len(rand) < 2 or seq.empty:
-        return Check("latency", "not enough data", "random_chase and sequential_chase need two sizes.")
-    small, large = rand.sort_values("working_set_bytes").iloc[[0, -1]]["median"]
-    n = largest_common(summary, [("latency", "random_chase"), ("latency", "sequential_chase")])
-    seq_large = _median(summary, "latency", "sequential_chase", n)
-    rand_large = _median(summary, "latency", "random_chase", n)
-    ok = large >= 10 * small and seq_large * 5 <= rand_large
-    return Check("latency", _verdict(ok),
-                 f"a random chase costs {fmt(small)} ns per load at the smallest working set and "
-                 f"{fmt(large)} at the largest ({fmt(large / small)}x); at the largest common size "
-                 f"the sequential chase costs {fmt(seq_large)} ns (expected: a climb of 10x or more, "
-                 f"and the sequential chase far below).")
-
-
-def _by_ws(summary, family: str, case: str) -> dict:
-    """Median by working set, for cases whose elements differ in size."""
-    rows = summary[(summary["family"] == family) & (summary["case"] == case)]
-    return dict(zip(rows["working_set_bytes"], rows["median"]))
-
-
-def _at_largest(summary, family: str, case: str) -> float:
-    rows = summary[(summary["family"] == family) & (summary["case"] == case)]
-    return float(rows.sort_values("elements")["median"].iloc[-1]) if len(rows) else float("nan")
-
-
-def _missing(family: str, cases: list[str], summary) -> list[str]:
-    have = set(summary[summary["family"] == family]["case"])
-    return [c for c in cases if c not in have]
-
-
-def check_allocation(summary, llc_bytes) -> Check:
-    need = ["stack_object", "heap_object", "churn_malloc", "churn_pool", "churn_bump",
-            "fresh_list_sum", "fragmented_list_sum"]
-    if _missing("allocation", need, summary):
-        return Check("allocation", "not enough data", "missing: " + ", ".join(_missing("allocation", need, summary)) + ".")
-    stack, heap = (_at_largest(summary, "allocation", c) for c in ("stack_object", "heap_object"))
-    malloc, pool, bump = (_at_largest(summary, "allocation", c) for c in ("churn_malloc", "churn_pool", "churn_bump"))
-    pmr = _at_largest(summary, "allocation", "churn_pmr_pool")
-    n = largest_common(summary, [("allocation", "fresh_list_sum"), ("allocation", "fragmented_list_sum")])
-    fresh = _median(summary, "allocation", "fresh_list_sum", n)
-    frag = _median(summary, "allocation", "fragmented_list_sum", n)
-    ok = stack < heap and bump < malloc and pool < malloc
-    sentence = (f"a 64-byte object costs {fmt(stack)} ns on the stack and {fmt(heap)} ns from "
-                f"new/delete; in the churn an object costs {fmt(malloc)} ns from malloc, {fmt(pool)} from "
-                f"the pool, {fmt(bump)} from the bump arena and {fmt(pmr)} from the std::pmr pool; ")
-    # 64 bytes of heap per node: its 32-byte chunk and the kept one beside it
-    if llc_bytes is not None and n * 64 > llc_bytes:
-        ok &= frag >= 3 * fresh
-        sentence += (f"at {n:,.0f} nodes the list built on a fragmented heap costs {fmt(frag)} ns per "
-                     f"element against {fmt(fresh)} on a fresh heap ({fmt(frag / fresh)}x; expected: 3x or more).")
-    else:
-        sentence += (f"the lists ({fmt(frag)} vs {fmt(fresh)} ns at {n:,.0f} nodes) were not run beyond "
-                     "the last-level cache, so their expectation is not checked.")
-    return Check("allocation", _verdict(ok), sentence)
-
-
-def check_element_size(summary, llc_bytes) -> Check:
-    pads = [0, 7, 15, 31]
-    seq = {p: _by_ws(summary, "element_size", f"sequential_npad{p}") for p in pads}
-    rnd = {p: _by_ws(summary, "element_size", f"random_npad{p}") for p in pads}
-    common = set.intersection(*(set(d) for d in list(seq.values()) + list(rnd.values())))
-    if len(common) < 2:
-        return Check("element_size", "not enough data", "the eight walks share fewer than two working sets.")
-    small, large = min(common), max(common)
-    at_small = [d[small] for d in list(seq.values()) + list(rnd.values())]
-    spread = max(at_small) / min(at_small)
-    ratios = [rnd[p][large] / seq[p][large] for p in pads]
-    ok = spread <= 1.5 and min(ratios) >= 3 and seq[31][large] > seq[0][large]
-    return Check("element_size", _verdict(ok),
-                 f"at {format_bytes(small)} all eight walks cost {fmt(min(at_small))} to {fmt(max(at_small))} ns per "
-                 f"element; at {format_bytes(large)} the sequential walk costs {fmt(seq[0][large])} ns with 8-byte "
-                 f"nodes and {fmt(seq[31][large])} with 256-byte nodes, and the random walk "
-                 f"{fmt(min(ratios))} to {fmt(max(ratios))} times the sequential one of the same nodes "
-                 f"(expected: equal within 1.5x at first; then larger nodes slower sequentially, random "
-                 f"at least 3x sequential).")
-
-
-def check_stride(summary, llc_bytes) -> Check:
-    every = {int(c.split("_")[1]): _at_largest(summary, "stride", c)
-             for c in set(summary[summary["family"] == "stride"]["case"]) if c.startswith("every_")}
-    parts, ok = [], True
-    if all(k in every for k in (1, 16, 256)):
-        flat = [every[k] for k in sorted(every) if k <= 16]
-        flat_ratio = max(flat) / min(flat)
-        fall = every[16] / every[256]
-        ok &= flat_ratio <= 1.6 and fall >= 4
-        parts.append(f"per array int, strides of 1 to 16 ints cost {fmt(min(flat))} to {fmt(max(flat))} ns "
-                     f"(within {fmt(flat_ratio)}x; expected within 1.6x), and stride 256 costs {fmt(every[256])}, "
-                     f"{fmt(fall)}x less than stride 16 (16x fewer lines; expected at least 4x)")
-    n = largest_common(summary, [("stride", "same_set_chase"), ("stride", "spread_set_chase")])
-    if n is not None:
-        same = _median(summary, "stride", "same_set_chase", n)
-        spread = _median(summary, "stride", "spread_set_chase", n)
-        ok &= same >= 2 * spread
-        parts.append(f"a chase through {n:.0f} lines in one L1 set costs {fmt(same)} ns per load against "
-                     f"{fmt(spread)} when they are spread over the sets (expected: 2x or more)")
-    if not parts:
-        return Check("stride", "not enough data", "neither the strides 1, 16 and 256 nor the chases ran.")
-    return Check("stride", _verdict(ok), "; ".join(parts) + ".")
-
-
-def check_bandwidth(summary, llc_bytes) -> Check:
-    # 8 bytes per element (word) read; the summary holds ns per word.
-    # The best of the read widths at each size (the lowest ns per word).
-    read: dict = {}
-    for case in ("read", "read_256", "read_128", "read_64", "read_nt"):
-        for ws, t in _by_ws(summary, "bandwidth", case).items():
-            read[ws] = min(read.get(ws, t), t)
-    if len(read) < 2:
-        return Check("bandwidth", "not enough data", "read ran at fewer than two sizes.")
-    sizes = sorted(read)
-    gbs = [8 / read[w] for w in sizes]
-    steady = all(b <= 1.15 * a for a, b in zip(gbs, gbs[1:]))
-    ok = gbs[0] >= 3 * gbs[-1] and steady
-    return Check("bandwidth", _verdict(ok),
-                 f"reading runs at {fmt(gbs[0])} GB/s at {format_bytes(sizes[0])} and {fmt(gbs[-1])} GB/s at "
-                 f"{format_bytes(sizes[-1])} ({fmt(gbs[0] / gbs[-1])}x; expected: 3x or more, never rising by more "
-                 f"than 15% from one size to the next{'' if steady else ', which it does here'}).")
-
-
-def check_traversal_order(summary, llc_bytes) -> Check:
-    n = largest_common(summary, [("traversal_order", c) for c in
-                                 ("row_major_sum", "column_major_sum", "transpose_naive", "transpose_tiled")])
-    sizes = sorted(_sizes(summary, "traversal_order", "row_major_sum") &
-                   _sizes(summary, "traversal_order", "column_major_sum"))
-    if n is None or len(sizes) < 2:
-        return Check("traversal_order", "not enough data", "fewer than two sizes with all four cases.")
-    ratio = {m: _median(summary, "traversal_order", "column_major_sum", m) /
-             _median(summary, "traversal_order", "row_major_sum", m) for m in (sizes[0], sizes[-1])}
-    naive = _median(summary, "traversal_order", "transpose_naive", n)
-    tiled = _median(summary, "traversal_order", "transpose_tiled", n)
-    beyond = beyond_llc(sizes[-1], llc_bytes)
-    # Tiling must win at every size whose two matrices exceed a quarter of
-    # the last-level cache, not only at the largest.
-    big = [m for m in _sizes(summary, "traversal_order", "transpose_tiled") &
-           _sizes(summary, "traversal_order", "transpose_naive")
-           if llc_bytes and m * 8 > llc_bytes / 4] or [n]
-    tiled_wins = all(_median(summary, "traversal_order", "transpose_tiled", m) <
-                     _median(summary, "traversal_order", "transpose_naive", m) for m in big)
-    ok = ratio[sizes[-1]] > ratio[sizes[0]] and tiled_wins and (ratio[sizes[-1]] >= 5 or not beyond)
-    side = round(n ** 0.5)
-    return Check("traversal_order", _verdict(ok),
-                 f"column order costs {fmt(ratio[sizes[0]])}x row order at {round(sizes[0] ** 0.5)}² and "
-                 f"{fmt(ratio[sizes[-1]])}x at {round(sizes[-1] ** 0.5)}²; at {side}² the tiled transpose costs "
-                 f"{fmt(tiled)} ns per element against {fmt(naive)} naive (expected: the gap growing with "
-                 f"size, " + ("5x or more beyond the last-level cache" if beyond else
-                              "the 5x beyond the last-level cache not checked: no such size ran") +
-                 f"; tiled faster at every size from {round(min(big) ** 0.5)}²" +
-                 ("" if tiled_wins else ", which it is not here") + ").")
-
-
-def check_aos_soa(summary, llc_bytes) -> Check:
-    cases = [("aos_soa", c) for c in ("aos_one_field", "soa_one_field", "hot_cold_split")]
-    n = largest_common(summary, cases)
-    if n is None:
-        return Check("aos_soa", "not enough data", "the three layouts share no size.")
-    aos, soa, hot = (_median(summary, f, c, n) for f, c in cases)
-    sizes = _sizes(summary, "aos_soa", "aos_one_field") & _sizes(summary, "aos_soa", "soa_one_field")
-    soa_fastest = all(_median(summary, "aos_soa", "soa_one_field", m) <= _median(summary, "aos_soa", "aos_one_field", m)
-                      for m in sizes)
-    ok = soa_fastest and soa < hot < aos
-    sentence = (f"at {n:,.0f} records the array of structs costs {fmt(aos)} ns per record, the hot/cold "
-                f"split {fmt(hot)} and the struct of arrays {fmt(soa)} ({fmt(aos / soa)}x)")
-    if n * 64 > (llc_bytes or float("inf")):
-        ok &= aos >= 10 * soa
-        sentence += " (expected: 10x or more beyond the caches, the split between them"
-    else:
-        sentence += " (not beyond the last-level cache, so the 10x is not checked; expected the split between them"
-    return Check("aos_soa", _verdict(ok), sentence + f"; the struct of arrays is "
-                 f"{'the fastest at every size' if soa_fastest else 'not the fastest at every size'}).")
-
-
-def check_tlb(summary, llc_bytes) -> Check:
-    rows = summary[(summary["family"] == "tlb") & (summary["case"] == "random_huge_pages")]
-    n = largest_common(summary, [("tlb", "random_4k_pages"), ("tlb", "random_huge_pages")])
-    if n is None:
-        return Check("tlb", "not enough data", "the two page sizes share no size.")
-    small = _median(summary, "tlb", "random_4k_pages", n)
-    huge = _median(summary, "tlb", "random_huge_pages", n)
-    share = rows[rows["elements"] == n]["huge_page_share"].iloc[0] if "huge_page_share" in rows else float("nan")
-    size = format_bytes(n * 64)
-    if not (share >= 0.5):
-        return Check("tlb", "not enough data",
-                     f"the kernel backed {fmt(100 * share)}% of the {size} buffer with huge pages (transparent "
-                     f"huge pages off or unavailable), so both cases used small pages: {fmt(small)} and "
-                     f"{fmt(huge)} ns per load.")
-    return Check("tlb", _verdict(huge <= 0.95 * small),
-                 f"over {size} ({fmt(100 * share)}% of it in huge pages) a load costs {fmt(huge)} ns with huge "
-                 f"pages against {fmt(small)} with 4 KiB pages ({fmt(100 * (1 - huge / small))}% less; "
-                 f"expected: at least 5% less).")
-
-
-def check_false_sharing(summary, llc_bytes) -> Check:
-    need = ["same_line", "padded", "one_thread"]
-    if _missing("false_sharing", need, summary):
-        return Check("false_sharing", "not enough data", "missing: " + ", ".join(_missing("false_sharing", need, summary)) + ".")
-    same, padded, one = (_at_largest(summary, "false_sharing", c) for c in need)
-    return Check("false_sharing", _verdict(same >= 2 * padded),
-                 f"an increment costs {fmt(same)} ns with both counters in one line, {fmt(padded)} padded "
-                 f"apart ({fmt(same / padded)}x; expected: 2x or more) and {fmt(one)} on one thread alone.")
-
-
-CHECKS = {
-    "stack_array": check_stack_array,
-    "heap_vector": check_heap_vector,
-    "scattered_nodes": check_scattered,
-    "arena_nodes": check_arena,
-    "latency": check_latency,
-    "allocation": check_allocation,
-    "element_size": check_element_size,
-    "stride": check_stride,
-    "bandwidth": check_bandwidth,
-    "traversal_order": check_traversal_order,
-    "aos_soa": check_aos_soa,
-    "tlb": check_tlb,
-    "false_sharing": check_false_sharing,
+REGION_WORDS = {
+    "all": "",
+    "in:L1": "in L1",
+    "in:L2": "in L2",
+    "in:LLC": "in the last-level cache",
+    "beyond:L1": "beyond L1",
+    "beyond:L2": "beyond L2",
+    "beyond:LLC": "beyond the last-level cache",
+    "first": "at the smallest size",
+    "last": "at the largest size",
 }
 
 
-def check_family(frame: pd.DataFrame, family: str, llc_bytes: int | None) -> Check | None:
-    """The check of a family's expectation on one machine's rows, or None for
-    a family without a check (plain Google Benchmark files)."""
-    fn = CHECKS.get(family)
-    if fn is None:
+@dataclass
+class ClaimResult:
+    claim: dict
+    verdict: str
+    sentence: str
+    value: float = math.nan
+    low: float = math.nan
+    high: float = math.nan
+    marks: dict = field(default_factory=dict)  # what a hook found, for the figure
+
+
+@dataclass
+class Check:
+    family: str
+    verdict: str
+    results: list[ClaimResult]
+    marks: dict = field(default_factory=dict)  # what hooks found, for the figure
+
+    @property
+    def sentence(self) -> str:
+        return " ".join(r.sentence for r in self.results)
+
+
+def worst(verdicts) -> str:
+    verdicts = list(verdicts)
+    return max(verdicts, key=lambda v: _ORDER[v]) if verdicts else INCONCLUSIVE
+
+
+def cache_levels(caches: list[dict]) -> dict[str, float]:
+    """{"L1": bytes, "L2": bytes, "LLC": bytes} of the data and unified
+    caches (missing levels absent)."""
+    out = {}
+    for c in caches:
+        out[f"L{c['level']}"] = float(c["size_bytes"])
+    if caches:
+        out["LLC"] = float(max(caches, key=lambda c: c["level"])["size_bytes"])
+    return out
+
+
+def region_bounds(region: str, levels: dict[str, float]) -> tuple[float, float] | None:
+    """The working sets (inclusive) a region covers, or None when the cache
+    it names is unknown."""
+    if region == "all":
+        return 0.0, math.inf
+    kind, _, level = region.partition(":")
+    if level not in levels:
         return None
-    return fn(summarise(frame), llc_bytes)
+    size = levels[level]
+    if kind == "beyond":
+        return 2 * size, math.inf
+    previous = {"L1": 0.0, "L2": levels.get("L1", 0.0) * 2,
+                "LLC": max((v for k, v in levels.items() if k not in ("LLC",) and v < size), default=0.0) * 2}
+    return previous.get(level, 0.0), size / 2
+
+
+class Engine:
+    """Evaluates claims for one series (machine) of a summary."""
+
+    def __init__(self, summary: Summary, series: str, families: dict, caches: list[dict], hooks: dict | None = None):
+        self.summary = summary
+        self.series = series
+        self.families = families
+        self.levels = cache_levels(caches)
+        self.caches = caches
+        if hooks is None:
+            from locality.report.hooks import HOOKS
+
+            hooks = HOOKS
+        self.hooks = hooks
+
+    # ---- data access -------------------------------------------------------------
+
+    def resolve(self, family: str, name: str) -> tuple[str, str]:
+        return tuple(name.split("/", 1)) if "/" in name else (family, name)
+
+    def curve(self, family: str, name: str) -> list[Point]:
+        f, c = self.resolve(family, name)
+        return self.summary.curve(self.series, f, c)
+
+    def label(self, family: str, name: str) -> str:
+        f, c = self.resolve(family, name)
+        curve = self.summary.curve(self.series, f, c)
+        return curve[0].label if curve else c
+
+    def in_region(self, p: Point, region: str) -> bool | None:
+        bounds = region_bounds(region, self.levels)
+        if bounds is None:
+            return None
+        return bounds[0] <= p.working_set_bytes <= bounds[1]
+
+    @staticmethod
+    def quantity(p: Point, claim: dict) -> tuple[float, np.ndarray]:
+        """The claim's quantity at a point and its bootstrap distribution."""
+        if claim.get("counter"):
+            per = p.counters.get("elements_per_iter", p.size) or p.size
+            v = p.counters.get(claim["counter"], math.nan) / per
+            return v, np.full(2, v)
+        if claim.get("rate"):
+            if not p.unit_bytes:
+                return math.nan, np.full(2, math.nan)
+            return p.unit_bytes / p.value * 1e9, p.unit_bytes / p.boot * 1e9
+        return p.value, p.boot
+
+    # ---- verdicts ----------------------------------------------------------------------
+
+    @staticmethod
+    def judge(low: float, high: float, claim: dict) -> str:
+        lo_bound = claim.get("min")
+        hi_bound = claim.get("max")
+        if not (math.isfinite(low) and math.isfinite(high)):
+            return INCONCLUSIVE
+        if (lo_bound is not None and high < lo_bound) or (hi_bound is not None and low > hi_bound):
+            return DISAGREES
+        if (lo_bound is None or low >= lo_bound) and (hi_bound is None or high <= hi_bound):
+            return AGREES
+        return INCONCLUSIVE
+
+    @staticmethod
+    def bound_words(claim: dict, fmt) -> str:
+        lo, hi = claim.get("min"), claim.get("max")
+        if lo is not None and hi is not None:
+            return f"between {fmt(lo)} and {fmt(hi)}"
+        return f"at least {fmt(lo)}" if lo is not None else f"at most {fmt(hi)}"
+
+    def few(self, points) -> str | None:
+        small = [p for p in points if p.n < 2]
+        if small:
+            return f"{small[0].name} has {small[0].n} repetition: too few for an interval"
+        return None
+
+    def needs(self, points, claim: dict) -> str | None:
+        need = claim.get("needs")
+        if not need:
+            return None
+        have = [p.counters.get(need["counter"]) for p in points if need["counter"] in p.counters]
+        if not have or max(have) < need["min"]:
+            shown = units.number(max(have)) if have else "not recorded"
+            return f"{need['counter']} is {shown} here, below the {units.number(need['min'])} this claim needs"
+        return None
+
+    def result(self, claim: dict, verdict: str, measured: str, value=math.nan, low=math.nan, high=math.nan):
+        says = claim["says"]
+        sentence = f"{says[0].upper()}{says[1:]}: {measured}; {verdict}."
+        return ClaimResult(claim, verdict, sentence, value, low, high)
+
+    def missing(self, claim: dict, why: str) -> ClaimResult:
+        return self.result(claim, INCONCLUSIVE, f"not decided ({why})")
+
+    # ---- claim kinds -------------------------------------------------------------------------
+
+    def evaluate(self, family: str, claim: dict) -> ClaimResult:
+        kind = claim["kind"]
+        if kind == "hook":
+            hook = self.hooks.get(claim.get("hook", ""))
+            if hook is None:
+                return self.missing(claim, f"this report has no check named {claim.get('hook')!r}")
+            return hook(self, family, claim)
+        return getattr(self, f"_{kind}")(family, claim)
+
+    def _fmt(self, claim: dict):
+        if claim.get("counter"):
+            return units.number
+        if claim["kind"] in ("ratio", "growth", "spread", "monotone"):
+            return units.ratio
+        return units.rate if claim.get("rate") else units.time_ns
+
+    def _where(self, p: Point, family: str, match: str) -> str:
+        if match == "working_set":
+            return f"at {units.size_bytes(p.working_set_bytes)}"
+        size_name = self.families.get(family, {}).get("size_name", "elements")
+        return f"at {units.count(p.size)} {size_name}"
+
+    def _points_in(self, family: str, name: str, region: str):
+        pts = self.curve(family, name)
+        if region in ("first", "last"):
+            return pts[:1] if region == "first" else pts[-1:]
+        inside = [self.in_region(p, region) for p in pts]
+        if any(x is None for x in inside):
+            return None
+        return [p for p, keep in zip(pts, inside) if keep]
+
+    def _pairs(self, family: str, claim: dict):
+        """Matching points of the claim's cases inside its region (each
+        case's own working set), as tuples, by size."""
+        match = claim.get("match", "elements")
+        per_case = []
+        for name in claim["cases"]:
+            pts = self._points_in(family, name, claim.get("at", "all"))
+            if pts is None:
+                return None
+            key = (lambda p: p.working_set_bytes) if match == "working_set" else (lambda p: p.size)
+            per_case.append({key(p): p for p in pts})
+        common = sorted(set.intersection(*(set(d) for d in per_case))) if per_case else []
+        return [tuple(d[k] for d in per_case) for k in common]
+
+    def _judge_many(self, claim: dict, family: str, items) -> ClaimResult:
+        """items: (value, boot, points, where) per compared place."""
+        fmt = self._fmt(claim)
+        judged = []
+        for value, boot, points, where in items:
+            lo, hi = (float(x) for x in np.nanpercentile(boot, [2.5, 97.5]))
+            reason = self.few(points) or self.needs(points, claim)
+            verdict = INCONCLUSIVE if reason else self.judge(lo, hi, claim)
+            judged.append((verdict, value, lo, hi, where, reason))
+        verdict = worst(v for v, *_ in judged)
+        shown = [j for j in judged if j[0] == verdict] if verdict != AGREES else judged
+        first = shown[0]
+        expected = self.bound_words(claim, fmt)
+        if len(judged) == 1:
+            measured = f"{fmt(first[1])} {first[4]} (95% interval {units.interval(first[2], first[3], fmt)}; expected {expected})"
+        else:
+            values = [j[1] for j in judged]
+            measured = (f"{fmt(min(values))} to {fmt(max(values))} over {len(judged)} sizes (expected {expected} at each"
+                        + ("" if verdict == AGREES else f"; {first[4]}: {fmt(first[1])}, interval "
+                           f"{units.interval(first[2], first[3], fmt)}") + ")")
+        if first[5] and verdict == INCONCLUSIVE:
+            measured += f" — {first[5]}"
+        elif verdict == INCONCLUSIVE:
+            measured += " — the interval straddles the bound"
+        return self.result(claim, verdict, measured, first[1], first[2], first[3])
+
+    def _ratio(self, family: str, claim: dict) -> ClaimResult:
+        pairs = self._pairs(family, claim)
+        if pairs is None:
+            return self.missing(claim, "the cache sizes are unknown")
+        if not pairs:
+            return self.missing(claim, f"no size {REGION_WORDS[claim.get('at', 'all')] or ''} where both ran".replace("  ", " "))
+        if not claim.get("every"):
+            pairs = pairs[-1:]
+        items = []
+        for a, b in pairs:
+            va, ba = self.quantity(a, claim)
+            vb, bb = self.quantity(b, claim)
+            items.append((va / vb, ba / bb, [a, b], self._where(a, family, claim.get("match", "elements"))))
+        return self._judge_many(claim, family, items)
+
+    def _spread(self, family: str, claim: dict) -> ClaimResult:
+        sets = self._pairs(family, claim)
+        if sets is None:
+            return self.missing(claim, "the cache sizes are unknown")
+        if not sets:
+            return self.missing(claim, "the cases share no size in the region")
+        if not claim.get("every"):
+            sets = sets[-1:]
+        items = []
+        for pts in sets:
+            qs = [self.quantity(p, claim) for p in pts]
+            values = np.array([q[0] for q in qs])
+            boots = np.vstack([np.resize(q[1], len(qs[0][1])) for q in qs])
+            items.append((values.max() / values.min(), boots.max(axis=0) / boots.min(axis=0), list(pts),
+                          self._where(pts[0], family, claim.get("match", "elements"))))
+        return self._judge_many(claim, family, items)
+
+    def _growth(self, family: str, claim: dict) -> ClaimResult:
+        name = claim["cases"][0]
+        start = self._points_in(family, name, claim.get("at", "all"))
+        end = self._points_in(family, name, claim.get("to", "all"))
+        if start is None or end is None:
+            return self.missing(claim, "the cache sizes are unknown")
+        if not start or not end:
+            empty = claim["at"] if not start else claim["to"]
+            return self.missing(claim, f"no size {REGION_WORDS[empty]}")
+        a, b = start[-1], end[-1]
+        if a is b:
+            return self.missing(claim, f"{a.name} is the only size: nothing to compare")
+        va, ba = self.quantity(a, claim)
+        vb, bb = self.quantity(b, claim)
+        if claim.get("at") in ("first", "last"):
+            size_name = self.families.get(family, {}).get("size_name", "")
+            where = f"from {units.count(a.size)} to {units.count(b.size)} {size_name}"
+        else:
+            where = f"from {units.size_bytes(a.working_set_bytes)} to {units.size_bytes(b.working_set_bytes)}"
+        return self._judge_many(claim, family, [(vb / va, bb / ba, [a, b], where)])
+
+    def _monotone(self, family: str, claim: dict) -> ClaimResult:
+        pts = self._points_in(family, claim["cases"][0], claim.get("at", "all"))
+        if pts is None:
+            return self.missing(claim, "the cache sizes are unknown")
+        pts = sorted(pts, key=lambda p: p.working_set_bytes)
+        if len(pts) < 2:
+            return self.missing(claim, "fewer than two sizes")
+        items = []
+        for a, b in zip(pts, pts[1:]):
+            va, ba = self.quantity(a, claim)
+            vb, bb = self.quantity(b, claim)
+            items.append((vb / va, bb / ba, [a, b], f"from {units.size_bytes(a.working_set_bytes)} to "
+                                                    f"{units.size_bytes(b.working_set_bytes)}"))
+        return self._judge_many(claim, family, items)
+
+    def _value(self, family: str, claim: dict) -> ClaimResult:
+        pts = self._points_in(family, claim["cases"][0], claim.get("at", "all"))
+        if pts is None:
+            return self.missing(claim, "the cache sizes are unknown")
+        if not pts:
+            return self.missing(claim, "no size in the region")
+        if not claim.get("every"):
+            pts = pts[-1:]
+        items = []
+        for p in pts:
+            v, boot = self.quantity(p, claim)
+            items.append((v, boot, [p], self._where(p, family, "elements")))
+        return self._judge_many(claim, family, items)
+
+
+def check_family(summary: Summary, series: str, family: str, families: dict, caches: list[dict],
+                 hooks: dict | None = None) -> Check | None:
+    """Every claim of a family on one series, or None for a family without
+    a descriptor (plain Google Benchmark files)."""
+    desc = families.get(family)
+    if desc is None or not desc.get("claims"):
+        return None
+    engine = Engine(summary, series, families, caches, hooks)
+    results = [engine.evaluate(family, claim) for claim in desc["claims"]]
+    marks = {}
+    for r in results:
+        marks.update(r.marks)
+    return Check(family, worst(r.verdict for r in results), results, marks)

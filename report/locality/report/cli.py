@@ -10,19 +10,39 @@ import sys
 from pathlib import Path
 
 from locality import __version__
-from locality.report.document import build_report, write_report
 from locality.report.load import ResultFileError, load_results
 from locality.report.output import OutputError, check_replaceable, write_folder
+from locality.report.styles import STYLES
 
 FORMATS = ("png", "svg", "pdf")
 
 
+class _Parser(argparse.ArgumentParser):
+    """Bad options are one line and exit 2, as argparse does, without the
+    usage block."""
+
+    def error(self, message):  # noqa: D401
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _labels(items: list[str], parser) -> dict[str, str]:
+    names = {}
+    for item in items:
+        host, sep, name = item.partition("=")
+        if not sep or not host:
+            parser.error(f"--label {item!r}: expected HOST=NAME (an empty NAME hides the host)")
+        names[host] = name
+    return names
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="locality-report",
-        description="Render plots, captions and tables (report.md, data.csv, table.tex) from "
-                    "locality result files or plain Google Benchmark JSON. Several files become a "
-                    "comparison: one line per source on every plot, bars and tables side by side.")
+        description="Render plots, captions and tables (report.md, report.html, data.csv, LaTeX) from "
+                    "locality result files or plain Google Benchmark JSON. Several runs of one machine "
+                    "and build are pooled into one series with the range across runs; several machines "
+                    "or builds become a comparison: one line per series on every plot, bars and tables "
+                    "side by side.")
     parser.add_argument("results", nargs="+", metavar="RESULT.json", help="result files to read")
     parser.add_argument("-o", "--out", metavar="DIR",
                         help="folder to write (default: beside a single result file, named "
@@ -30,6 +50,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--formats", default="png,svg",
                         help="figure formats, comma-separated, from png, svg, pdf (default png,svg)")
     parser.add_argument("--pdf", action="store_true", help="also write PDF figures")
+    parser.add_argument("--style", choices=sorted(STYLES), default="screen",
+                        help="figure size and text for the medium: screen (default), print (16 cm wide, "
+                             "text at least 8 pt) or slides (16:9, text at least 14 pt)")
+    parser.add_argument("--label", action="append", default=[], metavar="HOST=NAME",
+                        help="show host HOST as NAME (NAME empty: show no host name), e.g. before "
+                             "publishing; repeatable")
+    parser.add_argument("--compare", action="store_true",
+                        help="print, per benchmark, the ratio of each later series to the first with a "
+                             "Mann-Whitney U p-value, and flag differences that are real; writes no report")
+    parser.add_argument("--threshold", type=float, default=0.05,
+                        help="with --compare: the smallest relative difference to flag (default 0.05)")
     parser.add_argument("--force", action="store_true",
                         help="replace an earlier report folder at the output path; only a folder "
                              "the report made and holding nothing else is replaced")
@@ -43,6 +74,14 @@ def main(argv: list[str] | None = None) -> int:
     if unknown or not formats:
         parser.error(f"--formats: unknown format {', '.join(unknown) or '(none)'}; "
                      f"choose from {', '.join(FORMATS)}")
+    if not 0 < args.threshold < 10:
+        parser.error("--threshold must be a positive fraction such as 0.05")
+    names = _labels(args.label, parser)
+
+    if args.compare:
+        from locality.report.compare import compare_main
+
+        return compare_main(args.results, args.threshold, names)
 
     if args.out:
         out = Path(args.out)
@@ -51,9 +90,12 @@ def main(argv: list[str] | None = None) -> int:
         out = source.with_suffix("") if source.suffix == ".json" else source.with_name(source.name + ".report")
     else:
         parser.error("several result files need -o DIR")
+    from locality.report.document import build_report, write_report
+
     try:
         check_replaceable(out, [Path(r) for r in args.results], args.force)
-        report = build_report(load_results(args.results))
+        results, notes = load_results(args.results)
+        report = build_report(results, style=args.style, names=names, notes=notes)
         # Written into a folder beside the target and moved into place only
         # when complete: a failure never leaves a partial report behind.
         written = write_folder(out, lambda folder: write_report(report, folder, formats))

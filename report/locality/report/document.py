@@ -1,26 +1,32 @@
-"""The whole report: figures with captions, tables, warnings, how to cite.
+"""The whole report: figures with captions, checks, tables, warnings, how to
+cite.
 
 build_report() turns loaded result files into a Report (no I/O);
 write_report() writes it into a folder and returns the paths written.
+Every string that came from a result file is escaped for the format it
+goes into (escape.py).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 from matplotlib.figure import Figure
 
-from locality.report import plot
-from locality.report.checks import check_family, fmt, largest_common
+from locality.report import escape, plot, units
+from locality.report.checks import Check, check_family, cache_levels, region_bounds
 from locality.report.load import ResultFile, ResultFileError
-from locality.report.tables import comparison_table, to_latex, to_markdown
-from locality.report.tidy import caches, source_labels, summarise, tidy
+from locality.report.styles import STYLES, Style, rc
+from locality.report.summary import NOISY, Summary
+from locality.report.tables import comparison_table, family_table, latex_figure, latex_table, to_markdown
+from locality.report.tidy import caches, source_labels, tidy
 from locality.report.write import safe_filename, write_figures
 
 LIBRARY_DEBUG_NOTE = "Google Benchmark library built as debug (Debian's; compiled with optimisation)"
-NOISY_CV = 0.05
+NOISY_CLOCK = 0.05  # the clock probe's samples varying by more than this: a noisy machine
 
 
 @dataclass
@@ -28,7 +34,8 @@ class FigureEntry:
     name: str       # file stem
     figure_id: str  # stable id for citing, e.g. LOC-vector-vs-list
     figure: Figure
-    caption: str
+    caption: str    # plain text (escaped by each renderer)
+    family: str = ""
 
 
 @dataclass
@@ -36,15 +43,20 @@ class Report:
     sources: list[ResultFile]
     labels: list[str]
     frame: pd.DataFrame
+    summary: Summary
+    style: Style
     figures: list[FigureEntry] = field(default_factory=list)
     table: pd.DataFrame = field(default_factory=pd.DataFrame)
+    family_tables: dict = field(default_factory=dict)
+    checks: dict = field(default_factory=dict)  # family -> {series: Check}
     warnings: list[str] = field(default_factory=list)
+    families: dict = field(default_factory=dict)
 
 
-def combined_meta(results: list[ResultFile], figure_id: str) -> dict:
+def combined_meta(results: list[ResultFile], figure_id: str, names: dict | None = None) -> dict:
     """Footer data for a figure drawn from several files: every distinct CPU,
     compiler, commit and date, not just the first file's."""
-    metas = [figure_meta(r, figure_id) for r in results]
+    metas = [figure_meta(r, figure_id, names) for r in results]
     meta = dict(metas[0])
     for key in ("cpu", "compiler", "build_flags", "git_commit", "date", "counters_backend"):
         values = list(dict.fromkeys(m[key] for m in metas if m[key]))
@@ -52,7 +64,7 @@ def combined_meta(results: list[ResultFile], figure_id: str) -> dict:
     return meta
 
 
-def figure_meta(result: ResultFile, figure_id: str) -> dict:
+def figure_meta(result: ResultFile, figure_id: str, names: dict | None = None) -> dict:
     loc = result.locality or {}
     ctx = result.context
     return {
@@ -69,123 +81,116 @@ def figure_meta(result: ResultFile, figure_id: str) -> dict:
     }
 
 
-def _llc(result: ResultFile) -> int | None:
-    sizes = [c["size_bytes"] for c in caches(result)]
-    return max(sizes) if sizes else None
+def families_of(results: list[ResultFile]) -> dict:
+    """Every family's descriptor, the first file's where several have it."""
+    out: dict = {}
+    for r in results:
+        for name, desc in r.families.items():
+            out.setdefault(name, desc)
+    return out
 
 
-def _row(table: pd.DataFrame, machine: str, case: str):
-    r = table[(table["machine"] == machine) & (table["case"] == case)]
-    return r.iloc[0] if len(r) else None
+def clock_ghz(result: ResultFile) -> float | None:
+    clock = (result.locality or {}).get("clock", {})
+    return clock.get("before", {}).get("ghz")
 
 
-def percent(share: float) -> str:
-    """0.5 -> '50%', 1.19e-07 -> 'under 0.01%'."""
-    if share > 0 and share < 1e-4:
-        return "under 0.01%"
-    return f"{fmt(100 * share)}%"
+# ---- captions -----------------------------------------------------------------------------
+
+
+REGION_NAMES = [("in:L1", "in L1"), ("in:L2", "in L2"), ("in:LLC", "in the last level"),
+                ("beyond:LLC", "beyond the last level")]
+
+
+def highlights(summary: Summary, series: str, family: str, desc: dict, caches_: list[dict],
+               ghz: float | None) -> str:
+    """The family's first case at the largest size in each region, with
+    cycles where the family counts them."""
+    if not desc or not desc.get("cases"):
+        return ""
+    cases = [c for c in desc["cases"] if summary.curve(series, family, c["name"]) and not c.get("series")]
+    if not cases:
+        return ""
+    c = cases[0]
+    pts = summary.curve(series, family, c["name"])
+    levels = cache_levels(caches_)
+    parts = []
+    metric = desc.get("metric", "time")
+    for region, words in REGION_NAMES:
+        bounds = region_bounds(region, levels)
+        if bounds is None:
+            continue
+        inside = [p for p in pts if bounds[0] <= p.working_set_bytes <= bounds[1]]
+        if not inside:
+            continue
+        p = inside[-1]
+        if metric == "bandwidth" and p.unit_bytes:
+            text = units.rate(p.unit_bytes / p.value * 1e9)
+        else:
+            text = units.time_ns(p.value)
+            if ghz and desc.get("cycles"):
+                text += f" ({units.cycles(p.value, ghz)})"
+        parts.append(f"{text} {words} ({units.size_bytes(p.working_set_bytes)})")
+    if not parts:
+        return ""
+    what = "per " + c.get("unit", desc["unit"])["name"] if metric == "time" else "read"
+    stat = c.get("statistic", desc.get("statistic", "median"))
+    return f"{c['label']}, {what} ({stat} of the repetitions): " + ", ".join(parts) + "."
+
+
+def family_caption(desc: dict, checks: dict[str, Check], extra: str) -> str:
+    parts = []
+    if desc.get("expected"):
+        parts.append(f"Expected: {desc['expected']}")
+    for series, check in checks.items():
+        head = f"{series}: " if len(checks) > 1 else ""
+        parts.append(f"{head}Verdict: {check.verdict}. {check.sentence}")
+    if extra:
+        parts.append(extra)
+    return " ".join(parts)
 
 
 def comparison_caption(table: pd.DataFrame, labels: list[str]) -> str:
     parts = []
     for machine in labels:
-        vector = _row(table, machine, "heap_vector/sum")
-        scattered = _row(table, machine, "scattered_nodes/list_sum")
-        if vector is None or scattered is None:
+        rows = table[table["machine"] == machine]
+        if rows.empty or len(rows) < 2:
             continue
-        text = (f"at {vector['elements']:,} elements the shuffled list costs {fmt(scattered['vs_vector'])}x "
-                f"the vector: {fmt(scattered['median_ns'])} vs {fmt(vector['median_ns'])} ns per element")
-        if isinstance(scattered.get("misses_kind"), str) and isinstance(vector.get("misses_kind"), str):
-            text += (f", {fmt(scattered['l1d_misses'])} vs {fmt(vector['l1d_misses'])} "
-                     f"{scattered['misses_kind']} L1d misses per element")
+        base = rows[rows["role"] == "baseline"]
+        worst = rows.sort_values("vs_baseline").iloc[-1]
+        if base.empty:
+            continue
+        b = base.iloc[0]
+        text = (f"at {units.count(worst['elements'])} elements the {worst['layout']} costs "
+                f"{units.ratio(worst['vs_baseline'])} the {b['layout']}: {units.number(worst['value_ns'])} vs "
+                f"{units.number(b['value_ns'])} ns per element")
+        if isinstance(worst.get("misses_kind"), str) and isinstance(b.get("misses_kind"), str):
+            text += (f", {units.number(worst['l1d_misses'])} vs {units.number(b['l1d_misses'])} "
+                     f"{worst['misses_kind']} L1d misses per element")
         parts.append((f"{machine}: " if len(labels) > 1 else "") + text)
     if not parts:
-        return "The four layouts doing the same work."
+        return "The layouts doing the same work."
     sentence = "; ".join(parts)
-    return (sentence if len(labels) > 1 else sentence[0].upper() + sentence[1:]) + "."
+    return sentence[0].upper() + sentence[1:] + ". Bands are 95% intervals; hollow points are wider than +-5%."
 
 
-def misses_caption(frame: pd.DataFrame, source: str) -> str:
-    column = plot.MISS_PANELS[source][0][0]
-    rows = frame[frame[column].notna()]
-    present = [(f, c) for f, c, *_ in plot.COMPARISON
-               if not rows[(rows["family"] == f) & (rows["case"] == c)].empty]
-    n = largest_common(rows, present)
-    if n is None:
-        return "Misses per element."
-    values = []
-    for family, case, label, *_ in plot.COMPARISON:
-        r = rows[(rows["family"] == family) & (rows["case"] == case) & (rows["elements"] == n)]
-        if len(r):
-            values.append(f"{label} {fmt(float(r[column].median()))}")
-    kind = "simulated (callgrind: LRU, no prefetcher)" if source == "simulated" else "measured (PAPI)"
-    return f"At {n:,.0f} elements, L1d misses per element, {kind}: " + ", ".join(values) + "."
+# ---- warnings ----------------------------------------------------------------------------------
 
 
-def latency_caption(frame: pd.DataFrame, levels: dict) -> str:
-    """Random-chase latency at the sizes course notes quote, and the cache
-    levels read off the curve beside the sizes sysfs gives."""
-    rows = frame[(frame["family"] == "latency") & (frame["case"] == "random_chase")]
-    med = rows.groupby("working_set_bytes")["time_per_elem_ns"].median()
-    quoted = [f"{plot.format_bytes(ws)} {fmt(med[ws])} ns" for ws in (16 << 10, 256 << 10, 4 << 20, 256 << 20)
-              if ws in med.index]
-    detected = ", ".join(plot.format_bytes(lv["size_bytes"]) for lv in levels.get("detected", [])) or "none"
-    sysfs = ", ".join(plot.format_bytes(c["size_bytes"]) for c in levels.get("sysfs", [])) or "unknown"
-    text = "Random-chase latency per load: " + ", ".join(quoted) + ". " if quoted else ""
-    return text + (f"Cache levels detected where the latency steps (dashed red): {detected}; "
-                   f"sysfs: {sysfs}.")
-
-
-def allocations_caption(frame: pd.DataFrame) -> str:
-    rows = frame[(frame["family"] == "arena_nodes") & frame["case"].str.startswith("build_")]
-    n = rows["elements"].max()
-    at = rows[rows["elements"] == n]
-
-    def med(case, col):
-        return float(at[at["case"] == case][col].median())
-
-    parts = []
-    for case, label in plot.BUILD_CASES:
-        if case in set(at["case"]):
-            parts.append(f"{label} {fmt(med(case, 'time_per_elem_ns'))} ns per node, "
-                         f"allocations per list: {fmt(med(case, 'allocs_per_iter'))}")
-    return f"Building and destroying a list of {n:,.0f} nodes: " + "; ".join(parts) + "."
-
-
-def gaps_caption(frame: pd.DataFrame) -> str:
-    if "gap_share_0_lines" not in frame.columns:
-        return "Measured distance between consecutive nodes."
-    rows = frame[frame["gap_share_0_lines"].notna()]
-    parts = []
-    for family, case, label in (("scattered_nodes", "list_sum", "shuffled list"),
-                                ("scattered_nodes", "list_sum_fresh", "fresh list"),
-                                ("arena_nodes", "bump_list_sum", "arena list")):
-        r = rows[(rows["family"] == family) & (rows["case"] == case)]
-        if r.empty:
-            continue
-        r = r[r["elements"] == r["elements"].max()]
-        near = float((r["gap_share_0_lines"] + r["gap_share_1_line"]).median())
-        parts.append(f"{label}: {percent(near)} of steps stay in the same or next line")
-    return ("Measured distance between consecutive nodes at each layout's largest size; " +
-            "; ".join(parts) + ".") if parts else "Measured distance between consecutive nodes."
-
-
-def collect_warnings(report: Report) -> list[str]:
-    warnings = []
-    summary = summarise(report.frame) if not report.frame.empty else pd.DataFrame(
-        columns=["count", "cv", "family", "case", "elements"])
-    multi = summary[summary["count"] >= 2]
-    noisy = multi[multi["cv"] > NOISY_CV].sort_values("cv", ascending=False)
-    if len(noisy):
-        worst = ", ".join(f"{r.family}/{r.case}/{r.elements:.0f} ({100 * r.cv:.0f}%)"
-                          for r in noisy.head(5).itertuples())
-        warnings.append(f"{len(noisy)} of {len(multi)} points are noisy (coefficient of variation "
-                        f"above {100 * NOISY_CV:.0f}% over repetitions), worst: {worst}.")
-    if len(summary) and summary["count"].max() < 2:
-        warnings.append("One repetition per point: no spread can be shown (a --quick run?). "
+def collect_warnings(report: Report, notes: list[str]) -> list[str]:
+    warnings = list(notes)
+    points = list(report.summary)
+    measured = [p for p in points if p.n >= 2]
+    noisy = sorted((p for p in measured if p.noisy), key=lambda p: -p.half_width)
+    if noisy:
+        worst = ", ".join(f"{p.name} (+-{100 * p.half_width:.0f}%)" for p in noisy[:5])
+        warnings.append(f"{len(noisy)} of {len(measured)} points have a 95% interval wider than "
+                        f"+-{100 * NOISY:.0f}% of their value (drawn hollow), widest: {worst}.")
+    if points and not measured:
+        warnings.append("One repetition per point: no interval can be shown (a --quick run?). "
                         "Do not cite these numbers.")
     for result, label in zip(report.sources, report.labels):
-        prefix = f"{label}: " if len(report.sources) > 1 else ""
+        prefix = f"{label} ({Path(result.path).name}): " if len(report.sources) > 1 else ""
         ctx, loc = result.context, result.locality or {}
         if ctx.get("library_build_type") == "debug":
             warnings.append(prefix + "the Google Benchmark library was built as debug (Debian's 1.7.1 "
@@ -203,6 +208,15 @@ def collect_warnings(report: Report) -> list[str]:
             warnings.append(prefix + "misses are simulated by callgrind (LRU, no prefetcher), not measured.")
         if counters.get("multiplexed"):
             warnings.append(prefix + "hardware counters were multiplexed: values are scaled estimates.")
+        run = loc.get("run", {})
+        if run.get("incomplete"):
+            warnings.append(prefix + f"this run is incomplete ({run['incomplete']}): what was not measured is "
+                            "missing, not zero.")
+        for when in ("before", "after"):
+            probe = loc.get("clock", {}).get(when)
+            if probe and probe.get("spread", 0) > NOISY_CLOCK:
+                warnings.append(prefix + f"the machine was noisy {when} the run: the same short kernel varied by "
+                                f"{units.percent(probe['spread'])} (clock probe).")
         for w in loc.get("warnings", []):
             warnings.append(prefix + w)
         if not loc:
@@ -211,9 +225,14 @@ def collect_warnings(report: Report) -> list[str]:
     return warnings
 
 
-def build_report(results: list[ResultFile]) -> Report:
-    labels = source_labels(results)
-    frame = tidy(results)
+# ---- building --------------------------------------------------------------------------------
+
+
+def build_report(results: list[ResultFile], style: str = "screen", names: dict | None = None,
+                 notes: list[str] | None = None) -> Report:
+    st = STYLES[style]
+    labels = source_labels(results, names)
+    frame = tidy(results, names)
     ok = frame[frame["error"] == ""] if not frame.empty else frame
     if ok.empty:
         raise ResultFileError(results[0].path, "benchmarks", "no benchmark ran without an error")
@@ -221,117 +240,211 @@ def build_report(results: list[ResultFile]) -> Report:
     has_ws = ok["working_set_bytes"].notna() if "working_set_bytes" in ok.columns else ok["name"].isna()
     plain = ok[~has_ws]
     ok = ok[has_ws]
-    report = Report(sources=results, labels=labels, frame=ok)
+    summary = Summary(ok)
+    families = families_of(results)
+    report = Report(sources=results, labels=labels, frame=ok, summary=summary, style=st, families=families)
     first = results[0]
     machine_caches = caches(first)
-    texts = (first.locality or {}).get("families", {})
-    meta = lambda fid: combined_meta(results, fid)  # noqa: E731
-    report.table = comparison_table(ok)
-
-    if "heap_vector" in set(ok["family"]):
-        report.figures.append(FigureEntry(
-            "comparison", "LOC-vector-vs-list", plot.plot_comparison(ok, machine_caches, meta("LOC-vector-vs-list")),
-            comparison_caption(report.table, sorted(set(labels)))))
-    if len(set(labels)) > 1 and "heap_vector" in set(ok["family"]):
-        report.figures.append(FigureEntry(
-            "side-by-side", "LOC-side-by-side", plot.plot_grouped_bars(ok, meta("LOC-side-by-side")),
-            "Each source's time per element for the same cases at the same size; bars show the "
-            "median, whiskers the min-max over repetitions."))
-    counters = (first.locality or {}).get("counters", {})
-    for source in plot.miss_columns(ok):
-        fid = f"LOC-misses-{source}"
-        report.figures.append(FigureEntry(
-            f"misses-{source}", fid,
-            plot.plot_misses(ok, source, machine_caches, meta(fid),
-                             multiplexed=source == "papi" and counters.get("multiplexed", False)),
-            misses_caption(ok, source)))
-    for family in ok["family"].drop_duplicates():
-        fid = f"LOC-{family}"
-        expected = texts.get(family, {}).get("expected", "")
-        captions = []
-        for label in sorted(set(labels)):
-            check = check_family(ok[ok["machine"] == label], family, _llc(first))
-            if check is not None:
-                text = f"the data {check.verdict} with the expectation: {check.sentence}"
-                captions.append(f"{label}: {text}" if len(set(labels)) > 1 else text[0].upper() + text[1:])
-        caption = (f"Expected: {expected} " if expected else "") + " ".join(captions)
-        levels = (first.locality or {}).get("latency_levels", {}) if family == "latency" else {}
-        if levels:
-            caption += " " + latency_caption(ok, levels)
-        report.figures.append(FigureEntry(
-            f"family-{family}", fid,
-            plot.plot_family(ok, family, machine_caches, meta(fid), expected, levels.get("detected")),
-            caption.strip() or f"{family}: time per element against working set."))
-    if "allocs_per_iter" in ok.columns and ok["case"].str.startswith("build_").any():
-        report.figures.append(FigureEntry(
-            "allocations", "LOC-allocations", plot.plot_allocations(ok, meta("LOC-allocations")),
-            allocations_caption(ok)))
-    if "gap_share_0_lines" in ok.columns and ok["gap_share_0_lines"].notna().any():
-        report.figures.append(FigureEntry(
-            "node-gaps", "LOC-node-gaps", plot.plot_gaps(ok, meta("LOC-node-gaps")), gaps_caption(ok)))
-    if not plain.empty:
-        report.figures.append(FigureEntry(
-            "plain", "LOC-plain", plot.plot_plain(plain, meta("LOC-plain")),
-            f"{plain['name'].nunique()} benchmarks without locality's counters (plain Google "
-            "Benchmark JSON): real time per iteration, median over repetitions; sizes, misses and "
-            "machine details are missing from such files and are not shown."))
-    report.warnings = collect_warnings(report)
+    ghz = clock_ghz(first) if len(set(labels)) == 1 else None
+    meta = lambda fid: combined_meta(results, fid, names)  # noqa: E731
+    series = summary.series()
+    with rc(st):
+        report.table = comparison_table(summary, families)
+        baseline, _ = plot.comparison_cases(families)
+        if baseline and summary.curve(series[0], baseline[0], baseline[1]["name"]) if series else False:
+            report.figures.append(FigureEntry(
+                "comparison", "LOC-vector-vs-list",
+                plot.plot_comparison(summary, families, machine_caches, meta("LOC-vector-vs-list"), st),
+                comparison_caption(report.table, sorted(set(labels)))))
+            if len(series) > 1:
+                report.figures.append(FigureEntry(
+                    "side-by-side", "LOC-side-by-side", plot.plot_grouped_bars(summary, families, meta("LOC-side-by-side"), st),
+                    "Each series' time per element for the same cases at the same size; whiskers are 95% intervals."))
+        counters = (first.locality or {}).get("counters", {})
+        for source in plot.miss_columns(summary):
+            fid = f"LOC-misses-{source}"
+            report.figures.append(FigureEntry(
+                f"misses-{source}", fid,
+                plot.plot_misses(summary, families, source, machine_caches, meta(fid), st,
+                                 multiplexed=source == "papi" and counters.get("multiplexed", False)),
+                misses_caption(summary, families, source)))
+        present = list(dict.fromkeys(p.family for p in summary))
+        present.sort(key=lambda f: (families.get(f, {}).get("order", 10**6), f))
+        for family in present:
+            desc = families.get(family, {})
+            fid = f"LOC-{family}"
+            checks = {}
+            for s in series:
+                check = check_family(summary, s, family, families, machine_caches)
+                if check is not None:
+                    checks[s] = check
+            report.checks[family] = checks
+            detected = next((c.marks.get("detected_levels") for c in checks.values()
+                             if c.marks.get("detected_levels")), None)
+            extra = highlights(summary, series[0], family, desc, machine_caches, ghz) if len(series) == 1 else ""
+            report.figures.append(FigureEntry(
+                f"family-{family}", fid,
+                plot.plot_family(summary, family, desc, machine_caches, meta(fid), st, detected, ghz),
+                family_caption(desc, checks, extra) or f"{family}: time per iteration.", family))
+            report.family_tables[family] = family_table(summary, family, desc)
+        if plot.build_cases(families) and any(summary.curve(series[0], f, c["name"]) for f, c in plot.build_cases(families)):
+            report.figures.append(FigureEntry(
+                "allocations", "LOC-allocations", plot.plot_allocations(summary, families, meta("LOC-allocations"), st),
+                allocations_caption(summary, families)))
+        buckets = plot.gap_buckets((first.locality or {}).get("gap_buckets", []))
+        if buckets and any(buckets[0][0] in p.counters for p in summary):
+            report.figures.append(FigureEntry(
+                "node-gaps", "LOC-node-gaps", plot.plot_gaps(summary, buckets, meta("LOC-node-gaps"), st),
+                gaps_caption(summary, buckets)))
+        if not plain.empty:
+            report.figures.append(FigureEntry(
+                "plain", "LOC-plain", plot.plot_plain(plain, meta("LOC-plain"), st),
+                f"{plain['name'].nunique()} benchmarks without locality's counters (plain Google "
+                "Benchmark JSON): real time per iteration, median over repetitions; sizes, misses and "
+                "machine details are missing from such files and are not shown."))
+    report.warnings = collect_warnings(report, notes or [])
     return report
+
+
+def misses_caption(summary: Summary, families: dict, source: str) -> str:
+    column = plot.MISS_PANELS[source][0][0]
+    baseline, layouts = plot.comparison_cases(families)
+    ordered = ([baseline] if baseline else []) + layouts
+    series = summary.series()[0]
+    curves = {c["label"]: {p.size: p for p in summary.curve(series, f, c["name"]) if column in p.counters}
+              for f, c in ordered}
+    common = set.intersection(*(set(v) for v in curves.values() if v)) if any(curves.values()) else set()
+    if not common:
+        return "Misses per unit."
+    n = max(common)
+    values = [f"{label} {units.number(v[n].counters[column])}" for label, v in curves.items() if n in v]
+    kind = "simulated (callgrind: LRU, no prefetcher)" if source == "simulated" else "measured (PAPI)"
+    return f"At {units.count(n)} elements, L1d misses per element, {kind}: " + ", ".join(values) + "."
+
+
+def allocations_caption(summary: Summary, families: dict) -> str:
+    series = summary.series()[0]
+    parts, largest = [], None
+    for f, c in plot.build_cases(families):
+        pts = summary.curve(series, f, c["name"])
+        if not pts:
+            continue
+        p = pts[-1]
+        largest = p.size
+        parts.append(f"{c['label']} {units.number(p.value)} ns per node, "
+                     f"allocations per list: {units.number(p.counters.get('allocs_per_iter', math.nan))}")
+    return f"Building and destroying a list of {units.count(largest)} nodes: " + "; ".join(parts) + "."
+
+
+def gaps_caption(summary: Summary, buckets: list[tuple[str, str]]) -> str:
+    near = [c for c, _ in buckets[:2]]
+    series = summary.series()[0]
+    baseline_or_layout = {}
+    for p in summary:
+        if p.series == series and near[0] in p.counters and p.role in ("layout", "baseline"):
+            if p.size >= baseline_or_layout.get(p.label, (0, None))[0]:
+                baseline_or_layout[p.label] = (p.size, p)
+    parts = [f"{label}: {units.percent(sum(p.counters.get(c, 0) for c in near))} of steps stay in the same or "
+             "next line" for label, (_, p) in baseline_or_layout.items()]
+    return ("Measured distance between consecutive nodes at each layout's largest size" +
+            ("; " + "; ".join(parts) if parts else "") + ".")
+
+
+# ---- writing ---------------------------------------------------------------------------------
 
 
 def _machine_section(result: ResultFile, label: str) -> list[str]:
     loc, ctx = result.locality or {}, result.context
-    cache_text = ", ".join(f"L{c['level']} {c['type'].lower()} {plot.format_bytes(c['size_bytes'])}"
+    e = escape.markdown
+    cache_text = ", ".join(f"L{c['level']} {str(c['type']).lower()} {units.size_bytes(c['size_bytes'])}"
                            + (f" ({c['ways']}-way, {c['line_bytes']} B lines)" if c.get("ways") else "")
                            for c in caches(result))
-    lines = [f"- **{label}** (`{Path(result.path).name}`)",
-             f"  - CPU: {loc.get('cpu_model', ctx.get('host_name', 'missing'))}, {ctx.get('num_cpus', 'missing')} "
-             f"CPUs at {ctx.get('mhz_per_cpu', 'missing')} MHz; caches: {cache_text or 'unknown'}",
-             f"  - kernel: {loc.get('kernel', 'missing')}; started {loc.get('started_utc', ctx.get('date', 'missing'))}",
-             f"  - build: {loc.get('compiler', 'missing')} `{loc.get('build_flags', 'missing')}`; locality "
-             f"{loc.get('suite_version', 'missing')}, commit `{loc.get('git_commit', 'missing')}`",
-             f"  - counters: {loc.get('counters', {}).get('backend', 'unknown')}"]
-    return lines
+    machine = loc.get("machine", {})
+    clock = loc.get("clock", {}).get("before")
+    return [f"- **{e(label)}** ({escape.markdown_code(Path(result.path).name)})",
+            f"  - CPU: {e(loc.get('cpu_model', ctx.get('host_name', 'missing')))}, "
+            f"{e(machine.get('logical_cpus', ctx.get('num_cpus', 'missing')))} logical CPUs; caches "
+            f"({e(machine.get('cache_source', 'source unknown'))}): {e(cache_text) or 'unknown'}",
+            f"  - clock, measured: {units.number(clock['ghz']) + ' GHz' if clock else 'not measured'}; "
+            f"vector kernels: {e(loc.get('kernels', {}).get('vector_target', 'unknown'))}",
+            f"  - kernel: {e(loc.get('kernel', 'missing'))}; started {e(loc.get('started_utc', ctx.get('date', 'missing')))}",
+            f"  - build: {e(loc.get('compiler', 'missing'))} {escape.markdown_code(loc.get('build_flags', 'missing'))}; "
+            f"locality {e(loc.get('suite_version', 'missing'))}, commit {escape.markdown_code(loc.get('git_commit', 'missing'))}",
+            f"  - counters: {e(loc.get('counters', {}).get('backend', 'unknown'))}"]
+
+
+def citation(report: Report) -> str:
+    loc = report.sources[0].locality or {}
+    fid = report.figures[0].figure_id if report.figures else "LOC-..."
+    return (f"{fid}: locality {loc.get('suite_version', '?')} (commit {loc.get('git_commit', '?')[:12]}), "
+            f"{loc.get('cpu_model', '?')} ({report.labels[0]}), {loc.get('compiler', '?')} "
+            f"{loc.get('build_flags', '')}, {loc.get('started_utc', '?')}; a point is the median (minimum for "
+            f"latencies and bandwidths) of its repetitions with a bootstrap 95% interval. "
+            f"Data: {Path(report.sources[0].path).name}.")
 
 
 def render_markdown(report: Report, formats: tuple[str, ...]) -> str:
-    first = report.sources[0]
-    loc = first.locality or {}
+    e = escape.markdown
     out = ["# locality report", ""]
     out += ["Rendered by `locality-report` from " + ", ".join(
-        f"`{Path(r.path).name}`" for r in report.sources) + ".", ""]
+        escape.markdown_code(Path(r.path).name) for r in report.sources) + ".", ""]
     out += ["## Machines", ""]
+    seen = set()
     for result, label in zip(report.sources, report.labels):
-        out += _machine_section(result, label)
+        out += _machine_section(result, label + ("" if label not in seen else f" ({Path(result.path).name})"))
+        seen.add(label)
     out += ["", "## Warnings", ""]
-    out += [f"- {w}" for w in report.warnings] or ["- none"]
+    out += [f"- {e(w)}" for w in report.warnings] or ["- none"]
     out += ["", "## The key numbers", "", to_markdown(report.table)]
-    out += ["Full data: `data.csv` (one row per benchmark, repetition and source); LaTeX: "
-            "`table.tex` (booktabs).", ""]
+    out += ["Full data: `data.csv` (one row per benchmark, repetition and source); per point: `points.csv`; "
+            "LaTeX: `table.tex`, `tables/` and `figures/` (booktabs tables and figure environments to "
+            "`\\input`).", ""]
     out += ["## Figures", ""]
     for entry in report.figures:
         stem = safe_filename(entry.name)
         out += [f"### {entry.figure_id}", "", f"![{entry.figure_id}]({stem}.{formats[0]})", "",
-                f"*{entry.figure_id}.* {entry.caption}", ""]
-    out += ["## How to cite", "", "Cite a figure by its id, with the machine and the build:", "", "```"]
-    for entry in report.figures[:1]:
-        out.append(f"{entry.figure_id}: locality {loc.get('suite_version', '?')} (commit "
-                   f"{loc.get('git_commit', '?')[:12]}), {loc.get('cpu_model', '?')} "
-                   f"({loc.get('host', '?')}), {loc.get('compiler', '?')} {loc.get('build_flags', '')}, "
-                   f"{loc.get('started_utc', '?')}; medians over repetitions, min-max shown. "
-                   f"Data: {Path(first.path).name}.")
-    out += ["```", ""]
+                f"*{entry.figure_id}.* {e(entry.caption)}", ""]
+    out += ["## How to cite", "", "Cite a figure by its id, with the machine and the build:", "", "```",
+            citation(report).replace("```", "'''"), "```", ""]
     return "\n".join(out)
 
 
 def write_report(report: Report, folder: str | Path, formats: tuple[str, ...] = ("png", "svg")) -> list[Path]:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    written = write_figures({e.name: e.figure for e in report.figures}, folder, formats)
+    with rc(report.style):
+        written = write_figures({e.name: e.figure for e in report.figures}, folder, formats)
     csv = folder / "data.csv"
     report.frame.to_csv(csv, index=False)
+    points = folder / "points.csv"
+    report.summary.to_frame().to_csv(points, index=False)
     tex = folder / "table.tex"
-    tex.write_text(to_latex(report.table, "LOC-vector-vs-list"))
+    tex.write_text(latex_table(report.table, "LOC-vector-vs-list"), encoding="utf-8")
+    written += [csv, points, tex]
+    tables = folder / "tables"
+    tables.mkdir(exist_ok=True)
+    for family, table in report.family_tables.items():
+        path = tables / f"{safe_filename(family)}.tex"
+        path.write_text(family_table_tex(table, family, report.families.get(family, {})), encoding="utf-8")
+        written.append(path)
+    figs = folder / "figures"
+    figs.mkdir(exist_ok=True)
+    for entry in report.figures:
+        path = figs / f"{safe_filename(entry.name)}.tex"
+        path.write_text(latex_figure(entry, "pdf" if "pdf" in formats else formats[0]), encoding="utf-8")
+        written.append(path)
     md = folder / "report.md"
-    md.write_text(render_markdown(report, formats))
-    return written + [csv, tex, md]
+    md.write_text(render_markdown(report, formats), encoding="utf-8")
+    written.append(md)
+    from locality.report.html import render_html
+
+    page = folder / "report.html"
+    page.write_text(render_html(report, folder, formats), encoding="utf-8")
+    written.append(page)
+    return written
+
+
+def family_table_tex(table: pd.DataFrame, family: str, desc: dict) -> str:
+    from locality.report.tables import family_table_latex
+
+    return family_table_latex(table, family, desc)

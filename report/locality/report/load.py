@@ -1,36 +1,25 @@
 """Reading result files and checking them against the results contract.
 
-A locality result file is Google Benchmark JSON plus ``context.locality``
-(see DESIGN.md). Plain Google Benchmark JSON from other programs loads too;
-what it lacks is then missing, never invented. Anything else stops with a
-ResultFileError naming the file and the field.
+The contract is a JSON Schema in the package, ``locality/result.schema.json``
+(see schema_path()): Google Benchmark JSON plus ``context.locality``. Plain
+Google Benchmark JSON from other programs loads too; what it lacks is then
+missing, never invented. Anything else stops with a ResultFileError naming
+the file and the field.
 """
 
 from __future__ import annotations
 
 import json
-import re
+import math
 from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import jsonschema
+
 from locality import SCHEMA_VERSION
-
-NAME_PATTERN = re.compile(r"^(?P<family>[a-z0-9_]+)/(?P<case>[a-z0-9_]+)/(?P<elements>[0-9]+)$")
-BACKENDS = ("papi", "simulated", "none")
-CONTRACT_COUNTERS = ("elements", "working_set_bytes", "allocs_per_iter")
-
-_LOCALITY_STRINGS = (
-    "suite_version",
-    "git_commit",
-    "compiler",
-    "build_flags",
-    "cpu_model",
-    "host",
-    "kernel",
-    "started_utc",
-)
-_CACHE_KEYS = {"level": int, "type": str, "size_bytes": int, "line_bytes": int, "ways": int}
 
 
 class ResultFileError(ValueError):
@@ -61,82 +50,95 @@ class ResultFile:
     def benchmarks(self) -> list[dict[str, Any]]:
         return self.data["benchmarks"]
 
+    @property
+    def families(self) -> dict[str, Any]:
+        """The families' descriptors (empty for plain Google Benchmark JSON)."""
+        return (self.locality or {}).get("families", {})
 
-def _expect(path, field, value, kind, what):
-    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        raise ResultFileError(path, field, f"expected {what}, found {type(value).__name__}")
-    return value
+
+def schema_path() -> Path:
+    """Where the results contract is: the JSON Schema every result file and
+    fixture is checked against."""
+    return Path(str(resources.files("locality") / "result.schema.json"))
+
+
+@lru_cache(maxsize=1)
+def _validator() -> jsonschema.protocols.Validator:
+    schema = json.loads(schema_path().read_text(encoding="utf-8"))
+    return jsonschema.Draft202012Validator(schema)
+
+
+def _field(error: jsonschema.ValidationError) -> str:
+    """'benchmarks[3].working_set_bytes' from a validation error's path."""
+    parts = []
+    for p in error.absolute_path:
+        parts.append(f"[{p}]" if isinstance(p, int) else ("." if parts else "") + str(p))
+    field = "".join(parts) or "(top level)"
+    if error.validator == "required":
+        missing = str(error.message).split("'")[1] if "'" in str(error.message) else "?"
+        field = f"{field}.{missing}" if parts else missing
+    return field
+
+
+def _problem(error: jsonschema.ValidationError) -> str:
+    if error.validator == "required":
+        return "missing"
+    if error.validator == "type":
+        found = type(error.instance).__name__
+        return f"expected {error.validator_value}, found {found}"
+    if error.validator == "pattern":
+        return f"{error.instance!r} is not <family>/<case>/<size>"
+    if error.validator in ("enum", "const"):
+        return f"{error.instance!r} is not one of {error.validator_value}" if error.validator == "enum" \
+            else f"{error.instance!r} is not {error.validator_value!r}"
+    message = str(error.message)
+    return message if len(message) < 160 else message[:157] + "..."
+
+
+def _deepest(error: jsonschema.ValidationError) -> jsonschema.ValidationError:
+    """The most specific error under an if/then or anyOf."""
+    while error.context:
+        error = jsonschema.exceptions.best_match(error.context)
+    return error
+
+
+def _non_finite(value: Any, path: str = "") -> str | None:
+    """The path of the first NaN or infinity in a JSON value (Python's json
+    reads NaN and Infinity, which are not JSON)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return path or "(top level)"
+    if isinstance(value, dict):
+        for k, v in value.items():
+            found = _non_finite(v, f"{path}.{k}" if path else str(k))
+            if found:
+                return found
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            found = _non_finite(v, f"{path}[{i}]")
+            if found:
+                return found
+    return None
 
 
 def validate(path: str | Path, data: Any) -> None:
     """Raises ResultFileError unless `data` follows the results contract."""
-    _expect(path, "(top level)", data, dict, "a JSON object")
-    if "context" not in data:
-        raise ResultFileError(path, "context", "missing: not a Google Benchmark result file")
-    if "benchmarks" not in data:
-        raise ResultFileError(path, "benchmarks", "missing: not a Google Benchmark result file")
-    context = _expect(path, "context", data["context"], dict, "an object")
-    benchmarks = _expect(path, "benchmarks", data["benchmarks"], list, "a list")
-    if not benchmarks:
-        raise ResultFileError(path, "benchmarks", "empty: the run produced no benchmark")
-    loc = context.get("locality")
-    if loc is not None:
-        _validate_locality(path, loc)
-    for i, b in enumerate(benchmarks):
-        field = f"benchmarks[{i}]"
-        _expect(path, field, b, dict, "an object")
-        # Complexity fits (BigO, RMS) and aggregates carry no per-run time.
-        summary_entry = "big_o" in b or "rms" in b or b.get("run_type") == "aggregate"
-        for key, kind, what in (("name", str, "a string"), ("real_time", (int, float), "a number"),
-                                ("time_unit", str, "a string")):
-            if key not in b:
-                if key != "name" and (b.get("error_occurred") or summary_entry):
-                    continue
-                raise ResultFileError(path, f"{field}.{key}", "missing")
-            _expect(path, f"{field}.{key}", b[key], kind, what)
-        if b.get("time_unit") not in (None, "ns", "us", "ms", "s"):
-            raise ResultFileError(path, f"{field}.time_unit", f"unknown unit {b['time_unit']!r}")
-        if loc is not None:
-            run_name = b.get("run_name", b["name"])
-            if not NAME_PATTERN.match(run_name):
-                raise ResultFileError(path, f"{field}.name",
-                                      f"{run_name!r} is not <family>/<case>/<elements>")
-            if b.get("run_type", "iteration") == "iteration" and not b.get("error_occurred"):
-                for key in CONTRACT_COUNTERS:
-                    if key not in b:
-                        raise ResultFileError(path, f"{field}.{key}", "missing counter")
-                    _expect(path, f"{field}.{key}", b[key], (int, float), "a number")
-
-
-def _validate_locality(path, loc) -> None:
-    field = "context.locality"
-    _expect(path, field, loc, dict, "an object")
-    if "schema" not in loc:
-        raise ResultFileError(path, f"{field}.schema", "missing")
-    schema = _expect(path, f"{field}.schema", loc["schema"], int, "an integer")
-    if schema != SCHEMA_VERSION:
-        raise ResultFileError(path, f"{field}.schema",
-                              f"version {schema} is not supported (this report reads version "
-                              f"{SCHEMA_VERSION}); use the locality version that wrote it")
-    for key in _LOCALITY_STRINGS:
-        if key not in loc:
-            raise ResultFileError(path, f"{field}.{key}", "missing")
-        _expect(path, f"{field}.{key}", loc[key], str, "a string")
-    caches = _expect(path, f"{field}.caches", loc.get("caches"), list, "a list")
-    for i, c in enumerate(caches):
-        _expect(path, f"{field}.caches[{i}]", c, dict, "an object")
-        for key, kind in _CACHE_KEYS.items():
-            if key not in c:
-                raise ResultFileError(path, f"{field}.caches[{i}].{key}", "missing")
-            _expect(path, f"{field}.caches[{i}].{key}", c[key], kind, kind.__name__)
-    counters = _expect(path, f"{field}.counters", loc.get("counters"), dict, "an object")
-    backend = counters.get("backend")
-    if backend not in BACKENDS:
-        raise ResultFileError(path, f"{field}.counters.backend",
-                              f"{backend!r} is not one of {', '.join(BACKENDS)}")
-    _expect(path, f"{field}.counters.events", counters.get("events"), list, "a list")
-    for key in ("status", "reason"):
-        _expect(path, f"{field}.counters.{key}", counters.get(key), str, "a string")
+    if isinstance(data, dict):
+        loc = data.get("context", {}).get("locality") if isinstance(data.get("context"), dict) else None
+        if isinstance(loc, dict) and "schema" in loc and loc["schema"] != SCHEMA_VERSION:
+            raise ResultFileError(path, "context.locality.schema",
+                                  f"version {loc['schema']!r} is not supported (this report reads version "
+                                  f"{SCHEMA_VERSION}); use the locality version that wrote it")
+    error = jsonschema.exceptions.best_match(_validator().iter_errors(data))
+    if error is not None:
+        error = _deepest(error)
+        if error.validator == "minItems" and list(error.absolute_path) == ["benchmarks"]:
+            raise ResultFileError(path, "benchmarks", "empty: the run produced no benchmark")
+        if error.validator == "required" and not list(error.absolute_path) and "context" in str(error.message):
+            raise ResultFileError(path, "context", "missing: not a Google Benchmark result file")
+        raise ResultFileError(path, _field(error), _problem(error))
+    bad = _non_finite(data)
+    if bad:
+        raise ResultFileError(path, bad, "not a finite number (NaN or infinity)")
 
 
 def load_result(path: str | Path) -> ResultFile:
@@ -145,6 +147,8 @@ def load_result(path: str | Path) -> ResultFile:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ResultFileError(path, "(file)", "no such file") from None
+    except IsADirectoryError:
+        raise ResultFileError(path, "(file)", "is a folder, not a result file") from None
     except (OSError, UnicodeDecodeError) as e:
         raise ResultFileError(path, "(file)", f"cannot read: {e}") from None
     try:
@@ -152,9 +156,23 @@ def load_result(path: str | Path) -> ResultFile:
     except json.JSONDecodeError as e:
         raise ResultFileError(path, f"(JSON line {e.lineno} column {e.colno})",
                               f"not valid JSON: {e.msg}") from None
+    except RecursionError:
+        raise ResultFileError(path, "(JSON)", "nested too deeply to be a result file") from None
     validate(path, data)
     return ResultFile(path, data)
 
 
-def load_results(paths) -> list[ResultFile]:
-    return [load_result(p) for p in paths]
+def load_results(paths) -> tuple[list[ResultFile], list[str]]:
+    """The files, each read once, and a note for every file given twice
+    (the same path, or the same content under another name): the same
+    measurements counted twice would pass for extra repetitions."""
+    results, notes, seen = [], [], {}
+    for p in paths:
+        result = load_result(p)
+        key = json.dumps(result.data, sort_keys=True)
+        if key in seen:
+            notes.append(f"{p} is the same result as {seen[key]}; read once")
+            continue
+        seen[key] = str(p)
+        results.append(result)
+    return results, notes

@@ -69,8 +69,10 @@ def check_replaceable(out: Path, inputs: Iterable[Path], force: bool) -> None:
             raise OutputError(f"{out} is not a report folder (no {MARKER} marker); --force will not "
                               "replace it")
         allowed = set(listed) | {MARKER}
-        foreign = sorted(p.name for p in resolved.iterdir() if p.name not in allowed or
-                         p.is_dir() and not p.is_symlink())
+        folders = {str(Path(f).parent) for f in listed} - {"."}
+        foreign = sorted(str(p.relative_to(resolved)) for p in resolved.rglob("*")
+                         if (p.is_symlink() or not p.is_dir()) and str(p.relative_to(resolved)) not in allowed
+                         or p.is_dir() and not p.is_symlink() and str(p.relative_to(resolved)) not in folders)
         if foreign:
             shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
             raise OutputError(f"{out} holds files the report did not write ({shown}); --force will "
@@ -96,7 +98,7 @@ def write_folder(out: Path, write: Callable[[Path], list[Path]]) -> list[Path]:
     old = None
     try:
         written = write(staging)
-        names = sorted({p.name for p in written})
+        names = sorted({str(Path(p).relative_to(staging)) for p in written})
         (staging / MARKER).write_text(json.dumps({"tool": "locality-report", "files": names}, indent=1) + "\n",
                                       encoding="utf-8")
         # mkdtemp makes the folder 0700; a report is shared like the result
@@ -117,4 +119,4 @@ def write_folder(out: Path, write: Callable[[Path], list[Path]]) -> list[Path]:
         raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
-    return [out / p.name for p in written]
+    return [out / Path(p).relative_to(staging) for p in written]

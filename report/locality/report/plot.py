@@ -1,51 +1,39 @@
-"""Figures built from the tidy table. Functions here build matplotlib
-figures and do no I/O; write.py saves them."""
+"""Figures built from the summary and the families' descriptors. Functions
+here build matplotlib figures and do no I/O; write.py saves them.
+
+What a figure shows comes from the descriptor alone: the unit on the axis,
+time or bandwidth, which cases form the comparison (role baseline and
+layout), which are build costs (role build), which form one line along a
+counter of their own (series and axis). Every point carries its 95%
+interval as a band; a point whose interval is wider than +-5% is drawn
+hollow.
+"""
 
 from __future__ import annotations
 
 import math
-import re
 import textwrap
 
 import matplotlib
-import pandas as pd
+import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator
 
-from locality.report.tidy import summarise
+from locality.report import units
+from locality.report.styles import STYLES, Style, case_look
+from locality.report.summary import Point, Summary
 
 # Figures are plain matplotlib Figures, not pyplot's: nothing global is kept
 # alive, no backend is imposed (notebooks keep theirs), saving needs none.
 
-# The case that stands for each layout in the comparison plot, in teaching
-# order, with the style that stays the same in every figure.
-COMPARISON = [
-    ("stack_array", "sum", "stack array", "#1b9e77", "-"),
-    ("heap_vector", "sum", "std::vector", "#000000", "-"),
-    ("arena_nodes", "bump_list_sum", "list, bump arena", "#7570b3", "-"),
-    ("scattered_nodes", "list_sum_fresh", "list, new per node, fresh heap", "#e6ab02", "--"),
-    ("scattered_nodes", "list_sum", "list, new per node, shuffled", "#d95f02", "-"),
-]
-_LINESTYLES = ["-", "--", ":", "-."]
-
-
-def format_bytes(value: float) -> str:
-    """1024 -> '1 KiB', 33554432 -> '32 MiB'."""
-    if value is None or not math.isfinite(value) or value <= 0:
-        return "?"
-    for unit, scale in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
-        if value >= scale:
-            v = value / scale
-            return f"{v:.0f} {unit}" if abs(v - round(v)) < 0.05 else f"{v:.1f} {unit}"
-    return f"{value:.0f} B"
+SCREEN = STYLES["screen"]
 
 
 def footer_text(meta: dict) -> str:
     """One or two lines naming the machine, build and run behind a figure."""
     parts = [meta.get("cpu", "unknown CPU")]
     if meta.get("caches"):
-        parts.append(", ".join(f"L{c['level']} {format_bytes(c['size_bytes'])}"
-                               for c in meta["caches"]))
+        parts.append(", ".join(f"L{c['level']} {units.size_bytes(c['size_bytes'])}" for c in meta["caches"]))
     parts.append(meta.get("compiler", "compiler unknown") + " " + meta.get("build_flags", ""))
     line1 = " · ".join(p.strip() for p in parts)
     line2 = " · ".join(p for p in (
@@ -59,17 +47,38 @@ def footer_text(meta: dict) -> str:
     return line1 + "\n" + line2
 
 
-def _size_axis(ax) -> None:
+# ---- shared pieces ----------------------------------------------------------------------
+
+
+def _new_figure(style: Style, nrows: int = 1, height_scale: float = 1.0) -> tuple[Figure, list]:
+    height = style.panel_height_in * (1 + 0.75 * (nrows - 1)) * height_scale + 0.6
+    fig = Figure(figsize=(style.width_in, height), layout="constrained")
+    axes = fig.subplots(nrows, 1, squeeze=False)[:, 0].tolist()
+    return fig, axes
+
+
+def _finish(fig: Figure, meta: dict, style: Style) -> Figure:
+    footer = footer_text(meta)
+    if not style.legend_outside:
+        footer = "\n".join(textwrap.fill(line, style.wrap + 20) for line in footer.split("\n"))
+    lines = footer.count("\n") + 1
+    share = min(0.3, (lines * style.font_pt * 1.35 / 72 + 0.1) / fig.get_figheight())
+    fig.get_layout_engine().set(rect=(0, share, 1, 1 - share))
+    fig.text(0.01, 0.005, footer, fontsize=style.font_pt, color="0.3", va="bottom", ha="left")
+    return fig
+
+
+def _log_axes(ax, style: Style, x_label: str, x_bytes: bool = True) -> None:
     ax.set_xscale("log", base=2)
     ax.set_yscale("log")
-    ax.xaxis.set_major_locator(LogLocator(base=4))
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: format_bytes(v)))
-    plain = FuncFormatter(lambda v, _: f"{v:g}")
-    ax.yaxis.set_major_formatter(plain)
-    ax.yaxis.set_minor_formatter(FuncFormatter(
-        lambda v, _: f"{v:g}" if f"{v:.1g}"[0] in "25" else ""))
+    ax.xaxis.set_major_locator(LogLocator(base=4 if x_bytes else 2))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: units.size_bytes(v) if x_bytes else f"{v:g}"))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.yaxis.set_minor_formatter(FuncFormatter(lambda v, _: f"{v:g}" if f"{v:.1g}"[0] in "25" else ""))
     ax.grid(True, which="major", alpha=0.3)
-    ax.set_xlabel("working set (bytes the traversal touches, log scale)")
+    ax.set_xlabel(x_label)
+    if not style.legend_outside:
+        ax.tick_params(axis="x", labelrotation=30)
 
 
 def _label_y(ax) -> None:
@@ -82,402 +91,497 @@ def _label_y(ax) -> None:
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.3g}"))
 
 
-def _mark_caches(ax, caches: list[dict]) -> None:
+def _mark_caches(ax, caches: list[dict], style: Style) -> None:
     for c in caches:
         size = c["size_bytes"]
         ax.axvline(size, color="0.45", linestyle=":", linewidth=1)
-        ax.annotate(f"L{c['level']} {format_bytes(size)}", xy=(size, 1), xycoords=("data", "axes fraction"),
+        ax.annotate(f"L{c['level']} {units.size_bytes(size)}", xy=(size, 1), xycoords=("data", "axes fraction"),
                     xytext=(3, -3), textcoords="offset points", va="top", ha="left",
-                    fontsize=8, color="0.3", rotation=90)
+                    fontsize=style.font_pt, color="0.3", rotation=90)
 
 
-def _draw_series(ax, rows: pd.DataFrame, label: str, color=None, linestyle="-") -> None:
-    rows = rows.sort_values("working_set_bytes")
-    x = rows["working_set_bytes"].to_numpy()
-    line, = ax.plot(x, rows["median"].to_numpy(), marker="o", markersize=3.5, label=label,
-                    color=color, linestyle=linestyle, linewidth=1.6)
-    ax.fill_between(x, rows["min"].to_numpy(), rows["max"].to_numpy(), color=line.get_color(),
-                    alpha=0.18, linewidth=0)
-
-
-def _legend(ax) -> None:
-    # Outside the axes, so it never hides a line or a cache marker.
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
-
-
-def _new_figure(nrows: int = 1) -> tuple[Figure, list]:
-    fig = Figure(figsize=(11, 4.6 + 2.8 * (nrows - 1)), layout="constrained")
-    axes = fig.subplots(nrows, 1, squeeze=False, sharex=False)[:, 0].tolist()
-    return fig, axes
-
-
-def _finish(fig: Figure, meta: dict) -> Figure:
-    fig.get_layout_engine().set(rect=(0, 0.07, 1, 0.93))
-    fig.text(0.01, 0.01, footer_text(meta), fontsize=7, color="0.35", va="bottom", ha="left")
-    return fig
-
-
-def _mark_detected(ax, levels: list[dict]) -> None:
-    for lv in levels:
-        ax.axvline(lv["size_bytes"], color="#d62728", linestyle="--", linewidth=1)
-        ax.annotate(f"detected {format_bytes(lv['size_bytes'])}", xy=(lv["size_bytes"], 0),
+def _mark_detected(ax, steps: list[dict], style: Style) -> None:
+    for s in steps:
+        ax.axvline(s["size_bytes"], color="#D55E00", linestyle="--", linewidth=1)
+        ax.annotate(f"step after {units.size_bytes(s['size_bytes'])}", xy=(s["size_bytes"], 0),
                     xycoords=("data", "axes fraction"), xytext=(-3, 3), textcoords="offset points",
-                    va="bottom", ha="right", fontsize=8, color="#d62728", rotation=90)
+                    va="bottom", ha="right", fontsize=style.font_pt, color="#D55E00", rotation=90)
 
 
-def _natural(text: str) -> list:
-    """Sort key that puts every_2 before every_16."""
-    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", text)]
+def _legend(ax, style: Style, title: str | None = None) -> None:
+    handles, labels = ax.get_legend_handles_labels()
+    if not handles:
+        return
+    if style.legend_outside:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0, title=title)
+    else:
+        ncol = 2 if style.width_in < 8 else 3
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28), ncol=min(ncol, len(handles)), frameon=False,
+                  title=title)
 
 
-def _family_summary(frame: pd.DataFrame, family: str) -> tuple[pd.DataFrame, str]:
-    """The family's summary and what its values are: time per element, or
-    for bandwidth, GB/s."""
-    rows = frame[frame["family"] == family]
-    if family == "bandwidth" and "bytes_per_second" in rows.columns:
-        rows = rows.assign(time_per_elem_ns=rows["bytes_per_second"] / 1e9)
-        return summarise(rows), "GB/s (log scale)"
-    if family in ("latency", "tlb"):
-        return summarise(rows), "ns per load (log scale)"
-    return summarise(rows), "time per element (ns, log scale)"
+def y_value(p: Point, metric: str) -> tuple[float, float, float]:
+    """(value, low, high) as the figure shows it: ns per unit, or GB/s."""
+    low = min([p.ci_low] + p.run_values) if len(p.run_values) > 1 else p.ci_low
+    high = max([p.ci_high] + p.run_values) if len(p.run_values) > 1 else p.ci_high
+    if metric == "bandwidth" and p.unit_bytes:
+        return p.unit_bytes / p.value, p.unit_bytes / high, p.unit_bytes / low
+    return p.value, low, high
 
 
-def _draw_bars(ax, rows: pd.DataFrame, machines: list[str], value_label: str) -> None:
+def y_label(metric: str, unit: str, log: bool = True) -> str:
+    text = "GB/s" if metric == "bandwidth" else f"ns per {unit}"
+    return text + (" (log scale)" if log else "")
+
+
+def _draw_series(ax, points: list[Point], x_of, metric: str, label: str, look: dict, style: Style) -> None:
+    """One line: the statistic at each point, its interval as a band, noisy
+    points hollow."""
+    points = sorted(points, key=x_of)
+    if not points:
+        return
+    x = np.array([x_of(p) for p in points], dtype=float)
+    ys = np.array([y_value(p, metric) for p in points])
+    line, = ax.plot(x, ys[:, 0], label=label, color=look["color"], linestyle=look["linestyle"],
+                    linewidth=style.line_width, marker=look["marker"], markersize=style.marker_size,
+                    markerfacecolor=look["color"])
+    ax.fill_between(x, ys[:, 1], ys[:, 2], color=look["color"], alpha=0.18, linewidth=0)
+    noisy = [i for i, p in enumerate(points) if p.noisy]
+    if noisy:
+        ax.plot(x[noisy], ys[noisy, 0], linestyle="none", marker=look["marker"], markersize=style.marker_size,
+                markerfacecolor="white", markeredgecolor=look["color"])
+
+
+def _cycles_axis(ax, ghz: float, unit: str) -> None:
+    """A right-hand axis in cycles at the measured clock."""
+    sec = ax.secondary_yaxis("right", functions=(lambda ns: ns * ghz, lambda c: c / ghz))
+    sec.set_ylabel(f"cycles per {unit} at {ghz:.2f} GHz (measured)")
+    sec.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+
+
+def cases_in_order(desc: dict, summary: Summary, family: str) -> list[dict]:
+    """The family's case descriptors that have points, in descriptor order
+    (the natural order of the ladder: npad0 before npad7 before npad15)."""
+    present = {p.case for p in summary if p.family == family}
+    return [c for c in desc.get("cases", []) if c["name"] in present] if desc else [
+        {"name": c, "label": c, "role": ""} for c in sorted(present)]
+
+
+# ---- the family figure ------------------------------------------------------------------
+
+
+def plot_family(summary: Summary, family: str, desc: dict, caches: list[dict], meta: dict,
+                style: Style = SCREEN, detected: list[dict] | None = None, ghz: float | None = None) -> Figure:
+    """Every case of a family: a line per case (and machine) against the
+    working set, with the interval band; build costs on a panel of their
+    own; cases that form one series along a counter (stride's k) as one
+    line against it; cases of a single size as bars."""
+    metric = desc.get("metric", "time") if desc else "time"
+    cases = cases_in_order(desc, summary, family)
+    if not cases:
+        raise ValueError(f"no successful runs of family {family!r}")
+    machines = summary.series()
+    sizes = {}
+    for p in summary:
+        if p.family == family:
+            sizes.setdefault(p.case, set()).add(p.size)
+    groups = {"curves": [], "build": [], "series": {}, "bars": [], "axis": []}
+    for c in cases:
+        if c.get("series") and c.get("axis"):
+            groups["series"].setdefault(c["series"], []).append(c)
+        elif c.get("axis"):
+            groups["axis"].append(c)
+        elif c.get("role") == "build":
+            groups["build"].append(c)
+        elif len(sizes.get(c["name"], ())) > 1:
+            groups["curves"].append(c)
+        else:
+            groups["bars"].append(c)
+    panels = [("curves", groups["curves"])] if groups["curves"] else []
+    panels += [("axis", groups["axis"])] if groups["axis"] else []
+    panels += [("build", groups["build"])] if groups["build"] else []
+    panels += [("series", v) for v in groups["series"].values()]
+    panels += [("bars", groups["bars"])] if groups["bars"] else []
+    fig, axes = _new_figure(style, len(panels))
+    unit_of = lambda c: c.get("unit", desc.get("unit", {})).get("name", "unit") if desc else "iteration"  # noqa: E731
+    index = {c["name"]: i for i, c in enumerate(cases)}
+    for ax, (kind, members) in zip(axes, panels):
+        units_here = sorted({unit_of(c) for c in members})
+        ylabel = y_label(metric, " / ".join(units_here))
+        if kind == "bars":
+            _draw_bars(ax, summary, family, members, machines, metric, ylabel, style)
+            ax.set_title(f"{family}: at each case's one size", loc="left")
+            continue
+        if kind == "series":
+            # One line through the cases' points, along the counter they share.
+            axis = members[0]["axis"]["counter"]
+            for m_index, machine in enumerate(machines):
+                pts = [p for c in members for p in summary.curve(machine, family, c["name"]) if axis in p.counters]
+                if pts:
+                    look = case_look(index[members[0]["name"]] + m_index)
+                    label = members[0]["series"] + ("" if len(machines) == 1 else f" — {machine}")
+                    _draw_series(ax, pts, lambda p, a=axis: p.counters[a], metric, label, look, style)
+        for c in members if kind != "series" else []:
+            for m_index, machine in enumerate(machines):
+                pts = summary.curve(machine, family, c["name"])
+                if not pts:
+                    continue
+                look = case_look(index[c["name"]] + m_index * len(cases))
+                label = c.get("label", c["name"]) if len(machines) == 1 else f"{c.get('label', c['name'])} — {machine}"
+                if kind == "axis":
+                    counter = c["axis"]["counter"]
+                    pts = [p for p in pts if counter in p.counters]
+                    _draw_series(ax, pts, lambda p, a=counter: p.counters[a], metric, label, look, style)
+                else:
+                    _draw_series(ax, pts, lambda p: p.working_set_bytes, metric, label, look, style)
+        if kind in ("series", "axis"):
+            _log_axes(ax, style, members[0]["axis"]["label"], x_bytes=False)
+            ax.set_title(f"{family}: {members[0].get('series', '')}".rstrip(": "), loc="left")
+        else:
+            _log_axes(ax, style, "working set (bytes the loop touches, log scale)")
+            _mark_caches(ax, caches, style)
+            if detected and kind == "curves":
+                _mark_detected(ax, detected, style)
+            ax.set_title(family if len(panels) == 1 else f"{family}: "
+                         f"{'build and destroy' if kind == 'build' else 'traversals'}", loc="left")
+        ax.set_ylabel(ylabel)
+        _label_y(ax)
+        if ghz and metric == "time" and desc and desc.get("cycles") and len(machines) == 1 and kind == "curves":
+            _cycles_axis(ax, ghz, units_here[0])
+        _legend(ax, style)
+    if desc and desc.get("expected"):
+        fig.suptitle(textwrap.fill("Expected: " + desc["expected"], style.wrap), x=0.01, ha="left", color="0.25",
+                     fontsize=style.font_pt)
+    return _finish(fig, meta, style)
+
+
+def _draw_bars(ax, summary: Summary, family: str, members: list[dict], machines: list[str], metric: str,
+               ylabel: str, style: Style) -> None:
     """One horizontal bar per case (and machine) at its largest size, with
-    the min-max whisker and the median written at its end."""
-    rows = rows.sort_values("elements").groupby(["case", "machine"], sort=False).tail(1)
-    cases = sorted(rows["case"].unique(), key=_natural)
+    the interval as a whisker and the value written at its end."""
     height = 0.8 / len(machines)
+    values = []
     for m_index, machine in enumerate(machines):
-        part = rows[rows["machine"] == machine].set_index("case")
         ys, vals, lows, highs = [], [], [], []
-        for c_index, case in enumerate(cases):
-            if case in part.index:
-                r = part.loc[case]
-                ys.append(c_index + (m_index - (len(machines) - 1) / 2) * height)
-                vals.append(r["median"])
-                lows.append(r["median"] - r["min"])
-                highs.append(r["max"] - r["median"])
-        ax.barh(ys, vals, height=height * 0.9, xerr=[lows, highs], color=f"C{m_index}",
+        for c_index, c in enumerate(members):
+            pts = summary.curve(machine, family, c["name"])
+            if not pts:
+                continue
+            v, lo, hi = y_value(pts[-1], metric)
+            ys.append(c_index + (m_index - (len(machines) - 1) / 2) * height)
+            vals.append(v)
+            lows.append(v - lo)
+            highs.append(hi - v)
+        look = case_look(m_index)
+        ax.barh(ys, vals, height=height * 0.9, xerr=[lows, highs], color=look["color"],
                 label=machine if len(machines) > 1 else None, error_kw={"linewidth": 0.8})
-        for y, v, hi in zip(ys, vals, highs):  # beyond the whisker
-            ax.annotate(f"{v:.3g}", xy=(v + hi, y), xytext=(3, 0), textcoords="offset points",
-                        va="center", fontsize=7)
-    ax.set_yticks(range(len(cases)), cases, fontsize=8)
+        for y, v, hi in zip(ys, vals, highs):
+            ax.annotate(units.number(v), xy=(v + hi, y), xytext=(3, 0), textcoords="offset points", va="center",
+                        fontsize=style.font_pt)
+        values += vals
+    ax.set_yticks(range(len(members)), [c.get("label", c["name"]) for c in members])
     ax.invert_yaxis()
     # Bars start at zero, so their lengths compare; a log axis only where
     # the values span more than that can show.
-    wide = rows["median"].max() > 30 * rows["median"].min()
+    wide = bool(values) and max(values) > 30 * min(values)
     if wide:
         ax.set_xscale("log")
         ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     ax.grid(True, axis="x", which="major", alpha=0.3)
-    unit = value_label.replace(" (log scale)", "").replace(", log scale)", ")")
-    ax.set_xlabel(unit + (", log scale" if wide else "") + ": median with min-max whisker")
+    ax.set_xlabel(ylabel.replace(" (log scale)", "") + (", log scale" if wide else "") + ": value with 95% interval")
     if len(machines) > 1:
-        _legend(ax)
+        _legend(ax, style)
 
 
-def plot_family(frame: pd.DataFrame, family: str, caches: list[dict], meta: dict,
-                expected: str = "", detected_levels: list[dict] | None = None) -> Figure:
-    """Time per element (GB/s for bandwidth) against working set, one line per
-    case (and machine), median over repetitions with the min-max band. Build
-    cases, whose cost is allocation rather than traversal, get a panel of
-    their own; cases whose working set does not grow with their size (one
-    size only, or a fixed window) are bars at their largest size."""
-    summary, value_label = _family_summary(frame, family)
-    if summary.empty:
-        raise ValueError(f"no successful runs of family {family!r}")
-    grows = summary.groupby("case")["working_set_bytes"].transform("nunique") > 1
-    is_build = summary["case"].str.startswith("build_")
-    panels = [("traversal", summary[grows & ~is_build]), ("build and destroy", summary[grows & is_build]),
-              ("bars", summary[~grows])]
-    panels = [(title, rows) for title, rows in panels if not rows.empty]
-    fig, axes = _new_figure(len(panels))
-    machines = sorted(summary["machine"].unique())
-    for ax, (title, rows) in zip(axes, panels):
-        if title == "bars":
-            _draw_bars(ax, rows, machines, value_label)
-            ax.set_title(f"{family}: cost per element, at each case's largest size", loc="left",
-                         fontsize=11)
-            continue
-        cases = sorted(rows["case"].unique(), key=_natural)
-        for (case, machine), series in rows.groupby(["case", "machine"], sort=True):
-            # colour is the case, line style the source
-            label = case if len(machines) == 1 else f"{case} — {machine}"
-            style = _LINESTYLES[machines.index(machine) % len(_LINESTYLES)]
-            _draw_series(ax, series, label, color=f"C{cases.index(case) % 10}", linestyle=style)
-        _size_axis(ax)
-        _label_y(ax)
-        _mark_caches(ax, caches)
-        if detected_levels:
-            _mark_detected(ax, detected_levels)
-        ax.set_ylabel(value_label)
-        named = [t for t, _ in panels if t != "bars"]
-        ax.set_title(f"{family}: {title}" if len(named) > 1 else family, loc="left", fontsize=11)
-        _legend(ax)
-    if expected:
-        fig.suptitle(textwrap.fill("Expected: " + expected, 170), fontsize=8, x=0.01, ha="left",
-                     color="0.25")
-    return _finish(fig, meta)
+# ---- the comparison of layouts -------------------------------------------------------------
 
 
-def plot_comparison(frame: pd.DataFrame, caches: list[dict], meta: dict) -> Figure:
-    """The four layouts doing the same work: time per element against working
-    set, and the slowdown of each against std::vector at the same size."""
-    summary = summarise(frame)
-    fig, (ax, ratio_ax) = _new_figure(2)
-    vector = summary[(summary["family"] == "heap_vector") & (summary["case"] == "sum")]
-    vector_by = vector.set_index(["machine", "elements"])["median"]
-    machines = sorted(summary["machine"].unique())
+def comparison_cases(families: dict) -> tuple[tuple[str, dict] | None, list[tuple[str, dict]]]:
+    """The baseline case and every layout case, (family, case descriptor),
+    in teaching order."""
+    baseline, layouts = None, []
+    for fname, desc in sorted(families.items(), key=lambda kv: kv[1].get("order", 0)):
+        for c in desc.get("cases", []):
+            if c.get("role") == "baseline":
+                baseline = (fname, c)
+            elif c.get("role") == "layout":
+                layouts.append((fname, c))
+    return baseline, layouts
+
+
+def plot_comparison(summary: Summary, families: dict, caches: list[dict], meta: dict, style: Style = SCREEN) -> Figure:
+    """The layouts doing the same work: time per unit against working set,
+    and each one's time over the baseline's at the same size."""
+    baseline, layouts = comparison_cases(families)
+    if baseline is None:
+        raise ValueError("no case of these results is the baseline")
+    fig, (ax, ratio_ax) = _new_figure(style, 2)
+    machines = summary.series()
+    ordered = [baseline] + layouts
     drawn = 0
-    for family, case, label, color, style in COMPARISON:
-        rows = summary[(summary["family"] == family) & (summary["case"] == case)]
-        for machine, series in rows.groupby("machine", sort=True):
-            name = label if len(machines) == 1 else f"{label} — {machine}"
-            ls = style if len(machines) == 1 else _LINESTYLES[machines.index(machine) % 4]
-            _draw_series(ax, series, name, color=color, linestyle=ls)
-            key = list(zip(series["machine"], series["elements"]))
-            present = [k in vector_by.index for k in key]
-            s = series[present].sort_values("working_set_bytes")
-            if not s.empty:
-                base = vector_by.loc[list(zip(s["machine"], s["elements"]))].to_numpy()
-                ratio_ax.plot(s["working_set_bytes"], s["median"].to_numpy() / base, marker="o",
-                              markersize=3.5, color=color, linestyle=ls, label=name)
+    for i, (fname, c) in enumerate(ordered):
+        for m_index, machine in enumerate(machines):
+            pts = summary.curve(machine, fname, c["name"])
+            if not pts:
+                continue
+            look = case_look(i)
+            if len(machines) > 1:
+                look["linestyle"] = ["-", "--", ":", "-."][m_index % 4]
+            label = c["label"] if len(machines) == 1 else f"{c['label']} — {machine}"
+            _draw_series(ax, pts, lambda p: p.working_set_bytes, "time", label, look, style)
+            base = {p.size: p for p in summary.curve(machine, baseline[0], baseline[1]["name"])}
+            both = [p for p in pts if p.size in base]
+            if both:
+                ratio_ax.plot([p.working_set_bytes for p in both], [p.value / base[p.size].value for p in both],
+                              color=look["color"], linestyle=look["linestyle"], marker=look["marker"],
+                              markersize=style.marker_size, linewidth=style.line_width, label=label)
             drawn += 1
     if drawn == 0:
-        raise ValueError("none of the comparison cases ran: " +
-                         ", ".join(f"{f}/{c}" for f, c, *_ in COMPARISON))
-    _size_axis(ax)
+        raise ValueError("none of the comparison cases ran")
+    unit = baseline[1].get("unit", {}).get("name", "element")
+    _log_axes(ax, style, "working set of each layout (log scale)")
     _label_y(ax)
-    _mark_caches(ax, caches)
-    ax.set_ylabel("time per element (ns, log scale)")
-    ax.set_title("Same work, four layouts: summing N ints", loc="left", fontsize=11)
-    _legend(ax)
-    _size_axis(ratio_ax)
+    _mark_caches(ax, caches, style)
+    ax.set_ylabel(y_label("time", unit))
+    ax.set_title(f"Same work, different layouts: summing N {unit}s", loc="left")
+    _legend(ax, style)
+    _log_axes(ratio_ax, style, "working set of each layout (log scale); ratios compare equal element counts")
     _label_y(ratio_ax)
-    _mark_caches(ratio_ax, caches)
-    ratio_ax.set_ylabel("time / std::vector time\n(same element count, log scale)")
+    _mark_caches(ratio_ax, caches, style)
+    ratio_ax.set_ylabel(f"time / {baseline[1]['label']} time\n(same count, log scale)")
     ratio_ax.axhline(1, color="black", linewidth=0.8)
-    ratio_ax.set_xlabel("working set of each layout (log scale); ratios compare equal element counts")
-    return _finish(fig, meta)
+    return _finish(fig, meta, style)
 
 
-# Misses per element, by source. Simulated and measured counts are never
-# drawn on the same axes.
+# ---- misses --------------------------------------------------------------------------------
+
+# Misses per unit, by source. Simulated and measured counts are never drawn
+# on the same axes.
 MISS_PANELS = {
     "simulated": [
-        ("sim_d1_misses_per_elem", "L1d misses per element (simulated, callgrind)"),
-        ("sim_l2_misses_per_elem", "L2 misses per element (simulated)"),
-        ("sim_ll_misses_per_elem", "last-level misses per element (simulated)"),
+        ("sim_d1_misses_per_elem", "L1d misses per unit (simulated, callgrind)"),
+        ("sim_l2_misses_per_elem", "L2 misses per unit (simulated)"),
+        ("sim_ll_misses_per_elem", "last-level misses per unit (simulated)"),
     ],
     "papi": [
-        ("l1d_misses_per_elem", "L1d misses per element (measured, PAPI)"),
-        ("l2_misses_per_elem", "L2 misses per element (measured, PAPI)"),
-        ("llc_misses_per_elem", "last-level misses per element (measured, PAPI)"),
+        ("l1d_misses_per_elem", "L1d misses per unit (measured, PAPI)"),
+        ("l2_misses_per_elem", "L2 misses per unit (measured, PAPI)"),
+        ("llc_misses_per_elem", "last-level misses per unit (measured, PAPI)"),
     ],
 }
 
 
-def miss_columns(frame: pd.DataFrame) -> dict[str, list[tuple[str, str]]]:
-    """The miss counters present in the frame, grouped by source."""
-    found = {}
-    for source, panels in MISS_PANELS.items():
-        present = [(c, t) for c, t in panels if c in frame.columns and frame[c].notna().any()]
-        if present:
-            found[source] = present
-    return found
+def miss_columns(summary: Summary) -> dict[str, list[tuple[str, str]]]:
+    """The miss counters present in the summary, grouped by source."""
+    present = set()
+    for p in summary:
+        present.update(p.counters)
+    return {source: [(c, t) for c, t in panels if c in present]
+            for source, panels in MISS_PANELS.items() if any(c in present for c, _ in panels)}
 
 
-def plot_misses(frame: pd.DataFrame, source: str, caches: list[dict], meta: dict,
-                multiplexed: bool = False) -> Figure:
-    """Misses per element against working set for the comparison cases, one
+def plot_misses(summary: Summary, families: dict, source: str, caches: list[dict], meta: dict,
+                style: Style = SCREEN, multiplexed: bool = False) -> Figure:
+    """Misses per unit against working set for the comparison cases, one
     panel per cache level: the counts that explain the times."""
-    panels = miss_columns(frame).get(source)
+    panels = miss_columns(summary).get(source)
     if not panels:
         raise ValueError(f"no {source} miss counters in these results")
-    fig, axes = _new_figure(len(panels))
-    keys = ["machine", "family", "case", "elements"]
+    baseline, layouts = comparison_cases(families)
+    ordered = ([baseline] if baseline else []) + layouts
+    fig, axes = _new_figure(style, len(panels))
+    line_bytes = next((c.get("line_bytes") for c in caches if c.get("line_bytes")), None)
+    unit_bytes = baseline[1].get("unit", {}).get("bytes") if baseline else None
     for ax, (column, title) in zip(axes, panels):
-        rows = frame[frame[column].notna()]
-        med = rows.groupby(keys)[[column, "working_set_bytes"]].median().reset_index()
-        for family, case, label, color, style in COMPARISON:
-            series = med[(med["family"] == family) & (med["case"] == case)].sort_values("working_set_bytes")
-            if series.empty:
+        for i, (fname, c) in enumerate(ordered):
+            pts = [p for p in summary.curve(summary.series()[0], fname, c["name"]) if column in p.counters]
+            if not pts:
                 continue
-            ax.plot(series["working_set_bytes"], series[column], marker="o", markersize=3.5,
-                    color=color, linestyle=style, label=label)
-        _size_axis(ax)
+            look = case_look(i)
+            ax.plot([p.working_set_bytes for p in pts], [p.counters[column] for p in pts], color=look["color"],
+                    linestyle=look["linestyle"], marker=look["marker"], markersize=style.marker_size,
+                    linewidth=style.line_width, label=c["label"])
+        _log_axes(ax, style, "working set (log scale)")
         ax.set_yscale("symlog", linthresh=0.01)
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
-        _mark_caches(ax, caches)
-        ax.set_ylabel("misses per element")
-        ax.set_title(title + (" — multiplexed, scaled estimates" if multiplexed else ""),
-                     loc="left", fontsize=11)
-        for ref, text in ((1 / 16, "1/16: one miss per line of ints"), (1.0, "1 per element")):
+        _mark_caches(ax, caches, style)
+        ax.set_ylabel("misses per unit")
+        ax.set_title(title + (" — multiplexed, scaled estimates" if multiplexed else ""), loc="left")
+        refs = [(1.0, "1 per unit")]
+        if line_bytes and unit_bytes:
+            refs.append((unit_bytes / line_bytes, f"{units.number(unit_bytes / line_bytes)}: one miss per line"))
+        for ref, text in refs:
             ax.axhline(ref, color="0.6", linewidth=0.8, linestyle="--")
             ax.annotate(text, xy=(0, ref), xycoords=("axes fraction", "data"), xytext=(3, 2),
-                        textcoords="offset points", fontsize=7, color="0.4")
-        _legend(ax)
-    return _finish(fig, meta)
+                        textcoords="offset points", fontsize=style.font_pt, color="0.4")
+        _legend(ax, style)
+    return _finish(fig, meta, style)
 
 
-BUILD_CASES = [
-    ("build_new", "new/delete per node"),
-    ("build_bump", "bump arena"),
-    ("build_pool", "fixed-size pool"),
-    ("build_pmr_monotonic", "pmr monotonic"),
-    ("build_pmr_pool", "pmr unsynchronized pool"),
-]
-GAP_BUCKETS = [
-    ("gap_share_0_lines", "same line"),
-    ("gap_share_1_line", "next line"),
-    ("gap_share_2_7_lines", "2-7 lines"),
-    ("gap_share_8_63_lines", "8-63 (same 4 KiB page)"),
-    ("gap_share_64_511_lines", "64-511 (32 KiB)"),
-    ("gap_share_512_32767_lines", "512-32767 (2 MiB)"),
-    ("gap_share_32768plus_lines", "32768+ lines"),
-]
+# ---- build costs, node gaps ---------------------------------------------------------------
 
 
-def _largest(rows: pd.DataFrame) -> float:
-    return rows["elements"].max()
+def build_cases(families: dict) -> list[tuple[str, dict]]:
+    return [(f, c) for f, d in sorted(families.items(), key=lambda kv: kv[1].get("order", 0))
+            for c in d.get("cases", []) if c.get("role") == "build"]
 
 
-def plot_allocations(frame: pd.DataFrame, meta: dict) -> Figure:
+def plot_allocations(summary: Summary, families: dict, meta: dict, style: Style = SCREEN) -> Figure:
     """Per allocator: build-and-destroy cost per node, and allocations from
     the global operator new per node, at the largest size built."""
-    rows = frame[(frame["family"] == "arena_nodes") & frame["case"].str.startswith("build_")]
-    if rows.empty:
-        raise ValueError("no build_* cases in these results")
-    n = _largest(rows)
-    at_n = rows[rows["elements"] == n]
-    machines = sorted(at_n["machine"].unique())
-    fig = Figure(figsize=(11, 4.6), layout="constrained")
-    cost_ax, alloc_ax = fig.subplots(1, 2)
-    width = 0.8 / max(len(machines), 1)
-    present = [(c, label) for c, label in BUILD_CASES if c in set(at_n["case"])]
+    cases = [(f, c) for f, c in build_cases(families) if summary.curve(summary.series()[0], f, c["name"])]
+    if not cases:
+        raise ValueError("no build cases in these results")
+    machines = summary.series()
+    fig = Figure(figsize=(style.width_in, style.panel_height_in * (1.6 if not style.legend_outside else 1) + 0.6),
+                 layout="constrained")
+    cost_ax, alloc_ax = fig.subplots(2 if not style.legend_outside else 1, 2 if style.legend_outside else 1,
+                                     squeeze=False).flatten()[:2]
+    width = 0.8 / len(machines)
+    largest = None
     for i, machine in enumerate(machines):
-        m = at_n[at_n["machine"] == machine]
-        cost = [m[m["case"] == c]["time_per_elem_ns"].median() for c, _ in present]
-        allocs = [m[m["case"] == c]["allocs_per_iter"].median() / n for c, _ in present]
-        x = [k + (i - (len(machines) - 1) / 2) * width for k in range(len(present))]
-        cost_ax.bar(x, cost, width, label=machine)
-        alloc_ax.bar(x, allocs, width, label=machine)
+        pts = [summary.curve(machine, f, c["name"]) for f, c in cases]
+        at = [p[-1] if p else None for p in pts]
+        largest = largest or next((p.size for p in at if p), None)
+        x = [k + (i - (len(machines) - 1) / 2) * width for k in range(len(cases))]
+        look = case_look(i)
+        cost_ax.bar(x, [p.value if p else math.nan for p in at], width, color=look["color"], label=machine)
+        alloc_ax.bar(x, [p.counters.get("allocs_per_iter", math.nan) / p.size if p else math.nan for p in at], width,
+                     color=look["color"], label=machine)
+    unit = cases[0][1].get("unit", {}).get("name", "node")
     for ax in (cost_ax, alloc_ax):
-        ax.set_xticks(range(len(present)), [label for _, label in present], rotation=25, ha="right")
+        ax.set_xticks(range(len(cases)), [c["label"] for _, c in cases], rotation=25, ha="right")
         ax.grid(True, axis="y", alpha=0.3)
-    cost_ax.set_ylabel("ns per node (build and destroy)")
-    cost_ax.set_title(f"Building a list of {n:,.0f} nodes", loc="left", fontsize=11)
+    cost_ax.set_ylabel(f"ns per {unit} (build and destroy)")
+    cost_ax.set_title(f"Building a list of {units.count(largest)} {unit}s", loc="left")
     alloc_ax.set_yscale("log")
     alloc_ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
-    alloc_ax.set_ylabel("operator new calls per node (log scale)")
-    alloc_ax.set_title("Allocations from the global allocator", loc="left", fontsize=11)
+    alloc_ax.set_ylabel(f"operator new calls per {unit} (log)")
+    alloc_ax.set_title("Allocations from the global allocator", loc="left")
     if len(machines) > 1:
-        _legend(alloc_ax)
-    return _finish(fig, meta)
+        _legend(alloc_ax, style)
+    return _finish(fig, meta, style)
 
 
-def plot_gaps(frame: pd.DataFrame, meta: dict) -> Figure:
+def gap_buckets(result_gap_buckets: list[dict]) -> list[tuple[str, str]]:
+    """(counter, label) per bucket of the distance to the next node, from
+    the bucket bounds in lines the result file records."""
+    out, previous = [], -1
+    for b in result_gap_buckets:
+        hi = b["max_lines"]
+        lo = previous + 1
+        if hi >= 2**63:
+            label = f"{lo}+ lines"
+        elif lo == hi:
+            label = "same line" if hi == 0 else ("next line" if hi == 1 else f"{hi} lines")
+        else:
+            label = f"{lo}-{hi} lines"
+        out.append((b["counter"], label))
+        previous = hi
+    return out
+
+
+def plot_gaps(summary: Summary, buckets: list[tuple[str, str]], meta: dict, style: Style = SCREEN) -> Figure:
     """For every node layout at its largest size: how far apart consecutive
     nodes lie (share of steps per distance in cache lines), beside its time."""
-    buckets = [(c, label) for c, label in GAP_BUCKETS if c in frame.columns]
-    rows = frame[frame[buckets[0][0]].notna()] if buckets else frame.iloc[0:0]
-    if rows.empty:
-        raise ValueError("no node layout with measured gaps in these results")
-    first_machine = sorted(rows["machine"].unique())[0]
-    rows = rows[rows["machine"] == first_machine]
+    first = summary.series()[0]
     entries = []
-    for (family, case), part in rows.groupby(["family", "case"], sort=False):
-        n = _largest(part)
-        at_n = part[part["elements"] == n]
-        entries.append((f"{family}/{case}\n{n:,.0f} elements",
-                        [float(at_n[c].median()) for c, _ in buckets],
-                        float(at_n["time_per_elem_ns"].median())))
+    by_case: dict = {}
+    for p in summary:
+        if p.series == first and buckets and buckets[0][0] in p.counters:
+            by_case.setdefault((p.family, p.case), []).append(p)
+    for (family, case), pts in by_case.items():
+        p = max(pts, key=lambda q: q.size)
+        entries.append((f"{family}/{case}\n{units.count(p.size)}", [p.counters.get(c, 0.0) for c, _ in buckets],
+                        p.value))
+    if not entries:
+        raise ValueError("no node layout with measured gaps in these results")
     entries.sort(key=lambda e: e[2])
-    fig = Figure(figsize=(11, 1.2 + 0.55 * len(entries)), layout="constrained")
+    fig = Figure(figsize=(style.width_in, 1.4 + 0.5 * len(entries) * style.font_pt / 8.5), layout="constrained")
     gap_ax, time_ax = fig.subplots(1, 2, sharey=True, width_ratios=[3, 1])
-    cmap = matplotlib.colormaps["viridis"].resampled(len(buckets))
+    cmap = matplotlib.colormaps["cividis"].resampled(len(buckets))
     y = range(len(entries))
     left = [0.0] * len(entries)
     for k, (_, label) in enumerate(buckets):
         shares = [e[1][k] for e in entries]
         gap_ax.barh(y, shares, left=left, color=cmap(k), label=label)
         left = [a + b for a, b in zip(left, shares)]
-    gap_ax.set_yticks(list(y), [e[0] for e in entries], fontsize=8)
+    gap_ax.set_yticks(list(y), [e[0] for e in entries])
     gap_ax.set_xlim(0, 1)
     gap_ax.set_xlabel("share of steps, by distance to the next node in cache lines")
-    gap_ax.set_title("Where the next node lies" + (f" ({first_machine})" if frame["machine"].nunique() > 1
-                                                    else ""), loc="left", fontsize=11)
-    gap_ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(0, -0.12 - 0.3 / len(entries)),
-                  ncol=4, frameon=False)
+    gap_ax.set_title("Where the next node lies" + (f" ({first})" if len(summary.series()) > 1 else ""), loc="left")
+    gap_ax.legend(loc="upper left", bbox_to_anchor=(0, -0.15 - 0.3 / len(entries)), ncol=4, frameon=False)
     time_ax.barh(y, [e[2] for e in entries], color="0.4")
     time_ax.set_xscale("log")
     time_ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     time_ax.set_xlabel("ns per element (log)")
-    time_ax.set_title("Its cost", loc="left", fontsize=11)
-    return _finish(fig, meta)
+    time_ax.set_title("Its cost", loc="left")
+    return _finish(fig, meta, style)
 
 
-def plot_grouped_bars(frame: pd.DataFrame, meta: dict) -> Figure:
-    """Several sources side by side: time per element of each comparison
-    case at the largest size all sources ran, one bar per source."""
-    summary = summarise(frame)
-    machines = sorted(summary["machine"].unique())
+# ---- several machines ----------------------------------------------------------------------
+
+
+def plot_grouped_bars(summary: Summary, families: dict, meta: dict, style: Style = SCREEN) -> Figure:
+    """Several series side by side: the comparison cases at the largest size
+    every series ran, one bar per series, with the interval as a whisker."""
+    baseline, layouts = comparison_cases(families)
+    if baseline is None:
+        raise ValueError("no baseline case")
+    machines = summary.series()
     sizes = None
-    for machine in machines:
-        s = set(summary[(summary["machine"] == machine) & (summary["family"] == "heap_vector")]["elements"])
+    for m in machines:
+        s = {p.size for p in summary.curve(m, baseline[0], baseline[1]["name"])}
         sizes = s if sizes is None else sizes & s
     if not sizes:
-        raise ValueError("the sources share no size of heap_vector/sum")
+        raise ValueError("the sources share no size of the baseline case")
     n = max(sizes)
-    fig = Figure(figsize=(11, 4.6), layout="constrained")
+    fig = Figure(figsize=(style.width_in, style.panel_height_in + 0.8), layout="constrained")
     ax = fig.subplots()
     width = 0.8 / len(machines)
-    labels = []
-    for k, (family, case, label, *_) in enumerate(COMPARISON):
-        labels.append(label)
+    ordered = [baseline] + layouts
+    for k, (fname, c) in enumerate(ordered):
         for i, machine in enumerate(machines):
-            r = summary[(summary["machine"] == machine) & (summary["family"] == family) &
-                        (summary["case"] == case) & (summary["elements"] == n)]
-            if r.empty:
+            p = summary.get(machine, fname, c["name"], n)
+            if p is None:
                 continue
-            r = r.iloc[0]
-            x = k + (i - (len(machines) - 1) / 2) * width
-            ax.bar(x, r["median"], width, color=f"C{i}", label=machine if k == 0 else None,
-                   yerr=[[r["median"] - r["min"]], [r["max"] - r["median"]]], capsize=3)
+            v, lo, hi = y_value(p, "time")
+            ax.bar(k + (i - (len(machines) - 1) / 2) * width, v, width, color=case_look(i)["color"],
+                   hatch=["", "//", "..", "xx"][i % 4], label=machine if k == 0 else None,
+                   yerr=[[v - lo], [hi - v]], capsize=3)
     ax.set_yscale("log")
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
-    ax.set_xticks(range(len(labels)), labels, rotation=15, ha="right")
-    ax.set_ylabel("time per element (ns, log scale)")
-    ax.set_title(f"Side by side at {n:,.0f} elements: median, min-max whiskers", loc="left", fontsize=11)
+    ax.set_xticks(range(len(ordered)), [c["label"] for _, c in ordered], rotation=15, ha="right")
+    ax.set_ylabel(y_label("time", baseline[1].get("unit", {}).get("name", "element")))
+    ax.set_title(f"Side by side at {units.count(n)}: value with 95% interval", loc="left")
     ax.grid(True, axis="y", alpha=0.3)
-    _legend(ax)
-    return _finish(fig, meta)
+    _legend(ax, style)
+    return _finish(fig, meta, style)
 
 
-def plot_plain(frame: pd.DataFrame, meta: dict, limit: int = 40) -> Figure:
+def plot_plain(frame, meta: dict, style: Style = SCREEN, limit: int = 40) -> Figure:
     """Benchmarks without a working-set counter (plain Google Benchmark JSON):
     median real time per iteration, one bar per benchmark."""
     med = frame.groupby(["machine", "name"], sort=False)["real_time_ns"].median().reset_index()
     names = list(dict.fromkeys(med["name"]))[:limit]
     machines = sorted(med["machine"].unique())
-    fig = Figure(figsize=(11, 1.5 + 0.28 * len(names) * max(1, len(machines) / 2)),
-                     layout="constrained")
+    fig = Figure(figsize=(style.width_in, 1.5 + 0.28 * len(names) * max(1, len(machines) / 2) * style.font_pt / 8.5),
+                 layout="constrained")
     ax = fig.subplots()
     height = 0.8 / len(machines)
     for i, machine in enumerate(machines):
         m = med[med["machine"] == machine].set_index("name")
         y = [k + (i - (len(machines) - 1) / 2) * height for k in range(len(names))]
-        ax.barh(y, [m["real_time_ns"].get(n, float("nan")) for n in names], height, label=machine)
-    ax.set_yticks(range(len(names)), names, fontsize=8)
+        ax.barh(y, [m["real_time_ns"].get(n, float("nan")) for n in names], height, label=machine,
+                color=case_look(i)["color"])
+    ax.set_yticks(range(len(names)), names)
     ax.invert_yaxis()
     ax.set_xscale("log")
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     ax.set_xlabel("real time per iteration (ns, median, log scale)")
-    ax.set_title("Benchmarks without a working-set counter", loc="left", fontsize=11)
+    ax.set_title("Benchmarks without a working-set counter", loc="left")
     ax.grid(True, axis="x", alpha=0.3)
     if len(machines) > 1:
-        _legend(ax)
-    return _finish(fig, meta)
+        _legend(ax, style)
+    return _finish(fig, meta, style)

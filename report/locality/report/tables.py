@@ -1,51 +1,55 @@
-"""Tables: the key comparison side by side (Markdown and LaTeX booktabs),
-and the tidy table as CSV. Numbers go through checks.fmt, as in captions."""
+"""Tables: the comparison of layouts side by side (Markdown and LaTeX
+booktabs), one booktabs table per family, and a LaTeX figure environment
+per figure, all ready to \\input into notes (they need \\usepackage{booktabs}
+and \\usepackage{graphicx}). Numbers go through units.py, as in captions;
+names through escape.py."""
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
-from locality.report.checks import fmt, largest_common
-from locality.report.plot import COMPARISON, format_bytes
-from locality.report.tidy import summarise
+from locality.report import escape, units
+from locality.report.plot import comparison_cases, y_value
+from locality.report.summary import Summary
+from locality.report.write import safe_filename
 
 SIM_COLUMN = "sim_d1_misses_per_elem"
 HW_COLUMN = "l1d_misses_per_elem"
 
 
-def comparison_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """The comparison cases at the largest size all of them ran at, one row
-    per case and one group of columns per machine: median ns per element,
-    min-max, ratio to the vector, and L1d misses per element where counted."""
+def comparison_table(summary: Summary, families: dict) -> pd.DataFrame:
+    """The baseline and the layouts at the largest size all of them ran,
+    one row per case and series: value per element with its interval, the
+    repetitions' spread, the ratio to the baseline, and L1d misses per
+    element where counted."""
+    baseline, layouts = comparison_cases(families)
+    if baseline is None:
+        return pd.DataFrame()
     rows = []
-    for machine, part in frame.groupby("machine", sort=True):
-        summary = summarise(part)
-        present = [(f, c) for f, c, *_ in COMPARISON
-                   if not summary[(summary["family"] == f) & (summary["case"] == c)].empty]
-        n = largest_common(summary, present)
-        if n is None:
+    for series in summary.series():
+        curves = [(f, c, {p.size: p for p in summary.curve(series, f, c["name"])}) for f, c in [baseline] + layouts]
+        curves = [x for x in curves if x[2]]
+        if not curves or curves[0][1] is not baseline[1]:
             continue
-        base = summary[(summary["family"] == "heap_vector") & (summary["case"] == "sum") &
-                       (summary["elements"] == n)]["median"]
-        for family, case, label, *_ in COMPARISON:
-            s = summary[(summary["family"] == family) & (summary["case"] == case) &
-                        (summary["elements"] == n)]
-            if s.empty:
-                continue
-            s = s.iloc[0]
-            raw = part[(part["family"] == family) & (part["case"] == case) & (part["elements"] == n)]
+        common = set.intersection(*(set(x[2]) for x in curves))
+        if not common:
+            continue
+        n = max(common)
+        base = curves[0][2][n]
+        for f, c, points in curves:
+            p = points[n]
             misses = {}
             for col, kind in ((SIM_COLUMN, "simulated"), (HW_COLUMN, "measured")):
-                if col in raw.columns and raw[col].notna().any():
-                    misses = {"l1d_misses": float(raw[col].median()), "misses_kind": kind}
+                if col in p.counters:
+                    misses = {"l1d_misses": p.counters[col], "misses_kind": kind}
                     break
             rows.append({
-                "machine": machine, "layout": label, "case": f"{family}/{case}",
-                "elements": int(n), "working_set_bytes": float(s["working_set_bytes"]),
-                "median_ns": float(s["median"]), "min_ns": float(s["min"]),
-                "max_ns": float(s["max"]), "repetitions": int(s["count"]),
-                "vs_vector": float(s["median"] / base.iloc[0]) if len(base) else float("nan"),
-                **misses,
+                "machine": series, "layout": c["label"], "case": f"{f}/{c['name']}", "role": c.get("role", ""),
+                "elements": int(n), "working_set_bytes": p.working_set_bytes, "statistic": p.statistic,
+                "value_ns": p.value, "ci_low": p.ci_low, "ci_high": p.ci_high, "min_ns": p.min, "max_ns": p.max,
+                "repetitions": p.n, "runs": p.n_runs, "vs_baseline": p.value / base.value, **misses,
             })
     return pd.DataFrame(rows)
 
@@ -53,55 +57,113 @@ def comparison_table(frame: pd.DataFrame) -> pd.DataFrame:
 def to_markdown(table: pd.DataFrame) -> str:
     if table.empty:
         return "_No comparison case ran._\n"
+    e = escape.markdown
     has_misses = "l1d_misses" in table.columns
     lines = []
     for machine, part in table.groupby("machine", sort=True):
         n = int(part["elements"].iloc[0])
         reps = int(part["repetitions"].min())
-        lines.append(f"**{machine}**, {n:,} elements, median of {reps} repetition{'s' if reps > 1 else ''}:\n")
-        head = "| layout | working set | ns per element | min-max | vs. vector |"
-        rule = "|---|---|---|---|---|"
+        runs = int(part["runs"].max())
+        pooled = f", pooled over {runs} runs" if runs > 1 else ""
+        lines.append(f"**{e(machine)}**, {units.count(n)} elements, {reps} or more repetitions per point{pooled}:\n")
+        head = "| layout | working set | ns per element | 95% interval | min-max | vs. baseline |"
+        rule = "|---|---|---|---|---|---|"
         if has_misses:
             head += " L1d misses per element |"
             rule += "---|"
         lines += [head, rule]
         for _, r in part.iterrows():
-            line = (f"| {r['layout']} | {format_bytes(r['working_set_bytes'])} | {fmt(r['median_ns'])} "
-                    f"| {fmt(r['min_ns'])}-{fmt(r['max_ns'])} | {fmt(r['vs_vector'])} |")
+            line = (f"| {e(r['layout'])} | {units.size_bytes(r['working_set_bytes'])} | {units.number(r['value_ns'])} "
+                    f"| {units.interval(r['ci_low'], r['ci_high'])} | {units.interval(r['min_ns'], r['max_ns'])} "
+                    f"| {units.number(r['vs_baseline'])} |")
             if has_misses:
                 kind = r.get("misses_kind")
-                line += (f" {fmt(r['l1d_misses'])} ({kind}) |" if isinstance(kind, str) else " n/a |")
+                line += f" {units.number(r['l1d_misses'])} ({kind}) |" if isinstance(kind, str) else " n/a |"
             lines.append(line)
         lines.append("")
     return "\n".join(lines)
 
 
-def _tex(text: str) -> str:
-    for a, b in (("\\\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("_", r"\_"),
-                 ("#", r"\#"), ("$", r"\$"), ("{", r"\{"), ("}", r"\}"), ("~", r"\~{}"),
-                 ("^", r"\^{}")):
-        text = text.replace(a, b)
-    return text
-
-
-def to_latex(table: pd.DataFrame, figure_id: str) -> str:
-    """A booktabs table, ready to \\input into notes (needs \\usepackage{booktabs})."""
+def latex_table(table: pd.DataFrame, figure_id: str) -> str:
+    """The comparison as a booktabs table."""
+    t = escape.latex
     machines = sorted(table["machine"].unique()) if not table.empty else []
     cols = "l" + "rr" * len(machines)
-    out = [f"% locality {figure_id}: time per element in ns (median), and ratio to std::vector",
+    out = [f"% locality {figure_id}: time per element in ns and ratio to the baseline",
            r"\begin{tabular}{" + cols + "}", r"\toprule"]
     if machines:
-        out.append("Layout & " + " & ".join(
-            rf"\multicolumn{{2}}{{c}}{{{_tex(m)}}}" for m in machines) + r" \\")
+        out.append("Layout & " + " & ".join(rf"\multicolumn{{2}}{{c}}{{{t(m)}}}" for m in machines) + r" \\")
         out.append("".join(rf"\cmidrule(lr){{{2 + 2 * i}-{3 + 2 * i}}}" for i in range(len(machines))))
-        out.append(" & " + " & ".join(["ns/elem & vs.\\ vector"] * len(machines)) + r" \\")
+        out.append(" & " + " & ".join([r"ns/elem & vs.\ baseline"] * len(machines)) + r" \\")
         out.append(r"\midrule")
         for label in dict.fromkeys(table["layout"]):
             cells = []
             for m in machines:
                 r = table[(table["machine"] == m) & (table["layout"] == label)]
-                cells += ([fmt(r["median_ns"].iloc[0]), fmt(r["vs_vector"].iloc[0])] if len(r)
+                cells += ([units.number(r["value_ns"].iloc[0]), units.number(r["vs_baseline"].iloc[0])] if len(r)
                           else ["--", "--"])
-            out.append(_tex(label) + " & " + " & ".join(cells) + r" \\")
+            out.append(t(label) + " & " + " & ".join(cells) + r" \\")
     out += [r"\bottomrule", r"\end{tabular}", ""]
     return "\n".join(out)
+
+
+def family_table(summary: Summary, family: str, desc: dict) -> pd.DataFrame:
+    """Every point of a family: case, size, working set, value and interval
+    in the family's unit (GB/s for bandwidth)."""
+    metric = desc.get("metric", "time") if desc else "time"
+    rows = []
+    for p in summary:
+        if p.family != family:
+            continue
+        v, lo, hi = y_value(p, metric)
+        rows.append({"machine": p.series, "case": p.case, "label": p.label or p.case, "size": p.size,
+                     "working_set_bytes": p.working_set_bytes, "value": v, "low": lo, "high": hi,
+                     "unit": "GB/s" if metric == "bandwidth" else f"ns per {p.unit_name}", "n": p.n})
+    order = {c["name"]: i for i, c in enumerate(desc.get("cases", []))} if desc else {}
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        return frame
+    frame["order"] = frame["case"].map(lambda c: order.get(c, len(order)))
+    return frame.sort_values(["machine", "order", "size"]).drop(columns="order")
+
+
+def family_table_latex(table: pd.DataFrame, family: str, desc: dict) -> str:
+    t = escape.latex
+    unit = table["unit"].iloc[0] if not table.empty else ""
+    label = label_id(f"LOC-{family}-table")
+    out = [f"% locality: every point of {family}; \\input inside a table environment or alone",
+           f"% \\label{{{label}}} (inside a table environment)",
+           r"\begin{tabular}{llrrl}", r"\toprule",
+           rf"Case & Working set & {t(unit)} & 95\,\% interval & Repetitions \\", r"\midrule"]
+    for machine, part in table.groupby("machine", sort=False) if not table.empty else []:
+        if table["machine"].nunique() > 1:
+            out.append(rf"\multicolumn{{5}}{{l}}{{\textit{{{t(machine)}}}}} \\")
+        for _, r in part.iterrows():
+            out.append(f"{t(r['label'])} & {t(units.size_bytes(r['working_set_bytes']))} & {units.number(r['value'])} & "
+                       f"{units.interval(r['low'], r['high'])} & {int(r['n'])} " + r"\\")
+    out += [r"\bottomrule", r"\end{tabular}", ""]
+    return "\n".join(out)
+
+
+def label_id(figure_id: str) -> str:
+    """A figure id as a LaTeX label: letters, digits and - _ : . only."""
+    return re.sub(r"[^A-Za-z0-9_:.-]", "-", figure_id)
+
+
+def latex_figure(entry, extension: str) -> str:
+    """A figure environment with the caption and \\label{LOC-...}, for the
+    figure file of the same name beside the folder (\\graphicspath or a
+    relative path: figures/NAME.tex includes NAME.<ext> from the report
+    folder)."""
+    stem = safe_filename(entry.name)
+    caption = escape.latex(entry.caption)
+    return "\n".join([
+        f"% locality {entry.figure_id}; needs \\usepackage{{graphicx}}",
+        r"\begin{figure}[tbp]",
+        r"  \centering",
+        rf"  \includegraphics[width=\linewidth]{{{stem}.{extension}}}",
+        rf"  \caption{{{caption}}}",
+        rf"  \label{{{label_id(entry.figure_id)}}}",
+        r"\end{figure}",
+        "",
+    ])

@@ -1,8 +1,14 @@
 """Flattening result files into one tidy table.
 
-One row per benchmark run and repetition and source file; aggregates that
-Google Benchmark adds (mean, median, stddev, cv) are dropped, because the
-report computes its own statistics from the repetitions.
+One row per benchmark repetition and source file; aggregates that Google
+Benchmark adds (mean, median, stddev, cv) are dropped, because the report
+computes its own statistics from the repetitions. Every row carries what
+its case's descriptor says (unit, statistic, role, label), so nothing after
+this step needs to know a family by name.
+
+Several files from one machine and build (same host, CPU, compiler and
+commit) are runs of one series: they share a machine label and are pooled;
+files from different machines or builds are separate series.
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from locality.report.load import NAME_PATTERN, ResultFile
+from locality.report.load import ResultFile
 
 _UNIT_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
 # Keys of a Google Benchmark entry that are bookkeeping, not measurements.
@@ -22,30 +28,52 @@ _NOT_COUNTERS = {
 }
 
 
-def machine_label(result: ResultFile) -> str:
-    """A short name for the machine a file came from."""
+def identity(result: ResultFile) -> tuple:
+    """What makes two files runs of the same series: host, CPU, compiler,
+    build flags and commit (plain Google Benchmark files: the file itself)."""
+    loc = result.locality
+    if loc is None:
+        return ("file", str(result.path))
+    return (loc["host"], loc["cpu_model"], loc["compiler"], loc["build_flags"], loc["git_commit"])
+
+
+def machine_label(result: ResultFile, names: dict[str, str] | None = None) -> str:
+    """A short name for the machine a file came from; `names` renames hosts
+    (an empty name hides the host)."""
     loc = result.locality
     if loc is not None:
-        return f"{loc['host']} ({loc['cpu_model']})"
+        host = loc["host"] if names is None or loc["host"] not in names else names[loc["host"]]
+        return f"{host} ({loc['cpu_model']})" if host else loc["cpu_model"]
     return str(result.context.get("host_name", Path(result.path).stem))
 
 
-def source_labels(results: list[ResultFile]) -> list[str]:
-    """One distinct label per file: the machine, then the compiler where two
-    files share a machine, then the file name where that is not enough."""
-    labels = [machine_label(r) for r in results]
-    if len(set(labels)) < len(labels):
-        labels = [f"{lab}, {(r.locality or {}).get('compiler', '?')}" for lab, r in zip(labels, results)]
-    if len(set(labels)) < len(labels):
-        labels = [f"{lab}, {Path(r.path).name}" for lab, r in zip(labels, results)]
+def source_labels(results: list[ResultFile], names: dict[str, str] | None = None) -> list[str]:
+    """One label per file, the same for files of one series: the machine,
+    then the compiler where two series share a machine, then the commit,
+    then the file name where that is not enough."""
+    ids = [identity(r) for r in results]
+    labels = [machine_label(r, names) for r in results]
+
+    def distinct(labs):
+        by_label: dict[str, set] = {}
+        for lab, i in zip(labs, ids):
+            by_label.setdefault(lab, set()).add(i)
+        return all(len(v) == 1 for v in by_label.values())
+
+    for extra in (lambda r: (r.locality or {}).get("compiler", "?"),
+                  lambda r: "commit " + (r.locality or {}).get("git_commit", "?")[:12],
+                  lambda r: Path(r.path).name):
+        if distinct(labels):
+            break
+        labels = [f"{lab}, {extra(r)}" for lab, r in zip(labels, results)]
     return labels
 
 
 def caches(result: ResultFile) -> list[dict]:
     """Data and unified caches as {level, type, size_bytes, line_bytes, ways}.
 
-    From context.locality (sysfs) when present, else from Google Benchmark's
-    own context, whose entries lack line size and ways (left as None).
+    From context.locality when present, else from Google Benchmark's own
+    context, whose entries lack line size and ways (left as None).
     """
     loc = result.locality
     if loc is not None:
@@ -57,54 +85,75 @@ def caches(result: ResultFile) -> list[dict]:
             for c in result.context.get("caches", [])
             if isinstance(c, dict)
         ]
-    return [c for c in found if c.get("type") != "Instruction" and c.get("size_bytes")]
+    found = [c for c in found if c.get("type") != "Instruction" and isinstance(c.get("size_bytes"), (int, float))
+             and c["size_bytes"] > 0 and isinstance(c.get("level"), int)]
+    return sorted(found, key=lambda c: c["level"])
 
 
-def _split_name(name: str) -> tuple[str, str, float]:
-    m = NAME_PATTERN.match(name)
-    if m:
-        return m["family"], m["case"], float(m["elements"])
+def _split_name(name: str, locality: bool) -> tuple[str, str, float]:
+    parts = name.split("/")
+    if locality and len(parts) == 3 and parts[2].isdigit():
+        return parts[0], parts[1], float(parts[2])
     # Plain Google Benchmark names such as "BM_Sum/1024": the family is the
     # first part, a trailing number (if any) the size.
-    parts = name.split("/")
-    elements = float(parts[-1]) if len(parts) > 1 and parts[-1].isdigit() else float("nan")
+    size = float(parts[-1]) if len(parts) > 1 and parts[-1].isdigit() else float("nan")
     case = "/".join(parts[1:-1]) if len(parts) > 2 else (parts[1] if len(parts) == 2 and
-                                                          not parts[1].isdigit() else "")
-    return parts[0], case or parts[0], elements
+                                                         not parts[1].isdigit() else "")
+    return parts[0], case or parts[0], size
 
 
-def tidy(results: list[ResultFile]) -> pd.DataFrame:
+def case_info(result: ResultFile, family: str, case: str) -> dict:
+    """What the descriptor says of a case: unit, statistic, role, label,
+    series, axis; defaults for plain Google Benchmark entries."""
+    fam = result.families.get(family)
+    if fam is None:
+        return {"unit_name": "iteration", "unit_bytes": 0.0, "statistic": "median", "role": "",
+                "label": case, "metric": "time", "series": "", "axis": ""}
+    c = next((c for c in fam["cases"] if c["name"] == case), None) or {}
+    unit = c.get("unit", fam["unit"])
+    return {"unit_name": unit["name"], "unit_bytes": float(unit["bytes"]),
+            "statistic": c.get("statistic", fam["statistic"]), "role": c.get("role", ""),
+            "label": c.get("label", case), "metric": fam["metric"], "series": c.get("series", ""),
+            "axis": c.get("axis", {}).get("counter", "")}
+
+
+def tidy(results: list[ResultFile], names: dict[str, str] | None = None) -> pd.DataFrame:
     rows = []
-    for result, machine in zip(results, source_labels(results)):
+    labels = source_labels(results, names)
+    for run, (result, machine) in enumerate(zip(results, labels)):
         loc = result.locality or {}
         backend = loc.get("counters", {}).get("backend", "unknown")
+        info_cache: dict = {}
         for b in result.benchmarks:
             if b.get("run_type", "iteration") != "iteration" or "big_o" in b or "rms" in b:
                 continue
             run_name = b.get("run_name", b["name"])
-            family, case, elements = _split_name(run_name)
+            family, case, size = _split_name(run_name, result.locality is not None)
+            if (family, case) not in info_cache:
+                info_cache[(family, case)] = case_info(result, family, case)
             scale = _UNIT_NS.get(b.get("time_unit", "ns"), 1.0)
             row = {
                 "source": str(result.path),
+                "run": run,
                 "machine": machine,
                 "counters_backend": backend,
                 "name": run_name,
                 "family": family,
                 "case": case,
                 # The size in the name identifies the benchmark; the
-                # `elements` counter is the work of one iteration (equal for
-                # most cases; more where an iteration repeats a small
-                # structure, as bandwidth and stride do).
-                "elements": elements if elements == elements else b.get("elements", elements),
-                "elements_per_iter": b.get("elements", elements),
+                # `elements` counter is the units of work of one iteration.
+                "elements": size if size == size else b.get("elements", size),
+                "elements_per_iter": b.get("elements", 1.0 if result.locality is None else size),
                 "repetition": b.get("repetition_index", 0),
                 "iterations": b.get("iterations"),
                 "real_time_ns": b["real_time"] * scale if "real_time" in b else float("nan"),
                 "cpu_time_ns": b["cpu_time"] * scale if "cpu_time" in b else float("nan"),
                 "error": b.get("error_message", "") if b.get("error_occurred") else "",
+                **info_cache[(family, case)],
             }
             for key, value in b.items():
-                if key not in _NOT_COUNTERS and key not in row and isinstance(value, (int, float)):
+                if key not in _NOT_COUNTERS and key not in row and isinstance(value, (int, float)) \
+                        and not isinstance(value, bool):
                     row[key] = float(value)
             rows.append(row)
     frame = pd.DataFrame(rows)
@@ -112,17 +161,3 @@ def tidy(results: list[ResultFile]) -> pd.DataFrame:
         return frame
     frame["time_per_elem_ns"] = frame["real_time_ns"] / frame["elements_per_iter"]
     return frame
-
-
-def summarise(frame: pd.DataFrame) -> pd.DataFrame:
-    """Median, min, max and coefficient of variation of the time per element,
-    per machine and benchmark, over repetitions (errors excluded)."""
-    ok = frame[frame["error"] == ""]
-    keys = ["machine", "family", "case", "elements"]
-    extra = [c for c in ("working_set_bytes", "huge_page_share") if c in ok.columns]
-    grouped = ok.groupby(keys, sort=True)
-    out = grouped["time_per_elem_ns"].agg(["median", "min", "max", "mean", "std", "count"])
-    out["cv"] = out["std"] / out["mean"]
-    for c in extra:
-        out[c] = grouped[c].median()
-    return out.reset_index()

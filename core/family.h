@@ -1,0 +1,200 @@
+// The descriptor of an experiment, and the catalogue of all of them.
+//
+// A family file in cases/ describes itself once, in a Family value added to
+// the catalogue at static-initialisation time (which is why the cases live
+// in an OBJECT library: a static library would drop those registrations).
+// The descriptor is the single description of an experiment that everything
+// else reads: the runners register its cases with Google Benchmark, the
+// result file carries it in context.locality.families, and the report draws
+// and checks each family from it alone, knowing no family or case by name.
+#pragma once
+
+#include <benchmark/benchmark.h>
+
+#include <cmath>
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace locality {
+
+// Every kernel of every family has this signature: the benchmark state and
+// the size of the structure it traverses or builds (the number in its name).
+using CaseFn = void (*)(benchmark::State&, std::size_t size);
+
+// The sizes a family (or case) runs at on a machine whose last-level cache
+// has `llc_bytes`, ascending; `quick` asks for a short ladder.
+using LadderFn = std::vector<std::size_t> (*)(std::size_t llc_bytes, bool quick);
+
+// What one unit of a figure is. A case's `elements` counter is the number
+// of these units one iteration processes; times are per unit.
+struct Unit {
+  std::string name;  // singular, as in "ns per <name>": "int", "load", "record"
+  double bytes = 0;  // the bytes one unit stands for (0: bytes mean nothing, as for an increment)
+};
+
+// What a figure shows: time per unit, or bytes moved per second.
+enum class Metric { time, bandwidth };
+
+// Which statistic of the repetitions a point is. The minimum where every
+// repetition does the same work on the same structure (a traversal, a
+// chase, a read): on a shared machine interruptions, neighbours and dips of
+// the clock only ever add time, so the fastest repetition is the best
+// estimate of what the hardware does (lmbench takes the minimum latency for
+// this reason; Chen and Revels, "Robust benchmarking in noisy
+// environments", 2016). The median where the work itself varies from one
+// repetition to the next by design: allocation (the heap's state, page
+// faults), a placement the kernel chooses anew, two threads' interleaving.
+enum class Statistic { median, minimum };
+
+// The part a case plays in the report's shared figures.
+enum class Role {
+  none,
+  baseline,  // the layout every other one is compared with, at equal size
+  layout,    // one of the layouts in the comparison figure
+  build,     // the cost of building a structure, shown apart from traversals
+};
+
+// A stated expectation as data; the report's check engine evaluates it
+// against the measured statistics and their confidence intervals, and says
+// "agrees", "disagrees" or, where the interval straddles the bound or data
+// is missing, "inconclusive". Cases are named "case" (this family) or
+// "family/case". Where a claim looks is a region of working sets, tested on
+// every case of the claim: "in:L1" (at most half of L1), "in:L2" and
+// "in:LLC" (at least twice the previous level and at most half of this
+// one), "beyond:L1", "beyond:L2", "beyond:LLC" (at least twice the level),
+// "all", or "first" and "last" (a case's smallest and largest size, for
+// families whose sizes are not working sets). Kinds:
+//   ratio     cases {a, b}: q(a) / q(b) at the same size (or the same
+//             working set, with match = "working_set"), at the largest such
+//             size in the region, or at every one with every = true.
+//   growth    cases {a}: q(a) at the largest size in region `to` over q(a)
+//             at the largest size in region `at`.
+//   spread    cases {a, b, ...}: the largest q over the smallest, at a size.
+//   monotone  cases {a}: q(next) / q(previous) for consecutive sizes in the
+//             region (every pair).
+//   value     cases {a}: q(a) itself (with `counter`: a counter per unit).
+//   hook      a check in code, named by `hook` (the report's hooks module).
+// q is the time per unit by default, the byte rate (bytes per unit / time,
+// or the bandwidth) with rate = true, or the median of `counter` per unit.
+// A claim holds when its value lies in [min, max] (NaN: no bound).
+struct Claim {
+  std::string kind;
+  std::string says;  // the expectation in plain words, for the caption
+  std::vector<std::string> cases;
+  std::string at = "all";
+  std::string to = {};  // growth: the region it grows to
+  double min = NAN;
+  double max = NAN;
+  bool every = false;
+  std::string match = "elements";  // ratio, spread: "elements" or "working_set"
+  bool rate = false;
+  std::string counter = {};
+  // Inconclusive (with the reason) unless some case of the claim records
+  // this counter at `needs_min` or more at the points compared: a
+  // precondition the machine may not meet (the kernel granting huge pages).
+  std::string needs_counter = {};
+  double needs_min = NAN;
+  std::string hook = {};
+};
+
+// What a figure's horizontal axis shows, where it is not the working set: a
+// counter of the case (stride_bytes) and its label.
+struct Axis {
+  std::string counter;
+  std::string label;
+};
+
+struct Case {
+  std::string name;     // e.g. "list_sum"
+  std::string summary;  // one line: what this case shows
+  // Peak memory the case needs per unit of its size while it runs (data
+  // structure, allocator overhead and helper arrays), used to skip sizes
+  // that would not fit in memory instead of attempting them.
+  double peak_bytes_per_element = 0;
+  CaseFn fn = nullptr;
+  std::string label = {};  // short legend label (default: the name)
+  Role role = Role::none;
+  // Cases of one series are one line in the family's figure, ordered along
+  // `axis` (stride's every_k cases: one line over k).
+  std::string series = {};
+  Axis axis = {};
+  Unit unit = {};          // when it differs from the family's
+  std::optional<Statistic> statistic = {};  // when it differs from the family's
+  // Largest size worth running (0: no limit), for cases whose build time
+  // grows faster than the traversal they time.
+  std::size_t max_elements = 0;
+  std::string max_elements_why = {};
+  // Its own sizes, where its units differ from the rest of its family's;
+  // null: the family's.
+  LadderFn ladder = nullptr;
+  // Why a cache simulation cannot model it (the simulator knows one core and
+  // no coherence traffic, no prefetcher, no TLB); empty: it can.
+  std::string not_simulated = {};
+  // Why it cannot run on this machine (an instruction the CPU lacks, a
+  // second core); called when the catalogue is listed and registered; null
+  // or empty: it can.
+  std::string (*unavailable)() = nullptr;
+};
+
+struct Family {
+  std::string name;          // e.g. "scattered_nodes"
+  int order = 0;             // teaching order: families are listed by it
+  std::string demonstrates;  // what the family shows
+  std::string expected;      // the effect a plot should show, in words
+  Unit unit;                 // what one unit of its figure is
+  std::string size_name;     // what the number in a benchmark name counts
+  std::vector<Case> cases;
+  std::vector<Claim> claims;  // `expected`, as checks
+  Metric metric = Metric::time;
+  Statistic statistic = Statistic::median;
+  // Its own sizes, when the shared ladder of element counts does not fit;
+  // null: the shared ladder.
+  LadderFn ladder = nullptr;
+  // Show cycles beside ns (latencies and L1 costs, where a cycle count is
+  // what a course compares).
+  bool cycles = false;
+};
+
+// Adds a family to the catalogue; used once per family file through a
+// namespace-scope constant. Returns true so it can initialise that constant.
+bool add_family(Family family);
+
+// The catalogue in teaching order (Family::order, then name).
+const std::vector<Family>& families();
+
+// The family and case of "family/case", or of a benchmark name
+// "family/case/size"; null when there is none.
+struct CaseRef {
+  const Family* family = nullptr;
+  const Case* c = nullptr;
+  explicit operator bool() const { return c != nullptr; }
+};
+CaseRef find_case(const std::string& name);
+
+// Benchmark names follow the results contract: <family>/<case>/<size>.
+std::string benchmark_name(const Family& family, const Case& c, std::size_t size);
+
+// The case's effective unit, statistic and ladder (its own, else its
+// family's).
+const Unit& unit_of(const Family& family, const Case& c);
+Statistic statistic_of(const Family& family, const Case& c);
+LadderFn ladder_of(const Family& family, const Case& c);
+
+// Why the case cannot run here, or an empty string.
+std::string unavailable_reason(const Case& c);
+
+// The smallest power of two that is at least `v` (1 for 0): ladders end at
+// one.
+inline std::size_t round_up_pow2(std::size_t v) {
+  std::size_t p = 1;
+  while (p < v) p <<= 1;
+  return p;
+}
+
+const char* to_string(Metric m);
+const char* to_string(Statistic s);
+const char* to_string(Role r);
+
+}  // namespace locality

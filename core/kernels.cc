@@ -1,0 +1,290 @@
+// Compiled once per Highway target (foreach_target re-includes this file);
+// HWY_EXPORT's tables then pick the best target for this CPU at run time.
+
+#ifndef LOCALITY_KERNELS_SHIFT_DONE
+#define LOCALITY_KERNELS_SHIFT_DONE
+#if defined(LOCALITY_CODE_SHIFT) && LOCALITY_CODE_SHIFT > 0
+#define LOCALITY_STR2(x) #x
+#define LOCALITY_STR(x) LOCALITY_STR2(x)
+// Unrelated code placed before the kernels, LOCALITY_CODE_SHIFT bytes of it:
+// a build whose code layout differs (runners/layout_check.sh).
+extern "C" __attribute__((used, noinline)) void locality_code_shift() {
+  asm volatile(".fill " LOCALITY_STR(LOCALITY_CODE_SHIFT) ", 1, 0x90");
+}
+#endif
+#endif
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "core/kernels.cc"
+#include <hwy/foreach_target.h>  // IWYU pragma: keep
+#include <hwy/highway.h>
+
+#include <cstddef>
+#include <cstdint>
+
+HWY_BEFORE_NAMESPACE();
+namespace locality::kernels {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+const char* TargetName() { return hwy::TargetName(HWY_TARGET); }
+
+int WidestBits() { return static_cast<int>(hn::Lanes(hn::ScalableTag<std::uint8_t>()) * 8); }
+
+// Four accumulators, each with a load of its own per step: four
+// independent loads in flight per iteration, and no add waiting on another.
+std::uint32_t SumInts(const std::int32_t* data, std::size_t n) {
+  const hn::ScalableTag<std::uint32_t> d;
+  const std::size_t lanes = hn::Lanes(d);
+  const auto* p = reinterpret_cast<const std::uint32_t*>(data);
+  std::uint32_t sum = 0;
+  std::size_t i = 0;
+  // Scalar up to a 64-byte boundary, so every vector load is aligned and
+  // none straddles a cache line, wherever the allocator put the array.
+  while (i < n && (reinterpret_cast<std::uintptr_t>(p + i) & 63) != 0) sum += p[i++];
+  auto a0 = hn::Zero(d), a1 = hn::Zero(d), a2 = hn::Zero(d), a3 = hn::Zero(d);
+  for (; i + 4 * lanes <= n; i += 4 * lanes) {
+    a0 = hn::Add(a0, hn::Load(d, p + i));
+    a1 = hn::Add(a1, hn::Load(d, p + i + lanes));
+    a2 = hn::Add(a2, hn::Load(d, p + i + 2 * lanes));
+    a3 = hn::Add(a3, hn::Load(d, p + i + 3 * lanes));
+  }
+  const auto all = hn::Add(hn::Add(a0, a1), hn::Add(a2, a3));
+  sum += hn::GetLane(hn::SumOfLanes(d, all));
+  // The rest one int at a time (fewer than four vectors of it).
+  for (; i < n; ++i) {
+    sum += p[i];
+    asm volatile("" : "+r"(sum));
+  }
+  return sum;
+}
+
+// One kernel per operation, a template over the vector tag: the width is
+// the tag (ScalableTag: the widest; CappedTag: at most N lanes).
+template <class D>
+std::uint64_t ReadWords(D d, const std::uint64_t* HWY_RESTRICT p, std::size_t words, std::size_t passes) {
+  const std::size_t lanes = hn::Lanes(d);
+  auto a0 = hn::Zero(d), a1 = hn::Zero(d), a2 = hn::Zero(d), a3 = hn::Zero(d);
+  for (std::size_t r = 0; r < passes; ++r) {
+    for (std::size_t i = 0; i < words; i += 4 * lanes) {
+      a0 = hn::Add(a0, hn::Load(d, p + i));
+      a1 = hn::Add(a1, hn::Load(d, p + i + lanes));
+      a2 = hn::Add(a2, hn::Load(d, p + i + 2 * lanes));
+      a3 = hn::Add(a3, hn::Load(d, p + i + 3 * lanes));
+    }
+  }
+  return hn::GetLane(hn::SumOfLanes(d, hn::Add(hn::Add(a0, a1), hn::Add(a2, a3))));
+}
+
+std::uint64_t ReadWidest(const std::uint64_t* p, std::size_t words, std::size_t passes) {
+  return ReadWords(hn::ScalableTag<std::uint64_t>(), p, words, passes);
+}
+std::uint64_t Read256(const std::uint64_t* p, std::size_t words, std::size_t passes) {
+  return ReadWords(hn::CappedTag<std::uint64_t, 4>(), p, words, passes);
+}
+std::uint64_t Read128(const std::uint64_t* p, std::size_t words, std::size_t passes) {
+  return ReadWords(hn::CappedTag<std::uint64_t, 2>(), p, words, passes);
+}
+int Bits256() { return static_cast<int>(hn::Lanes(hn::CappedTag<std::uint64_t, 4>()) * 64); }
+int Bits128() { return static_cast<int>(hn::Lanes(hn::CappedTag<std::uint64_t, 2>()) * 64); }
+
+template <bool Streaming>
+void StoreWords(std::uint64_t* HWY_RESTRICT p, std::size_t words, std::size_t passes, std::uint64_t value) {
+  const hn::ScalableTag<std::uint64_t> d;
+  const std::size_t lanes = hn::Lanes(d);
+  const auto v = hn::Set(d, value);
+  for (std::size_t r = 0; r < passes; ++r) {
+    for (std::size_t i = 0; i < words; i += 4 * lanes) {
+      for (std::size_t k = 0; k < 4; ++k) {
+        if constexpr (Streaming) {
+          hn::Stream(v, d, p + i + k * lanes);
+        } else {
+          hn::Store(v, d, p + i + k * lanes);
+        }
+      }
+    }
+  }
+}
+void Write(std::uint64_t* p, std::size_t words, std::size_t passes, std::uint64_t value) {
+  StoreWords<false>(p, words, passes, value);
+}
+void WriteStreaming(std::uint64_t* p, std::size_t words, std::size_t passes, std::uint64_t value) {
+  StoreWords<true>(p, words, passes, value);
+}
+
+void Copy(std::uint64_t* HWY_RESTRICT dst, const std::uint64_t* HWY_RESTRICT src, std::size_t words,
+          std::size_t passes) {
+  const hn::ScalableTag<std::uint64_t> d;
+  const std::size_t lanes = hn::Lanes(d);
+  for (std::size_t r = 0; r < passes; ++r) {
+    for (std::size_t i = 0; i < words; i += 4 * lanes) {
+      const auto v0 = hn::Load(d, src + i), v1 = hn::Load(d, src + i + lanes);
+      const auto v2 = hn::Load(d, src + i + 2 * lanes), v3 = hn::Load(d, src + i + 3 * lanes);
+      hn::Store(v0, d, dst + i);
+      hn::Store(v1, d, dst + i + lanes);
+      hn::Store(v2, d, dst + i + 2 * lanes);
+      hn::Store(v3, d, dst + i + 3 * lanes);
+    }
+  }
+}
+
+void Increment(std::uint64_t* HWY_RESTRICT p, std::size_t words, std::size_t passes) {
+  const hn::ScalableTag<std::uint64_t> d;
+  const std::size_t lanes = hn::Lanes(d);
+  const auto one = hn::Set(d, std::uint64_t{1});
+  for (std::size_t r = 0; r < passes; ++r) {
+    for (std::size_t i = 0; i < words; i += 4 * lanes) {
+      for (std::size_t k = 0; k < 4; ++k) {
+        hn::Store(hn::Add(hn::Load(d, p + i + k * lanes), one), d, p + i + k * lanes);
+      }
+    }
+  }
+}
+
+}  // namespace HWY_NAMESPACE
+}  // namespace locality::kernels
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+#include "core/kernels.h"
+
+#if HWY_ARCH_X86
+#include <immintrin.h>
+#endif
+
+namespace locality::kernels {
+
+HWY_EXPORT(TargetName);
+HWY_EXPORT(WidestBits);
+HWY_EXPORT(SumInts);
+HWY_EXPORT(ReadWidest);
+HWY_EXPORT(Read256);
+HWY_EXPORT(Read128);
+HWY_EXPORT(Bits256);
+HWY_EXPORT(Bits128);
+HWY_EXPORT(Write);
+HWY_EXPORT(WriteStreaming);
+HWY_EXPORT(Copy);
+HWY_EXPORT(Increment);
+
+std::string vector_target() { return HWY_DYNAMIC_DISPATCH(TargetName)(); }
+int vector_bits() { return HWY_DYNAMIC_DISPATCH(WidestBits)(); }
+
+std::uint32_t sum_ints(const int* data, std::size_t n) {
+  return HWY_DYNAMIC_DISPATCH(SumInts)(reinterpret_cast<const std::int32_t*>(data), n);
+}
+
+std::uint32_t sum_ints_one_chain(const int* data, std::size_t n) {
+  std::uint32_t sum = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    sum += static_cast<std::uint32_t>(data[i]);
+    // The sum must live in one general register after every add: the
+    // compiler can neither vectorise nor split the chain.
+    asm volatile("" : "+r"(sum));
+  }
+  return sum;
+}
+
+int width_bits(Width w) {
+  switch (w) {
+    case Width::widest: return vector_bits();
+    case Width::at_most_256: return HWY_DYNAMIC_DISPATCH(Bits256)();
+    case Width::at_most_128: return HWY_DYNAMIC_DISPATCH(Bits128)();
+    case Width::scalar: break;
+  }
+  return 64;
+}
+
+// Plain 64-bit loads into four general registers. The empty asm keeps each
+// sum in a register of its own at every step, so the compiler cannot turn
+// the loop into vector loads (GCC did, without it); a test reads the
+// machine code to check.
+extern "C" __attribute__((noinline)) std::uint64_t locality_read_words_scalar(const std::uint64_t* p,
+                                                                              std::size_t words,
+                                                                              std::size_t passes) {
+  std::uint64_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+  for (std::size_t r = 0; r < passes; ++r) {
+    for (std::size_t i = 0; i < words; i += 4) {
+      a0 += p[i];
+      a1 += p[i + 1];
+      a2 += p[i + 2];
+      a3 += p[i + 3];
+      asm volatile("" : "+r"(a0), "+r"(a1), "+r"(a2), "+r"(a3));
+    }
+  }
+  return a0 + a1 + a2 + a3;
+}
+
+std::uint64_t read_words(const std::uint64_t* p, std::size_t words, std::size_t passes, Width w) {
+  switch (w) {
+    case Width::widest: return HWY_DYNAMIC_DISPATCH(ReadWidest)(p, words, passes);
+    case Width::at_most_256: return HWY_DYNAMIC_DISPATCH(Read256)(p, words, passes);
+    case Width::at_most_128: return HWY_DYNAMIC_DISPATCH(Read128)(p, words, passes);
+    case Width::scalar: break;
+  }
+  return locality_read_words_scalar(p, words, passes);
+}
+
+void write_words(std::uint64_t* p, std::size_t words, std::size_t passes, std::uint64_t value) {
+  HWY_DYNAMIC_DISPATCH(Write)(p, words, passes, value);
+}
+
+void copy_words(std::uint64_t* dst, const std::uint64_t* src, std::size_t words, std::size_t passes) {
+  HWY_DYNAMIC_DISPATCH(Copy)(dst, src, words, passes);
+}
+
+void increment_words(std::uint64_t* p, std::size_t words, std::size_t passes) {
+  HWY_DYNAMIC_DISPATCH(Increment)(p, words, passes);
+}
+
+#if HWY_ARCH_X86
+
+std::string nontemporal_loads_unavailable() {
+  return __builtin_cpu_supports("sse4.1") ? "" : "MOVNTDQA needs SSE4.1, which this CPU lacks";
+}
+
+std::string nontemporal_stores_unavailable() { return ""; }
+
+// MOVNTDQA, 128-bit (what likwid-bench's load_mem uses): a hint that the
+// data will not be reused, which some CPUs honour for write-back memory.
+__attribute__((target("sse4.1"))) std::uint64_t read_words_nontemporal(const std::uint64_t* p,
+                                                                        std::size_t words,
+                                                                        std::size_t passes) {
+  __m128i a0 = _mm_setzero_si128(), a1 = a0, a2 = a0, a3 = a0;
+  auto at = [p](std::size_t i) { return const_cast<__m128i*>(reinterpret_cast<const __m128i*>(p + i)); };
+  for (std::size_t r = 0; r < passes; ++r) {
+    for (std::size_t i = 0; i < words; i += 8) {
+      a0 = _mm_add_epi64(a0, _mm_stream_load_si128(at(i)));
+      a1 = _mm_add_epi64(a1, _mm_stream_load_si128(at(i + 2)));
+      a2 = _mm_add_epi64(a2, _mm_stream_load_si128(at(i + 4)));
+      a3 = _mm_add_epi64(a3, _mm_stream_load_si128(at(i + 6)));
+    }
+  }
+  alignas(16) std::uint64_t lanes[2];
+  _mm_store_si128(reinterpret_cast<__m128i*>(lanes), _mm_add_epi64(_mm_add_epi64(a0, a1), _mm_add_epi64(a2, a3)));
+  return lanes[0] + lanes[1];
+}
+
+void write_words_nontemporal(std::uint64_t* p, std::size_t words, std::size_t passes, std::uint64_t value) {
+  HWY_DYNAMIC_DISPATCH(WriteStreaming)(p, words, passes, value);
+  _mm_sfence();  // streaming stores are weakly ordered: finish them before the timer stops
+}
+
+#else
+
+std::string nontemporal_loads_unavailable() {
+  return "non-temporal loads (MOVNTDQA) exist on x86-64 only";
+}
+std::string nontemporal_stores_unavailable() {
+  return "Highway's streaming store is an ordinary store on this ISA";
+}
+std::uint64_t read_words_nontemporal(const std::uint64_t* p, std::size_t words, std::size_t passes) {
+  return read_words(p, words, passes, Width::widest);
+}
+void write_words_nontemporal(std::uint64_t* p, std::size_t words, std::size_t passes, std::uint64_t value) {
+  write_words(p, words, passes, value);
+}
+
+#endif
+
+}  // namespace locality::kernels
+#endif  // HWY_ONCE

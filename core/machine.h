@@ -1,0 +1,85 @@
+// The machine a result was measured on: caches, CPU, cores and memory.
+// Cache geometry and topology come from hwloc, which reads Linux, macOS,
+// Windows and ARM alike; sysfs is read only where hwloc says nothing. A
+// machine whose caches no source describes says so ("unknown"); nothing is
+// guessed silently.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace locality {
+
+struct CacheLevel {
+  int level = 0;
+  std::string type;  // "Data", "Instruction" or "Unified"
+  std::size_t size_bytes = 0;
+  std::size_t line_bytes = 0;
+  int ways = 0;  // 0: unknown; -1: fully associative
+  int shared_by = 0;  // logical CPUs sharing one instance (0: unknown)
+};
+
+struct Machine {
+  std::vector<CacheLevel> caches;  // of the first CPU, by level
+  std::string cache_source;        // "hwloc", "sysfs" or "unknown"
+  std::string cpu_model;
+  std::string cpu_model_source;    // where cpu_model came from
+  std::string isa;                 // "x86_64", "aarch64", ...
+  int logical_cpus = 0;
+  int cores = 0;
+  int numa_nodes = 0;
+  // Logical CPUs of each core, by core: the CPUs that share one core's
+  // caches (hyperthreads).
+  std::vector<std::vector<int>> core_cpus;
+};
+
+// The machine this program runs on, read once.
+const Machine& this_machine();
+// Reads it again from hwloc (and sysfs); `sysfs_root` for tests.
+Machine describe_machine(const std::string& sysfs_root = "/sys/devices/system/cpu/cpu0/cache");
+
+// The caches of CPU 0 from <root>/index*/ (sysfs), sorted by level; empty
+// when sysfs does not describe them.
+std::vector<CacheLevel> read_caches(const std::string& root = "/sys/devices/system/cpu/cpu0/cache");
+
+// Parses a size: digits with an optional K, M or G suffix (powers of 1024;
+// "KiB", "KB", "MiB" ... accepted), as sysfs and the command lines write
+// them. nullopt for anything else: a sign, no digits, an unknown suffix, or
+// a value that does not fit in size_t.
+std::optional<std::size_t> parse_size(const std::string& text);
+
+// The data or unified cache of a level, or the last level; nullopt if none.
+std::optional<CacheLevel> data_cache(const std::vector<CacheLevel>& caches, int level);
+std::optional<CacheLevel> last_level_cache(const std::vector<CacheLevel>& caches);
+
+// The logical CPUs that share a core with `cpu` (itself included); empty
+// when unknown.
+std::vector<int> core_siblings(const Machine& m, int cpu);
+
+std::string host_name();
+std::string kernel_release();
+
+// Memory this process can still use, from every limit that applies: the
+// system's available memory, the cgroup's limit less its usage, and the
+// address-space limit (RLIMIT_AS) less what the process maps already.
+struct MemoryLimits {
+  std::optional<std::size_t> available;  // MemAvailable (/proc/meminfo)
+  std::optional<std::size_t> cgroup;     // cgroup limit less usage
+  std::optional<std::size_t> address_space;  // RLIMIT_AS less VmSize
+  // The smallest of them, and which it is ("MemAvailable", "cgroup memory
+  // limit", "RLIMIT_AS (ulimit -v)"); nullopt when none is known.
+  std::optional<std::size_t> usable() const;
+  std::string binding() const;
+};
+MemoryLimits memory_limits();
+
+// The element counts the layout families run at: powers of 4 from 1024
+// (4 KiB of ints) while below the target, then the first power of two whose
+// int array is at least twice the last-level cache. The quick ladder keeps
+// 4 sizes: in L1, in L2, in the last level, and the first power of two whose
+// int array is larger than the last-level cache.
+std::vector<std::size_t> size_ladder(std::size_t llc_bytes, bool quick);
+
+}  // namespace locality

@@ -1,0 +1,60 @@
+"""One escaping function per output format, applied to every string that
+came from a result file (host, CPU, compiler, flags, benchmark and case
+names, warnings, descriptor texts) before it enters that format.
+"""
+
+from __future__ import annotations
+
+import html as _html
+import re
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+
+_TEX = {
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+    "<": r"\textless{}",
+    ">": r"\textgreater{}",
+    "|": r"\textbar{}",
+    '"': r"\textquotedbl{}",
+}
+
+
+def markdown(text) -> str:
+    """Inert in Markdown and in the HTML a Markdown renderer makes: HTML
+    special characters become entities, Markdown's own are backslashed, and
+    line breaks become spaces (a table cell or list item stays one line)."""
+    text = str(text).replace("\r", " ").replace("\n", " ")
+    text = _html.escape(text, quote=True)
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def markdown_code(text) -> str:
+    """A code span that holds any text: fenced with more backticks than the
+    text contains, HTML special characters as entities are not needed
+    inside code, but line breaks are."""
+    text = str(text).replace("\r", " ").replace("\n", " ")
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") or not text else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def latex(text) -> str:
+    """Safe in LaTeX text mode: every special character as its text-mode
+    command, control characters dropped."""
+    text = "".join(ch for ch in str(text) if ch >= " " or ch == "\t")
+    return "".join(_TEX.get(ch, ch) for ch in text)
+
+
+def html(text) -> str:
+    """Safe as HTML text and attribute values."""
+    return _html.escape(str(text), quote=True)

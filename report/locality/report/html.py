@@ -1,0 +1,98 @@
+"""The report as one self-contained HTML page a lecturer can post: figures
+inline as SVG, captions with verdicts, the key numbers, warnings and the
+machines. No script, no external file, no network: it opens from disk or
+any web server as it is."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+from locality.report import escape, units
+from locality.report.styles import rc
+
+_CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;max-width:72rem;margin:2rem auto;padding:0 1rem;
+color:#1a1a1a;line-height:1.45}
+h1{font-size:1.6rem}h2{font-size:1.25rem;margin-top:2rem;border-bottom:1px solid #ccc}
+figure{margin:1.5rem 0}figure svg{max-width:100%;height:auto}
+figcaption{font-size:.92rem;color:#333}
+.verdict{font-weight:600;padding:0 .3em;border-radius:3px}
+.agrees{background:#d9f0e3}.disagrees{background:#f7d4c8}.inconclusive{background:#f3ecc2}
+table{border-collapse:collapse;font-size:.9rem}td,th{border-bottom:1px solid #ddd;padding:.2rem .6rem;text-align:right}
+td:first-child,th:first-child{text-align:left}code{font-size:.88em}
+"""
+
+
+def _svg(figure, written: Path | None) -> str:
+    """The figure as inline SVG (text as text, no XML prologue): the SVG
+    file already written when there is one, else rendered now."""
+    if written is not None and written.is_file():
+        text = written.read_text(encoding="utf-8")
+    else:
+        buffer = io.StringIO()
+        figure.savefig(buffer, format="svg")
+        text = buffer.getvalue()
+    return text[text.index("<svg"):]
+
+
+def _caption(entry, report) -> str:
+    text = escape.html(entry.caption)
+    # the verdict words get a colour of their own
+    return re.sub(r"Verdict: (agrees|disagrees|inconclusive)",
+                  lambda m: f'Verdict: <span class="verdict {m[1]}">{m[1]}</span>', text)
+
+
+def _table(report) -> str:
+    table = report.table
+    if table.empty:
+        return "<p><em>No comparison case ran.</em></p>"
+    e = escape.html
+    rows = ["<table><thead><tr><th>machine</th><th>layout</th><th>elements</th><th>ns per element</th>"
+            "<th>95% interval</th><th>vs. baseline</th></tr></thead><tbody>"]
+    for _, r in table.iterrows():
+        rows.append(f"<tr><td>{e(r['machine'])}</td><td>{e(r['layout'])}</td><td>{units.count(r['elements'])}</td>"
+                    f"<td>{units.number(r['value_ns'])}</td><td>{units.interval(r['ci_low'], r['ci_high'])}</td>"
+                    f"<td>{units.number(r['vs_baseline'])}</td></tr>")
+    rows.append("</tbody></table>")
+    return "\n".join(rows)
+
+
+def render_html(report, folder: Path | None = None, formats: tuple[str, ...] = ()) -> str:
+    from locality.report.document import citation
+
+    e = escape.html
+    parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+             '<meta name="viewport" content="width=device-width, initial-scale=1">',
+             f"<title>locality report: {e(', '.join(dict.fromkeys(report.labels)))}</title>",
+             f"<style>{_CSS}</style></head><body>",
+             "<h1>locality report</h1>",
+             "<p>From " + ", ".join(f"<code>{e(Path(r.path).name)}</code>" for r in report.sources) + ".</p>",
+             "<h2>Machines</h2><ul>"]
+    for result, label in zip(report.sources, report.labels):
+        loc = result.locality or {}
+        cache_text = ", ".join(f"L{c['level']} {units.size_bytes(c['size_bytes'])}" for c in loc.get("caches", [])
+                               if c.get("type") != "Instruction")
+        clock = loc.get("clock", {}).get("before")
+        parts.append(f"<li><strong>{e(label)}</strong>: {e(loc.get('cpu_model', 'unknown CPU'))}; caches "
+                     f"{e(cache_text or 'unknown')}; clock {e(units.number(clock['ghz']) + ' GHz' if clock else 'not measured')}"
+                     f"; {e(loc.get('compiler', ''))} <code>{e(loc.get('build_flags', ''))}</code>; "
+                     f"locality {e(loc.get('suite_version', '?'))} <code>{e(loc.get('git_commit', '?')[:12])}</code>"
+                     f"; {e(loc.get('started_utc', ''))}</li>")
+    parts.append("</ul><h2>Warnings</h2><ul>")
+    parts += [f"<li>{e(w)}</li>" for w in report.warnings] or ["<li>none</li>"]
+    parts.append("</ul><h2>The key numbers</h2>")
+    parts.append(_table(report))
+    parts.append("<h2>Figures</h2>")
+    from locality.report.write import safe_filename
+
+    with rc(report.style):
+        for entry in report.figures:
+            svg = folder / f"{safe_filename(entry.name)}.svg" if folder is not None and "svg" in formats else None
+            parts.append(f'<figure id="{e(entry.figure_id)}">{_svg(entry.figure, svg)}'
+                         f"<figcaption><strong>{e(entry.figure_id)}.</strong> {_caption(entry, report)}</figcaption>"
+                         "</figure>")
+    parts.append(f"<h2>How to cite</h2><p><code>{e(citation(report))}</code></p>")
+    parts.append("</body></html>")
+    return "\n".join(parts) + "\n"

@@ -1,0 +1,177 @@
+"""One indexed summary of the tidy table: a Point per series (machine),
+family, case and size, with the statistic its case declares, a bootstrap
+95% confidence interval, and the spread of its repetitions.
+
+A point's value is the median of its repetitions' times per unit, or their
+minimum where the case declares it (latencies, bandwidths: the least
+disturbed repetition is the honest estimate of the hardware). Its interval
+is a percentile bootstrap: the repetitions are resampled with replacement
+and the statistic taken again, 2000 times. Where a point pools several runs
+of one machine, runs are resampled first and repetitions inside each, so
+that the interval covers the difference between runs too, and the point
+records the range of the runs' own values: the range to cite.
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+RESAMPLES = 2000
+NOISY = 0.05  # a point whose interval is wider than +-5% of its value
+
+
+def _statistic(values: np.ndarray, statistic: str, axis=None):
+    return np.min(values, axis=axis) if statistic == "minimum" else np.median(values, axis=axis)
+
+
+@dataclass
+class Point:
+    series: str
+    family: str
+    case: str
+    size: float
+    statistic: str
+    samples: np.ndarray          # time per unit (ns), one per repetition
+    runs: np.ndarray             # the run each sample came from
+    working_set_bytes: float
+    unit_name: str
+    unit_bytes: float
+    label: str = ""
+    role: str = ""
+    counters: dict = field(default_factory=dict)  # medians of the other numeric columns
+    value: float = math.nan
+    ci_low: float = math.nan
+    ci_high: float = math.nan
+    boot: np.ndarray | None = None  # the bootstrap distribution of the value
+    run_values: list = field(default_factory=list)  # the statistic of each run
+
+    @property
+    def n(self) -> int:
+        return len(self.samples)
+
+    @property
+    def n_runs(self) -> int:
+        return len(set(self.runs.tolist()))
+
+    @property
+    def median(self) -> float:
+        return float(np.median(self.samples))
+
+    @property
+    def min(self) -> float:
+        return float(np.min(self.samples))
+
+    @property
+    def max(self) -> float:
+        return float(np.max(self.samples))
+
+    @property
+    def half_width(self) -> float:
+        """Half the interval relative to the value (0.05: +-5%); infinite
+        where one repetition gives no interval."""
+        if self.n < 2 or not self.value > 0:
+            return math.inf
+        return (self.ci_high - self.ci_low) / 2 / self.value
+
+    @property
+    def noisy(self) -> bool:
+        return self.half_width > NOISY
+
+    @property
+    def name(self) -> str:
+        return f"{self.family}/{self.case}/{self.size:.0f}"
+
+
+def _bootstrap(point: Point) -> None:
+    rng = np.random.default_rng(zlib.crc32(f"{point.series}|{point.name}".encode()))
+    samples, stat = point.samples, point.statistic
+    point.value = float(_statistic(samples, stat))
+    run_ids = sorted(set(point.runs.tolist()))
+    point.run_values = [float(_statistic(samples[point.runs == r], stat)) for r in run_ids]
+    if len(samples) < 2:
+        point.ci_low = point.ci_high = point.value
+        point.boot = np.full(RESAMPLES, point.value)
+        return
+    if len(run_ids) > 1:
+        # Runs first, then repetitions inside each run drawn (padded with
+        # NaN where runs have fewer repetitions than the largest).
+        groups = [samples[point.runs == r] for r in run_ids]
+        sizes = np.array([len(g) for g in groups])
+        padded = np.full((len(groups), sizes.max()), np.nan)
+        for i, g in enumerate(groups):
+            padded[i, :len(g)] = g
+        picks = rng.integers(0, len(groups), size=(RESAMPLES, len(groups)))
+        slots = np.arange(sizes.max())
+        within = np.floor(rng.random((RESAMPLES, len(groups), sizes.max())) * sizes[picks][..., None]).astype(int)
+        drawn = padded[picks[..., None], within]
+        drawn[slots[None, None, :] >= sizes[picks][..., None]] = np.nan
+        drawn = drawn.reshape(RESAMPLES, -1)
+        boot = np.nanmin(drawn, axis=1) if stat == "minimum" else np.nanmedian(drawn, axis=1)
+    else:
+        idx = rng.integers(0, len(samples), size=(RESAMPLES, len(samples)))
+        boot = _statistic(samples[idx], stat, axis=1)
+    point.boot = boot
+    point.ci_low, point.ci_high = (float(x) for x in np.percentile(boot, [2.5, 97.5]))
+
+
+class Summary:
+    """Points indexed by (series, family, case, size)."""
+
+    def __init__(self, frame: pd.DataFrame):
+        self.points: dict[tuple, Point] = {}
+        if frame.empty:
+            return
+        ok = frame[frame["error"] == ""] if "error" in frame.columns else frame
+        ok = ok[np.isfinite(ok["time_per_elem_ns"])]
+        skip = {"source", "run", "machine", "counters_backend", "name", "family", "case", "elements",
+                "repetition", "error", "unit_name", "unit_bytes", "statistic", "role", "label", "metric",
+                "series", "axis", "real_time_ns", "cpu_time_ns", "time_per_elem_ns", "iterations"}
+        numeric = [c for c in ok.columns if c not in skip and pd.api.types.is_numeric_dtype(ok[c])]
+        keys = ["machine", "family", "case", "elements"]
+        medians = ok.groupby(keys, sort=True)[numeric].median()
+        for (series, family, case, size), rows in ok.groupby(keys, sort=True):
+            first = rows.iloc[0]
+            row = medians.loc[(series, family, case, size)]
+            counters = {c: float(v) for c, v in row.items() if v == v}
+            ws = counters.get("working_set_bytes", math.nan)
+            p = Point(series=series, family=family, case=case, size=float(size), statistic=first["statistic"],
+                      samples=rows["time_per_elem_ns"].to_numpy(dtype=float), runs=rows["run"].to_numpy(),
+                      working_set_bytes=ws, unit_name=first["unit_name"], unit_bytes=float(first["unit_bytes"]),
+                      label=first["label"], role=first["role"], counters=counters)
+            _bootstrap(p)
+            self.points[(series, family, case, float(size))] = p
+
+    def __len__(self) -> int:
+        return len(self.points)
+
+    def __iter__(self):
+        return iter(self.points.values())
+
+    def get(self, series: str, family: str, case: str, size: float) -> Point | None:
+        return self.points.get((series, family, case, float(size)))
+
+    def curve(self, series: str, family: str, case: str) -> list[Point]:
+        """The case's points of one series, by size."""
+        found = [p for (s, f, c, _), p in self.points.items() if s == series and f == family and c == case]
+        return sorted(found, key=lambda p: p.size)
+
+    def series(self) -> list[str]:
+        return sorted({k[0] for k in self.points})
+
+    def cases(self, series: str, family: str) -> list[str]:
+        return sorted({k[2] for k in self.points if k[0] == series and k[1] == family})
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per point: value, interval, spread and repetitions."""
+        return pd.DataFrame([{
+            "machine": p.series, "family": p.family, "case": p.case, "elements": p.size,
+            "working_set_bytes": p.working_set_bytes, "statistic": p.statistic, "value": p.value,
+            "ci_low": p.ci_low, "ci_high": p.ci_high, "median": p.median, "min": p.min, "max": p.max,
+            "count": p.n, "runs": p.n_runs, "run_low": min(p.run_values), "run_high": max(p.run_values),
+            "half_width": p.half_width, "unit": p.unit_name,
+        } for p in self.points.values()])

@@ -1,0 +1,123 @@
+// The descriptors are the only description of an experiment the report
+// reads: every one must be complete and every claim must name cases, kinds
+// and regions that exist. Iterates the catalogue, so a new family is
+// checked without an edit here.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <set>
+#include <string>
+
+#include "core/family.h"
+#include "runners/plan.h"
+
+namespace locality {
+namespace {
+
+const std::set<std::string> kKinds = {"ratio", "growth", "spread", "monotone", "value", "hook"};
+const std::set<std::string> kRegions = {"all",       "in:L1",     "in:L2",      "in:LLC", "beyond:L1",
+                                        "beyond:L2", "beyond:LLC", "first", "last"};
+
+// "case" of this family or "family/case"; true when it names a case.
+bool resolves(const Family& f, const std::string& name) {
+  if (name.find('/') != std::string::npos) return static_cast<bool>(find_case(name));
+  for (const Case& c : f.cases) {
+    if (c.name == name) return true;
+  }
+  return false;
+}
+
+TEST(Catalogue, EveryFamilyIsDescribedWhole) {
+  std::set<std::string> names;
+  for (const Family& f : families()) {
+    EXPECT_TRUE(names.insert(f.name).second) << f.name;
+    EXPECT_FALSE(f.demonstrates.empty()) << f.name;
+    EXPECT_FALSE(f.expected.empty()) << f.name;
+    EXPECT_FALSE(f.unit.name.empty()) << f.name;
+    EXPECT_FALSE(f.size_name.empty()) << f.name;
+    EXPECT_FALSE(f.cases.empty()) << f.name;
+    EXPECT_FALSE(f.claims.empty()) << f.name << " states an expectation but checks none of it";
+    std::set<std::string> cases;
+    for (const Case& c : f.cases) {
+      EXPECT_TRUE(cases.insert(c.name).second) << f.name << "/" << c.name;
+      EXPECT_NE(c.fn, nullptr) << f.name << "/" << c.name;
+      EXPECT_FALSE(c.summary.empty()) << f.name << "/" << c.name;
+      EXPECT_EQ(c.name.find('/'), std::string::npos) << c.name;
+      EXPECT_GE(unit_of(f, c).bytes, 0) << c.name;
+    }
+  }
+}
+
+TEST(Catalogue, EveryClaimNamesCasesKindsAndRegionsThatExist) {
+  for (const Family& f : families()) {
+    for (const Claim& c : f.claims) {
+      const std::string where = f.name + ": " + c.says;
+      EXPECT_TRUE(kKinds.count(c.kind)) << where << ": kind " << c.kind;
+      EXPECT_TRUE(kRegions.count(c.at)) << where << ": region " << c.at;
+      EXPECT_FALSE(c.says.empty()) << f.name;
+      EXPECT_FALSE(c.cases.empty()) << where;
+      for (const auto& name : c.cases) EXPECT_TRUE(resolves(f, name)) << where << ": no case " << name;
+      if (c.kind == "ratio") {
+        EXPECT_EQ(c.cases.size(), 2u) << where;
+      }
+      if (c.kind == "growth") {
+        EXPECT_TRUE(kRegions.count(c.to)) << where << ": growth needs a region `to`";
+      }
+      if (c.kind == "hook") {
+        EXPECT_FALSE(c.hook.empty()) << where;
+      } else {
+        EXPECT_TRUE(!std::isnan(c.min) || !std::isnan(c.max)) << where << ": a claim with no bound cannot fail";
+      }
+      EXPECT_TRUE(c.match == "elements" || c.match == "working_set") << where;
+    }
+  }
+}
+
+TEST(Catalogue, OneBaselineAndEveryLayoutCaseComparesWithIt) {
+  int baselines = 0;
+  for (const Family& f : families()) {
+    for (const Case& c : f.cases) baselines += c.role == Role::baseline;
+  }
+  EXPECT_EQ(baselines, 1);
+}
+
+TEST(Catalogue, PlanSelectsSkipsAndRejectsAsAsked) {
+  PlanOptions options;
+  options.selectors = {"heap_vector/sum"};
+  options.sizes = {1024, 4096};
+  const Plan plan = make_plan(this_machine(), options);
+  ASSERT_EQ(plan.benchmarks.size(), 2u);
+  EXPECT_EQ(plan.benchmarks[0].name, "heap_vector/sum/1024");
+  EXPECT_TRUE(plan.skipped.empty());
+
+  options.max_memory = 6000;  // 4096 ints need 16 KiB
+  const Plan small = make_plan(this_machine(), options);
+  ASSERT_EQ(small.benchmarks.size(), 1u);
+  ASSERT_EQ(small.skipped.size(), 1u);
+  EXPECT_EQ(small.skipped[0].name, "heap_vector/sum/4096");
+  EXPECT_NE(small.skipped[0].reason.find("--max-memory"), std::string::npos) << small.skipped[0].reason;
+
+  options.max_memory = 100;
+  EXPECT_THROW(make_plan(this_machine(), options), PlanError);  // everything skipped: says so
+  options.max_memory.reset();
+  options.selectors = {"heap_vector/nope"};
+  EXPECT_THROW(make_plan(this_machine(), options), PlanError);
+  options.selectors = {};
+  options.filter = "^nothing$";
+  EXPECT_THROW(make_plan(this_machine(), options), PlanError);
+  options.filter = "(unclosed";
+  EXPECT_THROW(make_plan(this_machine(), options), PlanError);
+}
+
+TEST(Catalogue, LaddersSizeFromTheMachineAndAssumeOnlyWhenNothingIsKnown) {
+  Machine unknown;
+  EXPECT_EQ(ladder_llc(unknown, std::nullopt).second, "assumed");
+  EXPECT_EQ(ladder_llc(unknown, std::size_t{8} << 20), std::make_pair(std::size_t{8} << 20, std::string("--llc")));
+  Machine known;
+  known.caches = {{1, "Data", 32768, 64, 8, 1}, {3, "Unified", 16u << 20, 64, 16, 8}};
+  known.cache_source = "hwloc";
+  EXPECT_EQ(ladder_llc(known, std::nullopt), std::make_pair(std::size_t{16} << 20, std::string("hwloc")));
+}
+
+}  // namespace
+}  // namespace locality

@@ -1,0 +1,188 @@
+"""The check engine: every claim of every family can say "disagrees", and
+says "inconclusive" rather than agreeing or disagreeing when its interval
+straddles the bound, data is missing, or a precondition does not hold."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import CITED
+from locality.report import Summary, load_result, tidy
+from locality.report.checks import AGREES, DISAGREES, INCONCLUSIVE, Engine, check_family, region_bounds
+from locality.report.hooks import detect_steps, match_levels
+from locality.report.tidy import caches
+
+
+@pytest.fixture(scope="module")
+def cited():
+    result = load_result(CITED)
+    frame = tidy([result])
+    return result, frame[frame["error"] == ""], caches(result)
+
+
+def claims(result):
+    return [(f, i) for f, d in result.families.items() for i in range(len(d["claims"]))]
+
+
+def evaluate(frame, result, family, index, machine_caches):
+    # only the families the claim names: the rest would only cost time
+    claim = result.families[family]["claims"][index]
+    involved = {family} | {c.split("/")[0] for c in claim["cases"] if "/" in c}
+    summary = Summary(frame[frame["family"].isin(involved)])
+    engine = Engine(summary, summary.series()[0], result.families, machine_caches)
+    return engine, engine.evaluate(family, result.families[family]["claims"][index])
+
+
+def in_region(frame, region, machine_caches):
+    from locality.report.checks import cache_levels
+
+    lo, hi = region_bounds(region, cache_levels(machine_caches))
+    return (frame["working_set_bytes"] >= lo) & (frame["working_set_bytes"] <= hi)
+
+
+def rows_of(frame, family, name):
+    f, c = name.split("/", 1) if "/" in name else (family, name)
+    return (frame["family"] == f) & (frame["case"] == c)
+
+
+def pushed(frame, result, family, claim, machine_caches, value):
+    """A copy of the data in which the claim's value lies far outside its
+    bounds: the times of its first case (or a counter) are scaled."""
+    lo, hi = claim.get("min"), claim.get("max")
+    # the factor that moves the value far below its lower bound or far above
+    # its upper one, beyond the width of any interval of real data
+    target = lo / 16 if lo is not None else hi * 16
+    factor = target / value if value and math.isfinite(value) else 4.0
+    out = frame.copy()
+    kind = claim["kind"]
+    first = rows_of(out, family, claim["cases"][0])
+    if kind == "value" and claim.get("counter"):
+        out.loc[first, claim["counter"]] = target * out.loc[first, "elements_per_iter"]
+        return out
+    if kind == "growth":
+        first &= in_region(out, claim["to"], machine_caches)
+    if kind == "monotone":
+        # one point falls far below its smaller neighbour
+        sizes = sorted(out.loc[first & in_region(out, claim["at"], machine_caches), "working_set_bytes"].unique())
+        first &= out["working_set_bytes"] == sizes[-1]
+        factor = lo / 16 if lo is not None else hi * 16
+    if kind == "spread":
+        factor = (hi or 1) * 16
+    if claim.get("rate"):
+        factor = 1 / factor  # a rate is bytes over time
+    out.loc[first, "time_per_elem_ns"] *= factor
+    return out
+
+
+def test_every_claim_can_disagree(cited):
+    result, frame, machine_caches = cited
+    tested = 0
+    for family, index in claims(result):
+        claim = result.families[family]["claims"][index]
+        if claim["kind"] == "hook":
+            continue
+        _, before = evaluate(frame, result, family, index, machine_caches)
+        if before.verdict == INCONCLUSIVE and "not decided" in before.sentence:
+            continue  # no data here for this claim (see the next test)
+        changed = pushed(frame, result, family, claim, machine_caches, before.value)
+        _, after = evaluate(changed, result, family, index, machine_caches)
+        assert after.verdict == DISAGREES, (family, claim["says"], before.sentence, after.sentence)
+        tested += 1
+    assert tested >= 0.8 * len([c for c in claims(result)])
+
+
+def test_the_cited_run_has_data_for_nearly_every_claim(cited):
+    result, frame, machine_caches = cited
+    undecided = []
+    for family, index in claims(result):
+        _, r = evaluate(frame, result, family, index, machine_caches)
+        if "not decided" in r.sentence:
+            undecided.append((family, r.sentence))
+    assert len(undecided) <= 2, undecided
+
+
+def test_the_levels_hook_disagrees_on_a_curve_without_steps(cited):
+    result, frame, machine_caches = cited
+    family, index = next((f, i) for f, i in claims(result) if result.families[f]["claims"][i]["kind"] == "hook")
+    claim = result.families[family]["claims"][index]
+    flat = frame.copy()
+    for name in claim["cases"]:
+        rows = rows_of(flat, family, name)
+        flat.loc[rows, "time_per_elem_ns"] = 1.0 + 0.01 * np.arange(rows.sum()) % 0.05
+    _, r = evaluate(flat, result, family, index, machine_caches)
+    assert r.verdict == DISAGREES, r.sentence
+
+
+def synthetic(values: dict[str, list[float]], ws: dict[str, float] | None = None) -> pd.DataFrame:
+    rows = []
+    for case, samples in values.items():
+        for i, v in enumerate(samples):
+            rows.append({"machine": "m", "family": "f", "case": case, "elements": 1024.0, "run": 0, "error": "",
+                         "time_per_elem_ns": v, "working_set_bytes": (ws or {}).get(case, 4096.0),
+                         "statistic": "median", "unit_name": "int", "unit_bytes": 4.0, "label": case, "role": "",
+                         "repetition": i, "elements_per_iter": 1024.0, "huge_page_share": 0.0})
+    return pd.DataFrame(rows)
+
+
+FAMILIES = {"f": {"size_name": "ints", "claims": [], "cases": []}}
+
+
+def verdict(frame, claim):
+    s = Summary(frame)
+    return Engine(s, "m", FAMILIES, [{"level": 1, "size_bytes": 32768, "type": "Data"}]).evaluate("f", claim)
+
+
+RATIO = {"kind": "ratio", "says": "a costs at least twice b", "cases": ["a", "b"], "at": "all", "min": 2.0,
+         "max": None, "every": False, "match": "elements", "rate": False}
+
+
+def test_a_ratio_agrees_disagrees_or_cannot_decide_from_its_interval():
+    assert verdict(synthetic({"a": [4.0, 4.1, 3.9, 4.05, 3.95], "b": [1.0, 1.01, 0.99, 1.0, 1.0]}), RATIO).verdict == AGREES
+    assert verdict(synthetic({"a": [1.0, 1.1, 0.9, 1.05, 0.95], "b": [1.0] * 5}), RATIO).verdict == DISAGREES
+    # the ratio's interval straddles 2: the data cannot decide
+    straddle = verdict(synthetic({"a": [1.2, 2.9, 1.5, 2.6, 2.0], "b": [1.0] * 5}), RATIO)
+    assert straddle.verdict == INCONCLUSIVE and "straddles" in straddle.sentence
+    # one repetition: no interval at all
+    single = verdict(synthetic({"a": [9.0], "b": [1.0]}), RATIO)
+    assert single.verdict == INCONCLUSIVE and "too few" in single.sentence
+    # a case that did not run
+    missing = verdict(synthetic({"a": [4.0] * 3}), RATIO)
+    assert missing.verdict == INCONCLUSIVE and "not decided" in missing.sentence
+
+
+def test_a_region_the_machine_does_not_describe_is_inconclusive():
+    claim = dict(RATIO, at="beyond:LLC")
+    frame = synthetic({"a": [4.0] * 3, "b": [1.0] * 3})
+    s = Summary(frame)
+    r = Engine(s, "m", FAMILIES, []).evaluate("f", claim)
+    assert r.verdict == INCONCLUSIVE and "unknown" in r.sentence
+
+
+def test_a_precondition_that_does_not_hold_makes_a_claim_inconclusive():
+    claim = dict(RATIO, needs={"counter": "huge_page_share", "min": 0.5})
+    r = verdict(synthetic({"a": [4.0, 4.1, 3.9], "b": [1.0, 1.0, 1.0]}), claim)
+    assert r.verdict == INCONCLUSIVE and "huge_page_share" in r.sentence
+
+
+def test_family_verdict_is_the_worst_of_its_claims(cited):
+    result, frame, machine_caches = cited
+    summary = Summary(frame)
+    for family in result.families:
+        check = check_family(summary, summary.series()[0], family, result.families, machine_caches)
+        order = {AGREES: 0, INCONCLUSIVE: 1, DISAGREES: 2}
+        assert order[check.verdict] == max(order[r.verdict] for r in check.results)
+
+
+def test_steps_are_found_where_the_latency_climbs_and_matched_to_levels():
+    kib = 1024
+    curve = [(4 * kib, 1.2), (8 * kib, 1.2), (16 * kib, 1.25), (32 * kib, 1.3), (64 * kib, 4.0), (128 * kib, 4.1),
+             (256 * kib, 4.6), (512 * kib, 8.4), (1024 * kib, 15.6), (2048 * kib, 19), (4096 * kib, 140),
+             (8192 * kib, 143), (16384 * kib, 150)]
+    steps = detect_steps(curve)
+    assert [s["size_bytes"] for s in steps] == [32 * kib, 512 * kib, 2048 * kib]
+    matched = match_levels(steps, [{"level": 1, "size_bytes": 32 * kib}, {"level": 2, "size_bytes": 512 * kib},
+                                   {"level": 3, "size_bytes": 32 * 1024 * kib}])
+    assert [m["within_2x"] for m in matched] == [True, True, False]
+    assert detect_steps([(2**i, 1.0) for i in range(12, 20)]) == []

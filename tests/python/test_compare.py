@@ -1,0 +1,129 @@
+"""Several runs: runs of one machine pool into one series with the range
+across runs; --compare flags a real slowdown and leaves run-to-run noise
+alone."""
+
+import copy
+import json
+import random
+import subprocess
+import sys
+
+import pytest
+
+from conftest import CITED, load_json
+from locality.report import Summary, load_result, tidy
+from locality.report.document import build_report
+
+
+def noisy_copy(data, rng, scale=lambda name: 1.0, noise=0.02):
+    """Another run of the same machine and build: every repetition's time
+    moved by a little noise, and by `scale` for chosen benchmarks."""
+    other = copy.deepcopy(data)
+    other["context"]["locality"]["started_utc"] = "2026-11-25T23:59:59Z"
+    for b in other["benchmarks"]:
+        if b.get("run_type") == "iteration" and "real_time" in b:
+            b["real_time"] *= scale(b["run_name"]) * (1 + rng.uniform(-noise, noise))
+    return other
+
+
+def with_repetitions(data, k, rng, noise=0.02):
+    """The run with every point measured k times: missing repetitions are
+    copies of the point's first, moved by a little noise."""
+    out = copy.deepcopy(data)
+    reps: dict[str, list] = {}
+    for b in out["benchmarks"]:
+        if b.get("run_type") == "iteration":
+            reps.setdefault(b["run_name"], []).append(b)
+    for entries in reps.values():
+        for i in range(len(entries), k):
+            extra = copy.deepcopy(entries[0])
+            extra["repetition_index"] = i
+            extra["real_time"] *= 1 + rng.uniform(-noise, noise)
+            out["benchmarks"].append(extra)
+    return out
+
+
+@pytest.fixture(scope="module")
+def two_runs(tmp_path_factory):
+    # Five repetitions a point, as a default run has: with fewer the test
+    # cannot tell a slowdown from noise (test_too_few_repetitions_...).
+    data = with_repetitions(load_json(CITED), 5, random.Random(0))
+    folder = tmp_path_factory.mktemp("runs")
+    a, b = folder / "a.json", folder / "b.json"
+    a.write_text(json.dumps(data))
+    b.write_text(json.dumps(noisy_copy(data, random.Random(1))))
+    return a, b
+
+
+def test_runs_of_one_machine_pool_into_one_series_with_their_range(two_runs):
+    results = [load_result(p) for p in two_runs]
+    frame = tidy(results)
+    assert frame["machine"].nunique() == 1  # one series, not two unrelated lines
+    summary = Summary(frame[frame["error"] == ""])
+    p = next(iter(summary))
+    assert p.n_runs == 2 and len(p.run_values) == 2
+    rep = build_report(results)
+    fig = next(e.figure for e in rep.figures if e.name == "comparison")
+    labels = [line.get_label() for line in fig.axes[0].lines if not line.get_label().startswith("_")]
+    assert len(labels) == len(set(labels))  # one line per layout, not per file
+    assert "pooled over 2 runs" in "\n".join(rep.table.assign(x=1).to_string().splitlines()) or \
+        (rep.table["runs"] == 2).all()
+
+
+def test_the_same_file_twice_is_read_once(two_runs, tmp_path):
+    a, _ = two_runs
+    copy_of_a = tmp_path / "again.json"
+    copy_of_a.write_text(a.read_text())
+    proc = subprocess.run([sys.executable, "-m", "locality.report", str(a), str(a), str(copy_of_a), "-o",
+                           str(tmp_path / "rep")], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.count("read once") == 2
+    points = (tmp_path / "rep" / "points.csv").read_text().splitlines()
+    header = points[0].split(",")
+    runs = [int(row.split(",")[header.index("runs")]) for row in points[1:]]
+    assert set(runs) == {1}, "a duplicate was counted as a second run"
+
+
+def compare(a, b, *extra):
+    return subprocess.run([sys.executable, "-m", "locality.report", str(a), str(b), "--compare", *extra],
+                          capture_output=True, text=True, timeout=600)
+
+
+def test_compare_flags_a_real_slowdown_and_not_noise(two_runs, tmp_path):
+    a, noisy = two_runs
+    proc = compare(a, noisy)
+    assert proc.returncode == 0, proc.stderr
+    assert "REAL" not in proc.stdout, proc.stdout[:2000]
+    assert " 0 of " in proc.stdout
+    slow = tmp_path / "slow.json"
+    target = "scattered_nodes/list_sum/16777216"
+    slow.write_text(json.dumps(noisy_copy(load_json(a), random.Random(2),
+                                          scale=lambda n: 1.3 if n == target else 1.0)))
+    proc = compare(a, slow)
+    assert proc.returncode == 0, proc.stderr
+    flagged = [line for line in proc.stdout.splitlines() if "REAL" in line]
+    assert len(flagged) == 1 and target in flagged[0] and "slower" in flagged[0], proc.stdout[:3000]
+    assert "1.3" in flagged[0]
+
+
+def test_compare_needs_two_files(two_runs):
+    a, _ = two_runs
+    proc = compare(a, a)
+    assert proc.returncode == 2 and "two different" in proc.stderr
+
+
+def test_too_few_repetitions_are_said_to_be_undecidable_not_within_the_noise(tmp_path):
+    data = load_json(CITED)
+    target = "scattered_nodes/list_sum/16777216"
+    three = {"context": data["context"],
+             "benchmarks": [b for b in data["benchmarks"] if b.get("run_name") == target
+                            and b.get("run_type") == "iteration"][:3]}
+    assert len(three["benchmarks"]) == 3
+    a, slow = tmp_path / "a.json", tmp_path / "slow.json"
+    a.write_text(json.dumps(three))
+    slow.write_text(json.dumps(noisy_copy(three, random.Random(3), scale=lambda n: 2.0)))
+    proc = compare(a, slow)
+    assert proc.returncode == 0, proc.stderr
+    row = next(line for line in proc.stdout.splitlines() if target in line)
+    assert "REAL" not in row and "cannot tell: 3 and 3 repetitions" in row, proc.stdout
+    assert "0 of 0 differ" in proc.stdout and "1 cannot be told apart" in proc.stdout
