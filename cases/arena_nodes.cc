@@ -21,9 +21,11 @@
 namespace locality {
 namespace {
 
+#if LOCALITY_HAS_PMR
 // A std::pmr::list<int> node: two links and the int, padded to pointer size.
 constexpr std::size_t kPmrNodeBytes =
     (2 * sizeof(void*) + sizeof(int) + alignof(void*) - 1) / alignof(void*) * alignof(void*);
+#endif
 
 // Links `n` nodes obtained from `allocate()` in allocation order.
 template <typename Allocate>

@@ -124,8 +124,9 @@ nlohmann::json merge_passes(const std::vector<nlohmann::json>& passes) {
     if (ok.size() < 2) continue;  // Google Benchmark writes aggregates for repetitions only
     // The measurements every successful repetition has.
     std::vector<std::string> keys = {"real_time", "cpu_time"};
-    for (const auto& [key, value] : ok.front()->items()) {
-      if (not_counters().count(key) || !value.is_number()) continue;
+    for (const auto& item : ok.front()->items()) {
+      const std::string& key = item.key();  // (clang before 16 cannot capture a structured binding)
+      if (not_counters().count(key) || !item.value().is_number()) continue;
       if (std::all_of(ok.begin(), ok.end(), [&](const json* r) { return r->contains(key) && (*r)[key].is_number(); })) {
         keys.push_back(key);
       }
