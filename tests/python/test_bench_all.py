@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -308,3 +309,21 @@ def test_latency_family_chases_whole_cycles(bench_all, tmp_path):
         assert b["working_set_bytes"] == 64 * nodes
         assert b["elements"] >= 4096 and b["elements"] % nodes == 0
         assert not b.get("error_occurred"), b  # every chase came back to its start
+
+
+def test_the_main_job_renders_the_report_of_the_file_it_wrote(bench_all, tmp_path):
+    """runners/bench.sh, the README's main command: bench_all names its file
+    on stderr, and the script renders that file's report beside it."""
+    out = tmp_path / "r.json"
+    script = Path(__file__).resolve().parents[2] / "runners" / "bench.sh"
+    proc = subprocess.run([str(script), "heap_vector/sum", "--sizes", "1024,65536", "--benchmark_min_time=0.001",
+                           "--benchmark_repetitions=2", "--out", str(out)], capture_output=True, text=True,
+                          timeout=900, env={**os.environ, "LOCALITY_BUILD": str(bench_all.parent)})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert load_json(out)["benchmarks"]
+    assert (tmp_path / "r" / "report.md").is_file() and (tmp_path / "r" / "family-heap_vector.png").is_file()
+    assert f"report: {tmp_path / 'r'}/" in proc.stdout
+    # Nothing to render: the script ends with bench_all's status.
+    listing = subprocess.run([str(script), "--list"], capture_output=True, text=True, timeout=900,
+                             env={**os.environ, "LOCALITY_BUILD": str(bench_all.parent)})
+    assert listing.returncode == 0 and "heap_vector" in listing.stdout and "report:" not in listing.stdout
