@@ -35,9 +35,14 @@ def evaluate(frame, result, family, index, machine_caches):
     return engine, engine.evaluate(family, result.families[family]["claims"][index])
 
 
-def in_region(frame, region, machine_caches):
+def in_region(frame, region, machine_caches, rows):
+    """The rows of `frame` in a claim's region; "first" and "last" are the
+    smallest and largest working set among `rows` (the case's)."""
     from locality.report.checks import cache_levels
 
+    if region in ("first", "last"):
+        ws = frame.loc[rows, "working_set_bytes"]
+        return frame["working_set_bytes"] == (ws.min() if region == "first" else ws.max())
     lo, hi = region_bounds(region, cache_levels(machine_caches))
     return (frame["working_set_bytes"] >= lo) & (frame["working_set_bytes"] <= hi)
 
@@ -62,10 +67,10 @@ def pushed(frame, result, family, claim, machine_caches, value):
         out.loc[first, claim["counter"]] = target * out.loc[first, "elements_per_iter"]
         return out
     if kind == "growth":
-        first &= in_region(out, claim["to"], machine_caches)
+        first &= in_region(out, claim["to"], machine_caches, first)
     if kind == "monotone":
         # one point falls far below its smaller neighbour
-        sizes = sorted(out.loc[first & in_region(out, claim["at"], machine_caches), "working_set_bytes"].unique())
+        sizes = sorted(out.loc[first & in_region(out, claim["at"], machine_caches, first), "working_set_bytes"].unique())
         first &= out["working_set_bytes"] == sizes[-1]
         factor = lo / 16 if lo is not None else hi * 16
     if kind == "spread":

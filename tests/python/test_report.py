@@ -243,3 +243,20 @@ def test_real_plain_google_benchmark_file_renders_what_it_has(tmp_path):
     assert proc.returncode == 0, proc.stderr
     md = (tmp_path / "rep" / "report.md").read_text()
     assert "LOC-plain" in md and "missing" in md and "No comparison case ran" in md
+
+
+def test_numbers_from_pandas_are_written_as_numbers(real_result):
+    """Counts and sizes that come out of a pandas table are numpy scalars:
+    they are formatted like Python numbers, never as "n/a"."""
+    import numpy as np
+
+    from locality.report import units
+    from locality.report.document import build_report
+
+    assert units.count(np.int64(16777216)) == "16 Mi" and units.count(16777216) == "16 Mi"
+    assert units.number(np.float64(0.3001)) == "0.3" and units.size_bytes(np.int64(4096)) == "4 KiB"
+    assert units.count(True) == "n/a"
+    rep = build_report([load_result(real_result)])
+    caption = next(e.caption for e in rep.figures if e.name == "comparison")
+    assert caption.startswith("At ") and "n/a" not in caption, caption
+    assert re.match(r"At [0-9,]+( [KMG]i)? elements the ", caption), caption

@@ -33,7 +33,7 @@ def markdown(text) -> str:
     special characters become entities, Markdown's own are backslashed, and
     line breaks become spaces (a table cell or list item stays one line)."""
     text = str(text).replace("\r", " ").replace("\n", " ")
-    text = _html.escape(text, quote=True)
+    text = _html.escape(text, quote=False)  # quotes start nothing in Markdown text
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 

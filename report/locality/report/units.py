@@ -4,13 +4,19 @@ caption, a table and an axis write the same number the same way."""
 from __future__ import annotations
 
 import math
+import numbers
 
 _BINARY = (("TiB", 2**40), ("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10))
 
 
+def _is_number(value) -> bool:
+    """A real number, numpy's included (numpy.int64 is not an int), not a bool."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
 def number(value) -> str:
     """Three significant digits, without exponents: 0.166, 1.26, 211, 1270."""
-    if value is None or not isinstance(value, (int, float)) or not math.isfinite(value):
+    if value is None or not _is_number(value) or not math.isfinite(value):
         return "n/a"
     if abs(value) >= 100:
         return f"{value:.0f}"
@@ -23,7 +29,7 @@ def number(value) -> str:
 
 def size_bytes(value) -> str:
     """1024 -> '1 KiB', 33554432 -> '32 MiB', 1.5 GiB -> '1.5 GiB'."""
-    if value is None or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+    if value is None or not _is_number(value) or not math.isfinite(value) or value <= 0:
         return "?"
     for unit, scale in _BINARY:
         if value >= scale:
@@ -35,7 +41,7 @@ def size_bytes(value) -> str:
 def count(value) -> str:
     """A count in binary multiples where it is one: 16777216 -> '16 Mi',
     1000 -> '1,000'."""
-    if value is None or not isinstance(value, (int, float)) or not math.isfinite(value):
+    if value is None or not _is_number(value) or not math.isfinite(value):
         return "n/a"
     for unit, scale in (("Gi", 2**30), ("Mi", 2**20), ("Ki", 2**10)):
         if value >= scale and value % scale == 0:
