@@ -112,3 +112,26 @@ def test_the_cited_run_has_every_family_with_its_checks(cited_report):
         assert re.search(r"Verdict: (agrees|disagrees|inconclusive)\.", caption), family
         assert caption.count("; agrees.") + caption.count("; disagrees.") + caption.count("; inconclusive.") \
             == len(desc["claims"]), family
+
+
+def test_a_family_is_one_file(tmp_path):
+    """tests/example/one_more_family.cc, compiled into bench_all_example with
+    no other edit, is listed, run, plotted, captioned and checked."""
+    from conftest import build_dir
+
+    exe = build_dir() / "bench_all_example"
+    assert exe.is_file(), f"{exe} is missing: build the tests (runners/test.sh does)"
+    listing = run([exe, "--list"])
+    assert listing.returncode == 0 and "one_more_family/twice" in listing.stdout
+    out = tmp_path / "r.json"
+    proc = run([exe, "one_more_family", "--sizes", "4096,65536", "--benchmark_min_time=0.001",
+                "--benchmark_repetitions=3", "--precision", "100", "--out", out])
+    assert proc.returncode == 0, proc.stderr
+    assert "one_more_family" in load_json(out)["context"]["locality"]["families"]
+    report = run([sys.executable, "-m", "locality.report", out, "-o", tmp_path / "rep"])
+    assert report.returncode == 0, report.stderr
+    assert (tmp_path / "rep" / "family-one_more_family.png").is_file()
+    md = (tmp_path / "rep" / "report.md").read_text()
+    caption = next(line for line in md.splitlines() if line.startswith("*LOC-one_more_family.*"))
+    assert "Walking the array twice costs more" in caption
+    assert re.search(r"[Tt]wice costs more than once: [0-9.\\]+x .*; (agrees|disagrees|inconclusive)", caption), caption
