@@ -108,11 +108,16 @@ def _mark_detected(ax, steps: list[dict], style: Style) -> None:
                     va="bottom", ha="right", fontsize=style.font_pt, color="#D55E00", rotation=90)
 
 
-def _legend(ax, style: Style, title: str | None = None) -> None:
+def _legend(ax, style: Style, title: str | None = None, inside: bool = False) -> None:
+    """The legend beside the axes (screen), below them (print, slides), or
+    inside at the upper left where a right-hand axis takes the space beside
+    them (curves that rise with the working set leave that corner empty)."""
     handles, labels = ax.get_legend_handles_labels()
     if not handles:
         return
-    if style.legend_outside:
+    if inside:
+        ax.legend(loc="upper left", framealpha=0.9, title=title)
+    elif style.legend_outside:
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0, title=title)
     else:
         ncol = 2 if style.width_in < 8 else 3
@@ -246,9 +251,11 @@ def plot_family(summary: Summary, family: str, desc: dict, caches: list[dict], m
                          f"{'build and destroy' if kind == 'build' else 'traversals'}", loc="left")
         ax.set_ylabel(ylabel)
         _label_y(ax)
-        if ghz and metric == "time" and desc and desc.get("cycles") and len(machines) == 1 and kind == "curves":
+        cycles = bool(ghz and metric == "time" and desc and desc.get("cycles") and len(machines) == 1
+                      and kind == "curves")
+        if cycles:
             _cycles_axis(ax, ghz, units_here[0])
-        _legend(ax, style)
+        _legend(ax, style, inside=cycles and style.legend_outside)
     if desc and desc.get("expected"):
         fig.suptitle(textwrap.fill("Expected: " + desc["expected"], style.wrap), x=0.01, ha="left", color="0.25",
                      fontsize=style.font_pt)
