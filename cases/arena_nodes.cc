@@ -21,12 +21,6 @@
 namespace locality {
 namespace {
 
-#if LOCALITY_HAS_PMR
-// A std::pmr::list<int> node: two links and the int, padded to pointer size.
-constexpr std::size_t kPmrNodeBytes =
-    (2 * sizeof(void*) + sizeof(int) + alignof(void*) - 1) / alignof(void*) * alignof(void*);
-#endif
-
 // Links `n` nodes obtained from `allocate()` in allocation order.
 template <typename Allocate>
 Node* build_list(std::size_t n, Allocate&& allocate) {
@@ -59,19 +53,6 @@ struct PoolList {
   LayoutStats layout;
 };
 
-#if LOCALITY_HAS_PMR
-template <typename Resource>
-struct PmrList {
-  explicit PmrList(std::size_t n) {
-    for (std::size_t i = 0; i < n; ++i) list.push_back(element_value(i));
-    layout = measure_container_layout(list);
-  }
-  Resource resource;
-  std::pmr::list<int> list{&resource};
-  LayoutStats layout;
-};
-#endif
-
 template <typename Fixture>
 Fixture& fixture(const char* kind, std::size_t n, std::size_t node_bytes) {
   return Fixtures::get<Fixture>(std::string("arena_nodes/") + kind + "/" + std::to_string(n), n * node_bytes,
@@ -89,35 +70,8 @@ void node_list_sum(benchmark::State& state, std::size_t n, const char* kind) {
   });
 }
 
-#if LOCALITY_HAS_PMR
-template <typename Resource>
-void pmr_list_sum(benchmark::State& state, std::size_t n, const char* kind) {
-  const auto& f = fixture<PmrList<Resource>>(kind, n, kPmrNodeBytes);
-  record_layout(state, f.layout);
-  time_traversal(state, {n, n * kPmrNodeBytes}, [&f] {
-    const std::pmr::list<int>* list = &f.list;
-    escape(list);
-    std::uint32_t s = 0;
-    for (int x : *list) s += static_cast<std::uint32_t>(x);
-    return s;
-  });
-}
-#endif
-
 void bump_list_sum(benchmark::State& s, std::size_t n) { node_list_sum<BumpList>(s, n, "bump"); }
 void pool_list_sum(benchmark::State& s, std::size_t n) { node_list_sum<PoolList>(s, n, "pool"); }
-#if LOCALITY_HAS_PMR
-void pmr_monotonic_list_sum(benchmark::State& s, std::size_t n) {
-  pmr_list_sum<std::pmr::monotonic_buffer_resource>(s, n, "pmr_monotonic");
-}
-void pmr_pool_list_sum(benchmark::State& s, std::size_t n) {
-  pmr_list_sum<std::pmr::unsynchronized_pool_resource>(s, n, "pmr_pool");
-}
-#else
-// Never run: the cases say why (needs_pmr).
-void pmr_monotonic_list_sum(benchmark::State&, std::size_t) {}
-void pmr_pool_list_sum(benchmark::State&, std::size_t) {}
-#endif
 
 // The build cases time one whole life of a list per iteration: every
 // allocation, linking, and the release of all nodes.
@@ -157,7 +111,45 @@ void build_pool(benchmark::State& state, std::size_t n) {
   });
 }
 
+
+// The std::pmr cases, where the standard library has std::pmr; elsewhere
+// stubs that never run: the cases say why (needs_pmr).
 #if LOCALITY_HAS_PMR
+// A std::pmr::list<int> node: two links and the int, padded to pointer size.
+constexpr std::size_t kPmrNodeBytes =
+    (2 * sizeof(void*) + sizeof(int) + alignof(void*) - 1) / alignof(void*) * alignof(void*);
+
+template <typename Resource>
+struct PmrList {
+  explicit PmrList(std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i) list.push_back(element_value(i));
+    layout = measure_container_layout(list);
+  }
+  Resource resource;
+  std::pmr::list<int> list{&resource};
+  LayoutStats layout;
+};
+
+template <typename Resource>
+void pmr_list_sum(benchmark::State& state, std::size_t n, const char* kind) {
+  const auto& f = fixture<PmrList<Resource>>(kind, n, kPmrNodeBytes);
+  record_layout(state, f.layout);
+  time_traversal(state, {n, n * kPmrNodeBytes}, [&f] {
+    const std::pmr::list<int>* list = &f.list;
+    escape(list);
+    std::uint32_t s = 0;
+    for (int x : *list) s += static_cast<std::uint32_t>(x);
+    return s;
+  });
+}
+
+void pmr_monotonic_list_sum(benchmark::State& s, std::size_t n) {
+  pmr_list_sum<std::pmr::monotonic_buffer_resource>(s, n, "pmr_monotonic");
+}
+void pmr_pool_list_sum(benchmark::State& s, std::size_t n) {
+  pmr_list_sum<std::pmr::unsynchronized_pool_resource>(s, n, "pmr_pool");
+}
+
 template <typename Resource>
 void build_pmr(benchmark::State& state, std::size_t n) {
   time_build(state, n, kPmrNodeBytes, [n] {
@@ -173,6 +165,8 @@ void build_pmr_monotonic(benchmark::State& s, std::size_t n) {
 }
 void build_pmr_pool(benchmark::State& s, std::size_t n) { build_pmr<std::pmr::unsynchronized_pool_resource>(s, n); }
 #else
+void pmr_monotonic_list_sum(benchmark::State&, std::size_t) {}
+void pmr_pool_list_sum(benchmark::State&, std::size_t) {}
 void build_pmr_monotonic(benchmark::State&, std::size_t) {}
 void build_pmr_pool(benchmark::State&, std::size_t) {}
 #endif
