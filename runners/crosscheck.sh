@@ -22,14 +22,16 @@ log() { printf 'crosscheck: %s\n' "$*" >&2; }
 need() {  # installs Debian packages when root, else names them and stops
   local missing=()
   for p in "$@"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    # no "cmd | grep -q" under pipefail: grep leaving early kills the writer
+    # with SIGPIPE and the pipeline fails although the text was there
+    grep -q "install ok installed" <<<"$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)" || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" -ne 0 ]; then
     log "missing Debian packages: ${missing[*]} (install them, then run this again)"
     exit 1
   fi
-  if [[ " ${missing[*]} " == *":arm64 "* ]] && ! dpkg --print-foreign-architectures | grep -qx arm64; then
+  if [[ " ${missing[*]} " == *":arm64 "* ]] && ! grep -qx arm64 <<<"$(dpkg --print-foreign-architectures)"; then
     dpkg --add-architecture arm64
   fi
   log "installing ${missing[*]}"
@@ -65,7 +67,9 @@ EOF
     cmake -S "$ROOT" -B "$build" -DCMAKE_TOOLCHAIN_FILE="$WORK/aarch64.cmake" -DCMAKE_BUILD_TYPE=Release \
     -DLOCALITY_PYTHON=OFF -DLOCALITY_PAPI=OFF -DLOCALITY_VALGRIND=OFF >/dev/null
   cmake --build "$build" --parallel "$JOBS" >/dev/null
-  file "$build/bench_all" | grep -q "ARM aarch64" || { log "aarch64: bench_all is not an aarch64 binary"; exit 1; }
+  local kind
+  kind="$(file "$build/bench_all")"
+  grep -q "ARM aarch64" <<<"$kind" || { log "aarch64: bench_all is not an aarch64 binary: $kind"; exit 1; }
   # The Cases.* tests run every case of the catalogue once; under emulation
   # that takes longer than their timeout, and the two-thread cases
   # (false_sharing, core_to_core, threads) barely progress under qemu-user.
@@ -156,7 +160,9 @@ EOF
     -DCMAKE_PREFIX_PATH="$prefix" -Dbenchmark_DIR="$prefix/lib/cmake/benchmark" \
     -DGTest_DIR="$prefix/lib/cmake/GTest" -DLOCALITY_PYTHON=OFF >/dev/null
   cmake --build "$build" --parallel "$JOBS" >/dev/null
-  ldd "$build/bench_all" | grep -q "libc++" || { log "libc++: bench_all is not linked with libc++"; exit 1; }
+  local libs
+  libs="$(readelf -d "$build/bench_all" 2>&1 | grep NEEDED || true)"
+  grep -q "libc++" <<<"$libs" || { log "libc++: bench_all does not need libc++; it needs: $libs"; exit 1; }
   ctest --test-dir "$build" --output-on-failure --timeout 900
   log "clang with libc++: ok"
 }
