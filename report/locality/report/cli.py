@@ -1,6 +1,7 @@
 """locality-report: the report from one or more result files.
 
     python -m locality.report RESULT.json [RESULT.json ...] [-o DIR]
+    python -m locality.report --gallery -o DIR RESULT.json [RESULT.json ...]
 """
 
 from __future__ import annotations
@@ -59,6 +60,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--compare", action="store_true",
                         help="print, per benchmark, the ratio of each later series to the first with a "
                              "Mann-Whitney U p-value, and flag differences that are real; writes no report")
+    parser.add_argument("--gallery", action="store_true",
+                        help="a class gallery instead of a report: one index page (index.html), one "
+                             "summary table (gallery.csv, gallery.md) with per machine its CPU, caches, "
+                             "latency and read bandwidth of each level and the shuffled-list-to-vector "
+                             "ratio, and each machine's figures side by side (PNG; --style and --formats do not "
+                             "apply); needs -o DIR")
     parser.add_argument("--threshold", type=float, default=0.05,
                         help="with --compare: the smallest relative difference to flag (default 0.05)")
     parser.add_argument("--force", action="store_true",
@@ -82,6 +89,13 @@ def main(argv: list[str] | None = None) -> int:
         from locality.report.compare import compare_main
 
         return compare_main(args.results, args.threshold, names)
+
+    if args.gallery:
+        if args.compare:
+            parser.error("--gallery and --compare do not go together")
+        if not args.out:
+            parser.error("--gallery needs -o DIR")
+        return _gallery(args.results, Path(args.out), names, args.force)
 
     if args.out:
         out = Path(args.out)
@@ -109,4 +123,29 @@ def main(argv: list[str] | None = None) -> int:
         print(path)
     for warning in report.warnings:
         print(f"locality-report: warning: {warning}", file=sys.stderr)
+    return 0
+
+
+def _gallery(paths: list[str], out: Path, names: dict, force: bool) -> int:
+    from locality.report.gallery import build_gallery, write_gallery
+
+    try:
+        check_replaceable(out, [Path(r) for r in paths], force)
+        machines, notes, errors = build_gallery(paths, names)
+        if errors:
+            for error in errors:
+                print(f"locality-report: error: {error}", file=sys.stderr)
+            print(f"locality-report: error: {len(errors)} of {len(paths)} files are not result files; "
+                  "no gallery written", file=sys.stderr)
+            return 2
+        written = write_folder(out, lambda folder: write_gallery(machines, notes, folder))
+    except OutputError as e:
+        print(f"locality-report: error: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:
+        print(f"locality-report: error: cannot write {out}: {e.strerror or e}", file=sys.stderr)
+        return 2
+    print(written[0])
+    for note in notes:
+        print(f"locality-report: note: {note}", file=sys.stderr)
     return 0

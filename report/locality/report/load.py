@@ -141,7 +141,11 @@ def validate(path: str | Path, data: Any) -> None:
         raise ResultFileError(path, bad, "not a finite number (NaN or infinity)")
 
 
-def load_result(path: str | Path) -> ResultFile:
+def load_result(path: str | Path, keep=None) -> ResultFile:
+    """The file, checked against the contract. With `keep` (a test on
+    benchmark entries) only the entries it accepts are checked and kept,
+    with the whole context: a reader that uses a few entries of a large
+    file (the gallery) checks what it reads, not the rest."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -158,6 +162,12 @@ def load_result(path: str | Path) -> ResultFile:
                               f"not valid JSON: {e.msg}") from None
     except RecursionError:
         raise ResultFileError(path, "(JSON)", "nested too deeply to be a result file") from None
+    if keep is not None and isinstance(data, dict) and isinstance(data.get("benchmarks"), list) \
+            and data["benchmarks"]:
+        kept = [b for b in data["benchmarks"] if isinstance(b, dict) and keep(b)]
+        # an empty list would read as "the run produced nothing"; the
+        # first entry stands for a file with nothing the reader wants
+        data = {**data, "benchmarks": kept or data["benchmarks"][:1]}
     validate(path, data)
     return ResultFile(path, data)
 

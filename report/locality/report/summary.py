@@ -87,7 +87,12 @@ class Point:
         return f"{self.family}/{self.case}/{self.size:.0f}"
 
 
-def _bootstrap(point: Point) -> None:
+def _bootstrap(point: Point, resamples: bool = True) -> None:
+    if not resamples:
+        point.value = float(_statistic(point.samples, point.statistic))
+        point.run_values = [float(_statistic(point.samples[point.runs == r], point.statistic))
+                            for r in sorted(set(point.runs.tolist()))]
+        return
     rng = np.random.default_rng(zlib.crc32(f"{point.series}|{point.name}".encode()))
     samples, stat = point.samples, point.statistic
     point.value = float(_statistic(samples, stat))
@@ -122,8 +127,12 @@ def _bootstrap(point: Point) -> None:
 class Summary:
     """Points indexed by (series, family, case, size)."""
 
-    def __init__(self, frame: pd.DataFrame):
+    def __init__(self, frame: pd.DataFrame, intervals: bool = True):
+        """`intervals=False` takes each point's statistic without its
+        bootstrap interval (ci_low and ci_high stay NaN): for readers
+        that show values only, such as the gallery."""
         self.points: dict[tuple, Point] = {}
+        self._curves: dict[tuple, list[Point]] | None = None  # (series, family, case) -> points by size
         if frame.empty:
             return
         ok = frame[frame["error"] == ""] if "error" in frame.columns else frame
@@ -133,17 +142,22 @@ class Summary:
                 "series", "axis", "real_time_ns", "cpu_time_ns", "time_per_elem_ns", "iterations"}
         numeric = [c for c in ok.columns if c not in skip and pd.api.types.is_numeric_dtype(ok[c])]
         keys = ["machine", "family", "case", "elements"]
-        medians = ok.groupby(keys, sort=True)[numeric].median()
-        for (series, family, case, size), rows in ok.groupby(keys, sort=True):
-            first = rows.iloc[0]
-            row = medians.loc[(series, family, case, size)]
-            counters = {c: float(v) for c, v in row.items() if v == v}
+        grouped = ok.groupby(keys, sort=True)
+        medians = grouped[numeric].median().to_dict("index")
+        times = ok["time_per_elem_ns"].to_numpy(dtype=float)
+        run_ids = ok["run"].to_numpy()
+        info = {c: ok[c].to_numpy() for c in ("statistic", "unit_name", "unit_bytes", "label", "role")}
+        for key in sorted(grouped.indices):
+            series, family, case, size = key
+            rows = grouped.indices[key]
+            first = rows[0]
+            counters = {c: float(v) for c, v in medians[key].items() if v == v}
             ws = counters.get("working_set_bytes", math.nan)
-            p = Point(series=series, family=family, case=case, size=float(size), statistic=first["statistic"],
-                      samples=rows["time_per_elem_ns"].to_numpy(dtype=float), runs=rows["run"].to_numpy(),
-                      working_set_bytes=ws, unit_name=first["unit_name"], unit_bytes=float(first["unit_bytes"]),
-                      label=first["label"], role=first["role"], counters=counters)
-            _bootstrap(p)
+            p = Point(series=series, family=family, case=case, size=float(size), statistic=info["statistic"][first],
+                      samples=times[rows], runs=run_ids[rows], working_set_bytes=ws,
+                      unit_name=info["unit_name"][first], unit_bytes=float(info["unit_bytes"][first]),
+                      label=info["label"][first], role=info["role"][first], counters=counters)
+            _bootstrap(p, intervals)
             self.points[(series, family, case, float(size))] = p
 
     def __len__(self) -> int:
@@ -157,8 +171,13 @@ class Summary:
 
     def curve(self, series: str, family: str, case: str) -> list[Point]:
         """The case's points of one series, by size."""
-        found = [p for (s, f, c, _), p in self.points.items() if s == series and f == family and c == case]
-        return sorted(found, key=lambda p: p.size)
+        if self._curves is None:
+            self._curves = {}
+            for (s, f, c, _), p in self.points.items():
+                self._curves.setdefault((s, f, c), []).append(p)
+            for found in self._curves.values():
+                found.sort(key=lambda p: p.size)
+        return list(self._curves.get((series, family, case), []))
 
     def series(self) -> list[str]:
         return sorted({k[0] for k in self.points})
