@@ -5,12 +5,17 @@
 // values are contiguous and every loaded byte is used; splitting each
 // record into a 16-byte hot part (the fields the loop needs, plus a pointer
 // to the rest) and a cold part stored elsewhere loads 16 bytes per record.
-// Beyond the caches each layout costs the bytes it moves, so AoS can cost
-// at most 16x SoA (64 / 4 bytes) and 4x the hot/cold split (64 / 16): a
-// larger ratio would mean the layouts were not compared on equal footing
-// (one still in a cache the other has left). The working set of each case
-// is the bytes its loop touches, and the ladder runs until even the SoA
-// column is twice the last-level cache.
+// Beyond the caches each layout pays for the bytes it moves, and no layout
+// moves its bytes faster than the machine streams memory: so the bytes set
+// a floor on the ratios, not a ceiling. AoS costs at least about 16x SoA
+// (64 / 4 bytes) and 4x the hot/cold split (64 / 16) once the SoA column,
+// read with vector loads, streams at the machine's read bandwidth; it can
+// cost more, because a loop that loads one int per line keeps fewer bytes
+// in flight than a dense stream and draws fewer bytes per second from
+// memory (stride/every_16 shows the same per line). The working set of each
+// case is the bytes its loop touches, and the ladder runs until even the
+// SoA column is twice the last-level cache, so the ratios beyond it compare
+// layouts that all stream from memory.
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -138,11 +143,14 @@ constexpr double kAosOverSoa = static_cast<double>(sizeof(Record)) / sizeof(int)
 constexpr double kAosOverHot = static_cast<double>(sizeof(Record)) / sizeof(Hot);
 constexpr double kHotOverSoa = static_cast<double>(sizeof(Hot)) / sizeof(int);
 
-// The bytes bound with a tenth of slack: beyond the caches a layout cannot
-// cost more per record than the bytes it moves, relative to the other.
-std::string bound_text(const char* a, const char* b, double ratio) {
-  return std::string("beyond the last-level cache ") + a + " costs more than " + b + " and at most " +
-         std::to_string(static_cast<int>(ratio)) + "x (the bytes each moves per record), with 10% slack";
+// The bytes floor with a tenth of slack: beyond the caches a layout cannot
+// cost less per record, relative to one that streams at the machine's read
+// bandwidth, than the ratio of the bytes each moves.
+std::string floor_text(const char* a, const char* b, double ratio) {
+  return std::string("beyond the last-level cache ") + a + " costs at least " +
+         std::to_string(static_cast<int>(ratio)) + "x " + b +
+         " (the bytes each moves per record), with 10% slack; more where one load per line streams slower "
+         "than a dense read";
 }
 
 const bool kRegistered = add_family({
@@ -151,11 +159,12 @@ const bool kRegistered = add_family({
     .demonstrates = "A loop reading one int field of N 64-byte records: array of structs, struct of arrays "
                     "(summed with the vector kernel), and records split into a 16-byte hot part and a cold "
                     "part kept elsewhere; the working set is the bytes each loop touches.",
-    .expected = "Beyond the caches each layout costs the bytes it moves per record: the array of structs "
-                "the most (a 64-byte line per record), the hot/cold split a quarter of that, the struct of "
-                "arrays a sixteenth; so the array of structs costs several times the struct of arrays but "
-                "never more than 16x. In the caches the struct of arrays is fastest too, helped by vector "
-                "loads.",
+    .expected = "Beyond the caches each layout pays for the bytes it moves per record: the array of structs "
+                "a 64-byte line, the hot/cold split a quarter of that, the struct of arrays a sixteenth. No "
+                "layout streams faster than the machine's read bandwidth, so the array of structs costs at "
+                "least about 16x the struct of arrays and 4x the hot/cold split; more where its one load "
+                "per line draws fewer bytes per second than a dense read. In the caches the struct of "
+                "arrays is fastest too, helped by vector loads.",
     .unit = {"record", sizeof(Record)},
     .size_name = "records",
     .cases = {{.name = "aos_one_field", .summary = "sum one field of an array of 64-byte structs",
@@ -165,17 +174,12 @@ const bool kRegistered = add_family({
               {.name = "hot_cold_split", .summary = "sum the field from 16-byte hot records; the rest lives apart",
                .peak_bytes_per_element = 66, .fn = &hot_cold}},
     .claims = {
-        {.kind = "ratio", .says = bound_text("the array of structs", "the struct of arrays", kAosOverSoa),
-         .cases = {"aos_one_field", "soa_one_field"}, .at = "beyond:LLC", .min = 1, .max = kAosOverSoa * 1.1,
-         .every = true},
-        {.kind = "ratio", .says = bound_text("the array of structs", "the hot/cold split", kAosOverHot),
-         .cases = {"aos_one_field", "hot_cold_split"}, .at = "beyond:LLC", .min = 1, .max = kAosOverHot * 1.1,
-         .every = true},
-        {.kind = "ratio", .says = bound_text("the hot/cold split", "the struct of arrays", kHotOverSoa),
-         .cases = {"hot_cold_split", "soa_one_field"}, .at = "beyond:LLC", .min = 1, .max = kHotOverSoa * 1.1,
-         .every = true},
-        {.kind = "ratio", .says = "beyond the last-level cache the array of structs costs at least 4x the struct of arrays",
-         .cases = {"aos_one_field", "soa_one_field"}, .at = "beyond:LLC", .min = 4},
+        {.kind = "ratio", .says = floor_text("the array of structs", "the struct of arrays", kAosOverSoa),
+         .cases = {"aos_one_field", "soa_one_field"}, .at = "beyond:LLC", .min = kAosOverSoa * 0.9, .every = true},
+        {.kind = "ratio", .says = floor_text("the array of structs", "the hot/cold split", kAosOverHot),
+         .cases = {"aos_one_field", "hot_cold_split"}, .at = "beyond:LLC", .min = kAosOverHot * 0.9, .every = true},
+        {.kind = "ratio", .says = floor_text("the hot/cold split", "the struct of arrays", kHotOverSoa),
+         .cases = {"hot_cold_split", "soa_one_field"}, .at = "beyond:LLC", .min = kHotOverSoa * 0.9, .every = true},
     },
     .statistic = Statistic::minimum,
     .ladder = &records_ladder,

@@ -191,3 +191,41 @@ def test_steps_are_found_where_the_latency_climbs_and_matched_to_levels():
                                    {"level": 3, "size_bytes": 32 * 1024 * kib}])
     assert [m["within_2x"] for m in matched] == [True, True, False]
     assert detect_steps([(2**i, 1.0) for i in range(12, 20)]) == []
+
+
+@pytest.fixture(scope="module")
+def current_aos_soa(bench_all, tmp_path_factory):
+    """aos_soa's descriptor as this build states it (the cited file carries
+    the one of the build that made it)."""
+    from conftest import run
+
+    out = tmp_path_factory.mktemp("aos_soa") / "aos_soa.json"
+    proc = run([bench_all, "aos_soa", "--sizes", "256", "--benchmark_min_time=0.001",
+                "--benchmark_repetitions=1", "--precision", "100", "--no-pin", "--out", out])
+    assert proc.returncode == 0, proc.stderr
+    return load_result(out).families["aos_soa"]
+
+
+def test_aos_soa_bytes_are_a_floor_the_cited_run_meets_and_a_slower_stream_would_break(cited, current_aos_soa):
+    """Beyond the last level the array of structs moves 16x the bytes of the
+    struct of arrays: it cannot cost less than about 16x (the struct of
+    arrays streams at the read bandwidth), and may cost more. The cited
+    run agrees; the same data with the array of structs 8x faster (a ratio
+    below the floor) disagrees."""
+    result, frame, machine_caches = cited
+    families = {**result.families, "aos_soa": current_aos_soa}
+    claims_ = current_aos_soa["claims"]
+    assert all(c["kind"] == "ratio" and c.get("max") is None and c["min"] >= 3.6 for c in claims_)
+
+    def verdicts(data):
+        summary = Summary(data[data["family"] == "aos_soa"])
+        engine = Engine(summary, summary.series()[0], families, machine_caches)
+        return [engine.evaluate("aos_soa", c) for c in claims_]
+
+    assert [r.verdict for r in verdicts(frame)] == [AGREES] * len(claims_), [r.sentence for r in verdicts(frame)]
+    faster = frame.copy()
+    faster.loc[rows_of(faster, "aos_soa", "aos_one_field"), "time_per_elem_ns"] /= 8
+    after = {tuple(r.claim["cases"]): r.verdict for r in verdicts(faster)}
+    assert after[("aos_one_field", "soa_one_field")] == DISAGREES
+    assert after[("aos_one_field", "hot_cold_split")] == DISAGREES
+    assert after[("hot_cold_split", "soa_one_field")] == AGREES  # neither case changed
