@@ -194,9 +194,10 @@ def build_gallery(paths: list[str], names: dict | None = None) -> tuple[list[Mac
 # --- figures -----------------------------------------------------------
 
 def _ticks(ax, axis: str, low: float, high: float, fmt) -> None:
-    """Fixed ticks at powers of 2**10 (bytes) or 10: log axes without
-    matplotlib's tick search, which is most of a small figure's cost."""
-    base = 1024.0 if fmt is units.size_bytes else 10.0
+    """Fixed ticks at powers of 32 (bytes: 32 KiB, 1 MiB, 32 MiB ...) or
+    10: log axes without matplotlib's tick search, which is most of a small
+    figure's cost."""
+    base = 32.0 if fmt is units.size_bytes else 10.0
     ticks = [base ** k for k in range(int(math.floor(math.log(low, base))), int(math.ceil(math.log(high, base))) + 1)]
     getattr(ax, f"set_{axis}ticks")(ticks, [fmt(t) for t in ticks])
 
