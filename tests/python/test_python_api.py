@@ -143,12 +143,19 @@ def test_runs_from_several_threads_run_one_after_the_other():
 
 
 def test_ctrl_c_stops_a_run_between_sizes():
-    timer = threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT))
-    timer.start()
-    started = time.monotonic()
-    with pytest.raises(KeyboardInterrupt):
-        locality.run("heap_vector/sum", sizes=[1 << 16] * 200, repetitions=1, min_time=0.05)
-    timer.join()
+    # Python's own Ctrl-C handler, whatever this process inherited: a shell
+    # that starts a command in the background (cmd &) makes it ignore
+    # SIGINT, and Python then installs no handler.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        timer = threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT))
+        timer.start()
+        started = time.monotonic()
+        with pytest.raises(KeyboardInterrupt):
+            locality.run("heap_vector/sum", sizes=[1 << 16] * 200, repetitions=1, min_time=0.05)
+        timer.join()
+    finally:
+        signal.signal(signal.SIGINT, previous)
     assert time.monotonic() - started < 5, "the run went on after Ctrl-C"
     # the module still works afterwards
     assert locality.run("heap_vector/sum", sizes=[1024], repetitions=1, min_time=0.001)
