@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
 import os
 from concurrent.futures import ProcessPoolExecutor
@@ -38,7 +37,7 @@ from pathlib import Path
 
 from locality.report import escape, units
 from locality.report.checks import cache_levels, region_bounds
-from locality.report.load import ResultFile, ResultFileError, load_result
+from locality.report.load import ResultFile, ResultFileError, load_result, read_once
 from locality.report.summary import Point, Summary
 from locality.report.tidy import caches, source_labels, tidy
 
@@ -164,16 +163,7 @@ def build_gallery(paths: list[str], names: dict | None = None) -> tuple[list[Mac
     files that are not result files (the gallery is not written then)."""
     read = _map(_read, [str(p) for p in paths])
     errors = [e for _, r, e in read if r is None]
-    results, notes, seen = [], [], {}
-    for path, result, _ in read:
-        if result is None:
-            continue
-        key = json.dumps(result.data, sort_keys=True)
-        if key in seen:
-            notes.append(f"{path} is the same result as {seen[key]}; read once")
-            continue
-        seen[key] = path
-        results.append(result)
+    results, notes = read_once((path, result) for path, result, _ in read if result is not None)
     if errors or not results:
         return [], notes, errors
     labels = source_labels(results, names)

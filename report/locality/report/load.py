@@ -172,17 +172,23 @@ def load_result(path: str | Path, keep=None) -> ResultFile:
     return ResultFile(path, data)
 
 
-def load_results(paths) -> tuple[list[ResultFile], list[str]]:
-    """The files, each read once, and a note for every file given twice
-    (the same path, or the same content under another name): the same
-    measurements counted twice would pass for extra repetitions."""
+def read_once(named) -> tuple[list[ResultFile], list[str]]:
+    """The results of (name, result) pairs, each once, and a note for every
+    one given twice (the same path, or the same content under another
+    name): the same measurements counted twice would pass for extra
+    repetitions."""
     results, notes, seen = [], [], {}
-    for p in paths:
-        result = load_result(p)
+    for name, result in named:
         key = json.dumps(result.data, sort_keys=True)
         if key in seen:
-            notes.append(f"{p} is the same result as {seen[key]}; read once")
+            notes.append(f"{name} is the same result as {seen[key]}; read once")
             continue
-        seen[key] = str(p)
+        seen[key] = str(name)
         results.append(result)
     return results, notes
+
+
+def load_results(paths) -> tuple[list[ResultFile], list[str]]:
+    """The files, each read once (read_once), with the notes on those given
+    twice."""
+    return read_once((p, load_result(p)) for p in paths)
