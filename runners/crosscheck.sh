@@ -18,27 +18,10 @@ WORK="${LOCALITY_CROSS_WORK:-$ROOT/build-cross}"
 JOBS="$(nproc)"
 mkdir -p "$WORK"
 log() { printf 'crosscheck: %s\n' "$*" >&2; }
+# shellcheck source=runners/debian.sh
+source "$ROOT/runners/debian.sh"
 
-need() {  # installs Debian packages when root, else names them and stops
-  local missing=()
-  for p in "$@"; do
-    # no "cmd | grep -q" under pipefail: grep leaving early kills the writer
-    # with SIGPIPE and the pipeline fails although the text was there
-    grep -q "install ok installed" <<<"$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)" || missing+=("$p")
-  done
-  [ ${#missing[@]} -eq 0 ] && return 0
-  if [ "$(id -u)" -ne 0 ]; then
-    log "missing Debian packages: ${missing[*]} (install them, then run this again)"
-    exit 1
-  fi
-  if [[ " ${missing[*]} " == *":arm64 "* ]] && ! grep -qx arm64 <<<"$(dpkg --print-foreign-architectures)"; then
-    dpkg --add-architecture arm64
-  fi
-  log "installing ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-}
+need() { apt_ensure crosscheck "$@"; }  # installs Debian packages when root, else names them and stops
 
 # The x86-64 venv and build of runners/setup.sh, for the report.
 venv_python() {

@@ -26,6 +26,8 @@ LOCALITY_PACKAGES=(
 LOCALITY_PACKAGES+=(${LOCALITY_EXTRA_PACKAGES:-})
 
 log() { printf 'setup: %s\n' "$*" >&2; }
+# shellcheck source=runners/debian.sh
+source "$LOCALITY_ROOT/runners/debian.sh"
 
 # Where there is no apt: the same packages under dnf's and Homebrew's names
 # (not tested here; PAPI and valgrind are optional and left out on macOS).
@@ -49,21 +51,7 @@ install_packages() {
     print_other_managers
     exit 1
   fi
-  local missing=()
-  for p in "${LOCALITY_PACKAGES[@]}"; do
-    grep -q "install ok installed" <<<"$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)" || missing+=("$p")
-  done
-  [ ${#missing[@]} -eq 0 ] && return 0
-  if [ "$(id -u)" -ne 0 ]; then
-    log "missing Debian packages: ${missing[*]}"
-    log "install them, then run this again:"
-    printf '  sudo apt-get install -y %s\n' "${missing[*]}" >&2
-    exit 1
-  fi
-  log "installing ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  apt_ensure setup "${LOCALITY_PACKAGES[@]}"
 }
 
 make_venv() {
