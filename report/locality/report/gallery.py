@@ -99,6 +99,9 @@ class Machine:
         found = [c["size_bytes"] for c in self.caches if c["level"] == level]
         return float(found[0]) if found else math.nan
 
+    def last_level_size(self) -> float:
+        return float(max((c["size_bytes"] for c in self.caches), default=math.nan))
+
 
 def _describe(region: str, levels: dict) -> str:
     low, high = region_bounds(region, levels)
@@ -271,7 +274,7 @@ def table_rows(machines: list[Machine]) -> list[dict]:
     rows = []
     for m in machines:
         row = {"machine": m.name, "cpu": m.cpu, "l1d_bytes": m.cache_size(1), "l2_bytes": m.cache_size(2),
-               "llc_bytes": max((c["size_bytes"] for c in m.caches), default=math.nan)}
+               "llc_bytes": m.last_level_size()}
         for level in LEVELS:
             row[f"latency_{level.lower()}_ns"] = m.latency_ns.get(level, math.nan)
         for level in LEVELS:
@@ -317,7 +320,7 @@ def _cells(m: Machine) -> list[tuple[str, str]]:
     for level in (1, 2):
         size = m.cache_size(level)
         cells.append((units.size_bytes(size), "") if math.isfinite(size) else ("missing", "not in the result file"))
-    llc = max((c["size_bytes"] for c in m.caches), default=math.nan)
+    llc = m.last_level_size()
     cells.append((units.size_bytes(llc), "") if math.isfinite(llc) else ("missing", "not in the result file"))
     for level in LEVELS:
         cells.append(value(m.latency_ns.get(level, math.nan), m.missing.get(f"latency {LEVEL_NAMES[level]}", "")))
