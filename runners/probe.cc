@@ -3,6 +3,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <cstdlib>
+#include <memory>
+
+#include "core/kernels.h"
 
 namespace locality {
 namespace {
@@ -29,6 +33,26 @@ double adds_per_ns(std::uint64_t blocks) {
   return static_cast<double>(blocks) * 100.0 / ns;
 }
 
+// Bytes per ns of `passes` passes of the widest vector read over `words`.
+double read_gb_s(const std::uint64_t* p, std::size_t words, std::size_t passes) {
+  const auto t0 = std::chrono::steady_clock::now();
+  std::uint64_t sum = kernels::read_words(p, words, passes, kernels::Width::widest);
+  const auto t1 = std::chrono::steady_clock::now();
+  asm volatile("" : : "r"(sum));
+  const double ns = std::chrono::duration<double, std::nano>(t1 - t0).count();
+  return static_cast<double>(words * sizeof(std::uint64_t) * passes) / ns;
+}
+
+struct Spread {
+  double median, min, max, spread;
+};
+
+Spread spread_of(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const double median = v[v.size() / 2];
+  return {median, v.front(), v.back(), (v.back() - v.front()) / median};
+}
+
 }  // namespace
 
 ClockProbe probe_clock(int samples, double sample_seconds) {
@@ -46,18 +70,46 @@ ClockProbe probe_clock(int samples, double sample_seconds) {
     rate = adds_per_ns(blocks);
   }
   for (int i = 0; i < samples; ++i) p.ghz.push_back(adds_per_ns(blocks));
-  std::vector<double> sorted = p.ghz;
-  std::sort(sorted.begin(), sorted.end());
-  p.median_ghz = sorted[sorted.size() / 2];
-  p.min_ghz = sorted.front();
-  p.max_ghz = sorted.back();
-  p.spread = (p.max_ghz - p.min_ghz) / p.median_ghz;
+  const Spread clock = spread_of(p.ghz);
+  p.median_ghz = clock.median;
+  p.min_ghz = clock.min;
+  p.max_ghz = clock.max;
+  p.spread = clock.spread;
+
+  // 16 KiB: inside every current L1 data cache. Samples of the same length
+  // as the clock's, interleaved with nothing else.
+  constexpr std::size_t kWords = 2048;
+  std::unique_ptr<std::uint64_t, decltype(&std::free)> buffer(
+      static_cast<std::uint64_t*>(std::aligned_alloc(64, kWords * sizeof(std::uint64_t))), &std::free);
+  if (!buffer) return p;
+  for (std::size_t i = 0; i < kWords; ++i) buffer.get()[i] = i;
+  std::size_t passes = 16;
+  double read_rate = read_gb_s(buffer.get(), kWords, passes);
+  for (int i = 0; i < 3; ++i) {
+    const double bytes = sample_seconds * 1e9 * read_rate;
+    passes = std::max<std::size_t>(1, static_cast<std::size_t>(bytes / (kWords * sizeof(std::uint64_t))));
+    read_rate = read_gb_s(buffer.get(), kWords, passes);
+  }
+  for (int i = 0; i < samples; ++i) p.read_gb_s.push_back(read_gb_s(buffer.get(), kWords, passes));
+  const Spread read = spread_of(p.read_gb_s);
+  p.read_median_gb_s = read.median;
+  p.read_min_gb_s = read.min;
+  p.read_max_gb_s = read.max;
+  p.read_spread = read.spread;
+  p.read_bytes = kWords * sizeof(std::uint64_t);
+  p.read_method = "the widest vector read (" + kernels::vector_target() + ") of a 16 KiB buffer in the L1 cache: GB/s";
   return p;
 }
 
 nlohmann::json to_json(const ClockProbe& p) {
-  return {{"ghz", p.median_ghz}, {"min_ghz", p.min_ghz}, {"max_ghz", p.max_ghz},
-          {"samples", p.ghz.size()}, {"spread", p.spread}, {"method", p.method}};
+  nlohmann::json j = {{"ghz", p.median_ghz}, {"min_ghz", p.min_ghz}, {"max_ghz", p.max_ghz},
+                      {"samples", p.ghz.size()}, {"spread", p.spread}, {"method", p.method}};
+  if (!p.read_gb_s.empty()) {
+    j["l1_read"] = {{"gb_s", p.read_median_gb_s}, {"min_gb_s", p.read_min_gb_s}, {"max_gb_s", p.read_max_gb_s},
+                    {"samples", p.read_gb_s.size()}, {"spread", p.read_spread}, {"bytes", p.read_bytes},
+                    {"method", p.read_method}};
+  }
+  return j;
 }
 
 }  // namespace locality

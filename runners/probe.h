@@ -7,10 +7,17 @@
 // every current core (x86-64 and aarch64), so adds per nanosecond is the
 // clock in GHz. Repeated in short samples, its spread is the machine's
 // noise: on a quiet machine the samples agree within a percent or two.
+//
+// The add chain runs in the core alone, so it cannot see a host whose other
+// tenants take memory bandwidth or cache: the probe also times the widest
+// vector read of a small buffer in the L1 cache, the kind of kernel whose
+// speed moved between two runs at one clock, and records its rate and
+// spread beside the clock.
 #pragma once
 
 #include <nlohmann/json.hpp>
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -25,6 +32,14 @@ struct ClockProbe {
   // varied, the machine's noise while probing.
   double spread = 0;
   std::string method;
+  // The L1 read beside it: GB/s per sample of the same buffer.
+  std::vector<double> read_gb_s;
+  double read_median_gb_s = 0;
+  double read_min_gb_s = 0;
+  double read_max_gb_s = 0;
+  double read_spread = 0;
+  std::size_t read_bytes = 0;
+  std::string read_method;
 };
 
 // `samples` samples of about `sample_seconds` each, on the calling thread.

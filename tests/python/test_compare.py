@@ -127,3 +127,50 @@ def test_too_few_repetitions_are_said_to_be_undecidable_not_within_the_noise(tmp
     row = next(line for line in proc.stdout.splitlines() if target in line)
     assert "REAL" not in row and "cannot tell: 3 and 3 repetitions" in row, proc.stdout
     assert "0 of 0 differ" in proc.stdout and "1 cannot be told apart" in proc.stdout
+
+
+def with_probe(path, before, after=None):
+    """The file at `path` with its throughput probe's L1 read rates set."""
+    data = load_json(path)
+    clock = data["context"]["locality"].setdefault("clock", {"before": {}})
+    for when, rate in (("before", before), ("after", after)):
+        if rate is not None:
+            clock.setdefault(when, dict(clock["before"]))["l1_read"] = {
+                "gb_s": rate, "min_gb_s": rate, "max_gb_s": rate, "samples": 41, "spread": 0.01,
+                "bytes": 16384, "method": "test"}
+    path.write_text(json.dumps(data))
+    return path
+
+
+def test_compare_says_when_the_machine_itself_ran_at_another_speed(two_runs, tmp_path):
+    a, noisy = two_runs
+    fast, slow, same = (tmp_path / n for n in ("fast.json", "slow.json", "same.json"))
+    for target, rate in ((fast, 160.0), (slow, 100.0), (same, 103.0)):
+        target.write_text(a.read_text() if target is fast else noisy.read_text())
+        with_probe(target, rate)
+    proc = compare(slow, fast)
+    assert proc.returncode == 0, proc.stderr
+    line = next(l for l in proc.stdout.splitlines() if "throughput probe" in l)
+    assert "100" in line and "160" in line and "different speed" in line, line
+    proc = compare(slow, same)
+    line = next(l for l in proc.stdout.splitlines() if "throughput probe" in l)
+    assert "different speed" not in line, line
+
+
+def test_a_report_warns_when_pooled_runs_or_one_run_saw_the_machine_change_speed(two_runs, tmp_path):
+    from locality.report.document import probe_change, probe_disagreement
+    a, noisy = two_runs
+    fast, slow = tmp_path / "fast.json", tmp_path / "slow.json"
+    fast.write_text(a.read_text())
+    slow.write_text(noisy.read_text())
+    with_probe(fast, 160.0, 158.0)
+    with_probe(slow, 100.0, 150.0)
+    results = [load_result(fast), load_result(slow)]
+    pooled = probe_disagreement(results, ["vm", "vm"])
+    assert pooled and "160" in pooled and "100" in pooled
+    assert probe_disagreement(results, ["one", "other"]) is None  # two machines: expected to differ
+    assert probe_change(results[0].locality) is None
+    changed = probe_change(results[1].locality)
+    assert changed and "100" in changed and "150" in changed
+    with_probe(slow, 159.0, 160.0)
+    assert probe_disagreement([results[0], load_result(slow)], ["vm", "vm"]) is None

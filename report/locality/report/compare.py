@@ -21,6 +21,7 @@ from math import comb
 from scipy.stats import mannwhitneyu
 
 from locality.report import units
+from locality.report.document import NOISY_CLOCK, l1_read_gb_s
 from locality.report.load import ResultFileError, load_results
 from locality.report.summary import Summary
 from locality.report.tidy import tidy
@@ -79,6 +80,14 @@ def compare_main(paths: list[str], threshold: float, names: dict | None = None) 
     for result, frame in zip(results[1:], frames[1:]):
         rows = compare(base, frame, threshold)
         print(f"{result.path} against {results[0].path}: {len(rows)} benchmarks in both")
+        probe_a, probe_b = l1_read_gb_s(results[0].locality or {}), l1_read_gb_s(result.locality or {})
+        if probe_a and probe_b:
+            line = (f"  throughput probe (L1 vector read, before each run): {units.number(probe_a)} and "
+                    f"{units.number(probe_b)} GB/s ({units.ratio(probe_b / probe_a)})")
+            if abs(probe_b / probe_a - 1) > NOISY_CLOCK:
+                line += ("; the machine itself ran at a different speed, so a difference in kernels inside the "
+                         "caches may be the host's other tenants, not the code")
+            print(line)
         print(f"  {'benchmark':<48} {'ratio':>8} {'p-value':>8}  difference")
         for r in rows:
             flag = ("REAL: " + ("slower" if r["ratio"] > 1 else "faster")) if r["real"] else ""

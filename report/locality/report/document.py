@@ -177,6 +177,54 @@ def comparison_caption(table: pd.DataFrame, labels: list[str]) -> str:
 # ---- warnings ----------------------------------------------------------------------------------
 
 
+def l1_read_gb_s(loc: dict, when: str = "before") -> float | None:
+    """The throughput probe's L1 read rate (GB/s), if the file has one."""
+    return ((loc.get("clock") or {}).get(when) or {}).get("l1_read", {}).get("gb_s")
+
+
+def probe_text(loc: dict) -> str:
+    """'L1 read probe 182 GB/s before, 183 after' (or why there is none)."""
+    before, after = l1_read_gb_s(loc), l1_read_gb_s(loc, "after")
+    if not before:
+        return "L1 read probe: not in this file"
+    return (f"L1 read probe {units.number(before)} GB/s before the run"
+            + (f", {units.number(after)} after" if after else ""))
+
+
+def probe_change(loc: dict) -> str | None:
+    """A sentence when the machine's speed changed during the run: the
+    probe's clock or L1 read rate after the run more than NOISY_CLOCK away
+    from before it."""
+    clock = loc.get("clock") or {}
+    before, after = clock.get("before") or {}, clock.get("after") or {}
+    for what, a, b, unit in (("clock", before.get("ghz"), after.get("ghz"), "GHz"),
+                             ("L1 vector read", l1_read_gb_s(loc), l1_read_gb_s(loc, "after"), "GB/s")):
+        if a and b and abs(b / a - 1) > NOISY_CLOCK:
+            return (f"the machine's speed changed during the run: the probe's {what} gave {units.number(a)} {unit} "
+                    f"before and {units.number(b)} {unit} after ({units.ratio(b / a)}); points measured at "
+                    "different times are not on equal footing.")
+    return None
+
+
+def probe_disagreement(results: list, labels: list[str]) -> str | None:
+    """A sentence when runs pooled as one machine were made while it ran at
+    different speeds: their L1 read probes more than NOISY_CLOCK apart.
+    Their range then holds the host's other tenants, not only noise."""
+    by_label: dict[str, list[tuple[str, float]]] = {}
+    for result, label in zip(results, labels):
+        rate = l1_read_gb_s(result.locality or {})
+        if rate:
+            by_label.setdefault(label, []).append((Path(result.path).name, rate))
+    for label, rates in by_label.items():
+        values = [r for _, r in rates]
+        if len(values) >= 2 and max(values) / min(values) - 1 > NOISY_CLOCK:
+            listed = ", ".join(f"{units.number(r)} GB/s ({name})" for name, r in rates)
+            return (f"{label}: the runs pooled were made while the machine ran at different speeds: the L1 vector "
+                    f"read probe gave {listed}. Their range includes the host's load, not only the "
+                    "measurement's noise.")
+    return None
+
+
 def collect_warnings(report: Report, notes: list[str]) -> list[str]:
     warnings = list(notes)
     points = list(report.summary)
@@ -217,6 +265,16 @@ def collect_warnings(report: Report, notes: list[str]) -> list[str]:
             if probe and probe.get("spread", 0) > NOISY_CLOCK:
                 warnings.append(prefix + f"the machine was noisy {when} the run: the same short kernel varied by "
                                 f"{units.percent(probe['spread'])} (clock probe).")
+            read = (probe or {}).get("l1_read")
+            if read and read.get("spread", 0) > NOISY_CLOCK:
+                warnings.append(prefix + f"the machine was noisy {when} the run: the same L1 vector read varied "
+                                f"by {units.percent(read['spread'])} (throughput probe).")
+        changed = probe_change(loc)
+        if changed:
+            warnings.append(prefix + changed)
+    pooled = probe_disagreement(report.sources, report.labels)
+    if pooled:
+        warnings.append(pooled)
         for w in loc.get("warnings", []):
             warnings.append(prefix + w)
         if not loc:
@@ -366,6 +424,7 @@ def _machine_section(result: ResultFile, label: str) -> list[str]:
             f"{e(machine.get('logical_cpus', ctx.get('num_cpus', 'missing')))} logical CPUs; caches "
             f"({e(machine.get('cache_source', 'source unknown'))}): {e(cache_text) or 'unknown'}",
             f"  - clock, measured: {units.number(clock['ghz']) + ' GHz' if clock else 'not measured'}; "
+            f"{probe_text(loc)}; "
             f"vector kernels: {e(loc.get('kernels', {}).get('vector_target', 'unknown'))}",
             f"  - kernel: {e(loc.get('kernel', 'missing'))}; started {e(loc.get('started_utc', ctx.get('date', 'missing')))}",
             f"  - build: {e(loc.get('compiler', 'missing'))} {escape.markdown_code(loc.get('build_flags', 'missing'))}; "

@@ -60,7 +60,7 @@ def _table(report) -> str:
 
 
 def render_html(report, folder: Path | None = None, formats: tuple[str, ...] = ()) -> str:
-    from locality.report.document import citation
+    from locality.report.document import citation, probe_text
 
     e = escape.html
     parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
@@ -76,7 +76,7 @@ def render_html(report, folder: Path | None = None, formats: tuple[str, ...] = (
                                if c.get("type") != "Instruction")
         clock = loc.get("clock", {}).get("before")
         parts.append(f"<li><strong>{e(label)}</strong>: {e(loc.get('cpu_model', 'unknown CPU'))}; caches "
-                     f"{e(cache_text or 'unknown')}; clock {e(units.number(clock['ghz']) + ' GHz' if clock else 'not measured')}"
+                     f"{e(cache_text or 'unknown')}; clock {e(units.number(clock['ghz']) + ' GHz' if clock else 'not measured')}; {e(probe_text(loc))}"
                      f"; {e(loc.get('compiler', ''))} <code>{e(loc.get('build_flags', ''))}</code>; "
                      f"locality {e(loc.get('suite_version', '?'))} <code>{e(loc.get('git_commit', '?')[:12])}</code>"
                      f"; {e(loc.get('started_utc', ''))}</li>")
