@@ -68,7 +68,8 @@ JSON plus machine context; schema/result.schema.json describes it).
                       their value (default 0.05) more repetitions, within
                       --rerun-budget
   --rerun-budget SEC  time for those (default: as long as the first pass
-                      took, at least a minute)
+                      took, but no more than keeps the whole run within
+                      nine minutes; at least a minute)
   --no-pin            do not pin the run to one CPU
   --counters LIST     hardware counters to read through PAPI, comma-separated
                       (l1d_misses,l2_misses,llc_misses,dtlb_misses,cycles,
@@ -93,11 +94,15 @@ time;
 a point is the minimum of its repetitions where each repeats the same
 work on the same structure (interruptions only ever add time), the median
 where the work varies by design (allocation), with a bootstrap 95%
-interval; points whose interval is too wide get more repetitions. A clock and noise probe runs before and after.
+interval; points whose interval is too wide get more repetitions. A probe
+runs before and after: the clock (a chain of dependent adds) and the speed
+of a vector read in the L1 cache, each with its spread, so that a busy
+machine shows in the file.
 
 Google Benchmark's own flags work as usual, for example
---benchmark_filter=REGEX, --benchmark_repetitions=N (default 3, then 4
-more per round for noisy points; quick 1), --benchmark_min_time=SECONDS
+--benchmark_filter=REGEX, --benchmark_repetitions=N (default 5, enough
+for --compare's test to tell two runs apart; then 4 more per round for
+noisy points; quick 1), --benchmark_min_time=SECONDS
 (default 0.03, quick 0.01),
 --benchmark_format=console|json|csv and --benchmark_counters_tabular=true
 (the display; the result file always holds every repetition),
@@ -457,6 +462,9 @@ class Capture : public benchmark::BenchmarkReporter {
 };
 
 constexpr int kRerunRepetitions = 4;  // added to a noisy point per round
+// What a default run aims to last, reruns included, so that a lecturer can
+// run the whole catalogue between two others: the reruns stop at it.
+constexpr double kDefaultRunSeconds = 540;
 
 // The display Google Benchmark's flags ask for (--benchmark_format ...),
 // shown as one run: its header once, its end (JSON's closing brackets) once
@@ -738,6 +746,7 @@ void initialize_google_benchmark(const char* argv0, const Session& s, bool inter
 
 int run(int argc, char** argv) {
   const auto started = std::chrono::system_clock::now();
+  const auto run_start = std::chrono::steady_clock::now();
   Session s;
   s.opt = parse(argc, argv);
   const Options& opt = s.opt;
@@ -769,7 +778,7 @@ int run(int argc, char** argv) {
     std::cerr << "bench_all: " << e.what() << "\n";
     return 2;
   }
-  s.repetitions = opt.repetitions.value_or(opt.quick || opt.simulation_child ? 1 : 3);
+  s.repetitions = opt.repetitions.value_or(opt.quick || opt.simulation_child ? 1 : 5);
   s.min_time = opt.min_time.value_or(opt.quick ? 0.01 : 0.03);
   const bool interleave = opt.interleave.value_or(!opt.simulation_child);
   initialize_google_benchmark(argv[0], s, interleave);
@@ -811,7 +820,8 @@ int run(int argc, char** argv) {
   // lasts: a point whose repetitions agree is done after the first pass, a
   // noisy one gets more samples, round after round.
   if (s.repetitions >= 2 && !s.interrupted && !opt.simulation_child) {
-    double budget = opt.rerun_budget.value_or(std::max(60.0, first_pass));
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - run_start).count();
+    double budget = opt.rerun_budget.value_or(std::max(60.0, std::min(first_pass, kDefaultRunSeconds - elapsed)));
     for (int round = 0; round < 5 && budget > 1 && !s.interrupted; ++round) {
       const auto noisy = noisy_points(s, merge_passes(s.passes), budget);
       if (noisy.empty()) break;
@@ -855,6 +865,7 @@ int run(int argc, char** argv) {
   if (!simulation.is_null()) loc["counters"]["simulation"] = simulation;
   loc["calibration"] = calibration;
   sampling["reruns"] = s.reruns;
+  sampling["first_pass_s"] = first_pass;
   loc["sampling"] = sampling;
   if (clock_before) {
     loc["clock"] = {{"before", to_json(*clock_before)}};
