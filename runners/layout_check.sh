@@ -3,14 +3,14 @@
 # allocation counting? Builds bench_all twice more beside build/: with
 # LOCALITY_CODE_SHIFT bytes of unrelated code before the kernels, and with
 # LOCALITY_COUNT_ALLOCATIONS=OFF; then runs each build and the normal one
-# in alternating rounds on the same few benchmarks and compares each
-# benchmark's best (minimum) time. Exit 0 when every variant is within 5%
-# of the normal build, 1 when one is not. A benchmark, not a test: run it
-# on a quiet machine.
+# in alternating rounds on the same few benchmarks; runners/layout_verdict.py
+# compares them round by round. Exit 0 when every variant agrees with the
+# normal build within 5%, 1 when one differs or the noise leaves it
+# undecided. A benchmark, not a test: more rounds narrow the intervals.
 #   runners/layout_check.sh [--rounds N] [--shift BYTES]
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-rounds=3
+rounds=10
 shift_bytes=40
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -40,38 +40,16 @@ cases=(heap_vector/sum stack_array/sum aos_soa/soa_one_field bandwidth/read scat
 sizes=4096,1048576
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
+variants=(normal shifted uncounted)
 for r in $(seq 1 "$rounds"); do
-  for v in normal shifted uncounted; do
+  # The three builds run one after the other, a different one first in
+  # each round, so that none always runs first.
+  for k in 0 1 2; do
+    v="${variants[$(( (r + k) % 3 ))]}"
     case "$v" in normal) exe="$ROOT/build/bench_all" ;; shifted) exe="$shifted" ;; uncounted) exe="$uncounted" ;; esac
     echo "layout_check: round $r/$rounds: $v" >&2
     "$exe" "${cases[@]}" --sizes "$sizes" --benchmark_repetitions=3 --benchmark_min_time=0.05 --precision 100 \
       --out "$work/$v-$r.json" >/dev/null 2>&1
   done
 done
-"$ROOT/.venv/bin/python" - "$work" <<'EOF'
-import json, sys
-from pathlib import Path
-best = {}
-for f in Path(sys.argv[1]).glob("*.json"):
-    variant = f.name.split("-")[0]
-    data = json.loads(f.read_text())
-    for b in data["benchmarks"]:
-        if b.get("run_type") == "iteration" and not b.get("error_occurred"):
-            t = b["real_time"] / b["elements"]
-            key = (variant, b["run_name"])
-            best[key] = min(best.get(key, t), t)
-names = sorted({n for _, n in best})
-ok = True
-print(f"{'benchmark':<42} {'normal ns':>10} {'shifted':>8} {'uncounted':>9}")
-for n in names:
-    base = best.get(("normal", n))
-    row = f"{n:<42} {base:10.4g}"
-    for v in ("shifted", "uncounted"):
-        r = best.get((v, n), float("nan")) / base
-        good = abs(r - 1) <= 0.05
-        ok &= good
-        row += f" {r:8.3f}{'' if good else '!'}"
-    print(row)
-print("all within 5% of the normal build" if ok else "! marks a variant more than 5% from the normal build")
-sys.exit(0 if ok else 1)
-EOF
+"$ROOT/.venv/bin/python" "$ROOT/runners/layout_verdict.py" "$work" "$rounds"
