@@ -21,11 +21,7 @@ namespace {
 
 template <std::uint32_t (*Sum)(const int*, std::size_t)>
 void sum(benchmark::State& state, std::size_t n) {
-  auto& v = Fixtures::get<std::vector<int>>("heap_vector/" + std::to_string(n), n * sizeof(int), [n] {
-    auto built = std::make_unique<std::vector<int>>(n);
-    for (std::size_t i = 0; i < n; ++i) (*built)[i] = element_value(i);
-    return built;
-  });
+  const auto& v = int_vector(n);
   time_traversal(state, {n, n * sizeof(int)}, [&v, n] {
     const int* data = v.data();
     escape(data);

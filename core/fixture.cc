@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "core/layout.h"
 #include "core/platform.h"
 
 namespace locality {
@@ -77,6 +78,14 @@ std::size_t Fixtures::kept_bytes() {
   std::size_t total = 0;
   for (const auto& e : entries()) total += e.bytes;
   return total;
+}
+
+const std::vector<int>& int_vector(std::size_t n) {
+  return Fixtures::get<std::vector<int>>("heap_vector/" + std::to_string(n), n * sizeof(int), [n] {
+    auto built = std::make_unique<std::vector<int>>(n);
+    for (std::size_t i = 0; i < n; ++i) (*built)[i] = element_value(i);
+    return built;
+  });
 }
 
 }  // namespace locality

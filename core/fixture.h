@@ -18,6 +18,7 @@
 #include <list>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace locality {
 
@@ -69,5 +70,10 @@ class Fixtures {
   static void drop(const std::string& key);
   static Entry& insert(const std::string& key, std::size_t bytes, std::shared_ptr<void> object);
 };
+
+// heap_vector's std::vector<int> of n elements (element i holds
+// element_value(i)), kept among the fixtures: stack_array times the same
+// sum over it in its own rounds, beside its array.
+const std::vector<int>& int_vector(std::size_t n);
 
 }  // namespace locality
