@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from conftest import CITED
-from locality.report import Summary, load_result, tidy
+from locality.report import Summary, load_result, tidy, units
 from locality.report.checks import AGREES, DISAGREES, INCONCLUSIVE, Engine, check_family, region_bounds
 from locality.report.hooks import detect_steps, match_levels
 from locality.report.tidy import caches
@@ -118,6 +118,26 @@ def test_the_levels_hook_disagrees_on_a_curve_without_steps(cited):
         flat.loc[rows, "time_per_elem_ns"] = 1.0 + 0.01 * np.arange(rows.sum()) % 0.05
     _, r = evaluate(flat, result, family, index, machine_caches)
     assert r.verdict == DISAGREES, r.sentence
+
+
+def test_the_levels_hook_names_both_sizes_when_the_last_level_steps_far_from_the_machines(cited):
+    """A VM whose share of the L3 is small: the curve steps at 2 MiB, the
+    machine reports a larger L3. Neither is marked as the truth."""
+    result, frame, machine_caches = cited
+    family, index = next((f, i) for f, i in claims(result) if result.families[f]["claims"][i]["kind"] == "hook")
+    claim = result.families[family]["claims"][index]
+    llc = max(c["size_bytes"] for c in machine_caches)
+    assert llc >= 8 * 2**20, "the cited machine's last level is too small for this test"
+    stepped = frame.copy()
+    for name in claim["cases"]:
+        rows = rows_of(stepped, family, name)
+        ws = stepped.loc[rows, "working_set_bytes"]
+        stepped.loc[rows, "time_per_elem_ns"] = np.select(
+            [ws <= 32 * 1024, ws <= 512 * 1024, ws <= 2 * 2**20], [1.3, 4.5, 15.0], 140.0)
+    _, r = evaluate(stepped, result, family, index, machine_caches)
+    assert r.verdict == INCONCLUSIVE, r.sentence
+    assert "beyond L2 the curve steps at 2 MiB" in r.sentence, r.sentence
+    assert units.size_bytes(llc) in r.sentence, r.sentence
 
 
 def synthetic(values: dict[str, list[float]], ws: dict[str, float] | None = None) -> pd.DataFrame:

@@ -90,10 +90,9 @@ def levels(engine, family: str, claim: dict) -> ClaimResult:
         note = "a level the machine reports has no step within 2x of it"
     elif len(matched) > 2 and not last["within_2x"]:
         verdict = INCONCLUSIVE
-        step = last["step"]
-        beyond = [s for s in steps if s["size_bytes"] > matched[1]["size_bytes"]]
-        seen = units.size_bytes(beyond[0]["size_bytes"]) if beyond else "no step"
-        note = (f"the last step beyond L2 is at {seen}, the machine reports a "
+        beyond = [units.size_bytes(s["size_bytes"]) for s in steps if s["size_bytes"] > matched[1]["size_bytes"]]
+        seen = ("the curve steps at " + " and ".join(beyond)) if beyond else "the curve has no step"
+        note = (f"beyond L2 {seen}, the machine reports a "
                 f"{units.size_bytes(last['size_bytes'])} L{last['level']}: on a shared or virtual machine the "
                 "share of the last level this program gets can be far smaller; neither size is marked as the truth")
     else:
