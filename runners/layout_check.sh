@@ -3,8 +3,8 @@
 # allocation counting? Builds bench_all twice more beside build/: with
 # LOCALITY_CODE_SHIFT bytes of unrelated code before the kernels, and with
 # LOCALITY_COUNT_ALLOCATIONS=OFF; then runs each build and the normal one
-# in alternating rounds on the same few benchmarks; runners/layout_verdict.py
-# compares them round by round. Exit 0 when every variant agrees with the
+# in rounds on the same few benchmarks, alternating builds benchmark by
+# benchmark; runners/layout_verdict.py compares them round by round. Exit 0 when every variant agrees with the
 # normal build within 5%, 1 when one differs or the noise leaves it
 # undecided. A benchmark, not a test: more rounds narrow the intervals.
 #   runners/layout_check.sh [--rounds N] [--shift BYTES]
@@ -37,19 +37,27 @@ uncounted="$(variant nocount -DLOCALITY_COUNT_ALLOCATIONS=OFF)"
 # and the allocation cases whose timed new/delete the counting sits in.
 cases=(heap_vector/sum stack_array/sum aos_soa/soa_one_field bandwidth/read scattered_nodes/list_sum_fresh
        allocation/heap_object allocation/churn_malloc)
-sizes=4096,1048576
+sizes=(4096 1048576)
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 variants=(normal shifted uncounted)
 for r in $(seq 1 "$rounds"); do
-  # The three builds run one after the other, a different one first in
-  # each round, so that none always runs first.
-  for k in 0 1 2; do
-    v="${variants[$(( (r + k) % 3 ))]}"
-    case "$v" in normal) exe="$ROOT/build/bench_all" ;; shifted) exe="$shifted" ;; uncounted) exe="$uncounted" ;; esac
-    echo "layout_check: round $r/$rounds: $v" >&2
-    "$exe" "${cases[@]}" --sizes "$sizes" --benchmark_repetitions=3 --benchmark_min_time=0.05 --precision 100 \
-      --out "$work/$v-$r.json" >/dev/null 2>&1
+  echo "layout_check: round $r/$rounds" >&2
+  # Benchmark by benchmark, the three builds run one after the other (a
+  # second apart), a different one first each time: a disturbance of a few
+  # seconds on this shared machine then spoils one benchmark's comparison,
+  # not one build's whole round.
+  k=0
+  for c in "${cases[@]}"; do
+    for n in "${sizes[@]}"; do
+      k=$((k + 1))
+      for j in 0 1 2; do
+        v="${variants[$(( (r + k + j) % 3 ))]}"
+        case "$v" in normal) exe="$ROOT/build/bench_all" ;; shifted) exe="$shifted" ;; uncounted) exe="$uncounted" ;; esac
+        "$exe" "$c" --sizes "$n" --benchmark_repetitions=3 --benchmark_min_time=0.05 --precision 100 \
+          --out "$work/$v-$r-$k.json" >/dev/null 2>&1
+      done
+    done
   done
 done
 "$ROOT/.venv/bin/python" "$ROOT/runners/layout_verdict.py" "$work" "$rounds"

@@ -4,11 +4,14 @@ build?
 
     layout_verdict.py WORK_DIR ROUNDS
 
-WORK_DIR holds one result file per build and round, named VARIANT-ROUND.json
-(normal, shifted, uncounted). Per round and benchmark, a variant's ratio is
-its median over the normal build's median in the same round: the builds of
-one round ran seconds apart, the rounds minutes apart on a shared machine,
-so a ratio within a round cancels what the machine did between rounds. The
+WORK_DIR holds the result files of each build and round, named
+VARIANT-ROUND.json or VARIANT-ROUND-ANYTHING.json (normal, shifted,
+uncounted). Per round and benchmark, a variant's ratio is
+its best repetition over the normal build's best in the same round: the
+work of a repetition is fixed, so a disturbance only adds time, and the
+builds of one round ran seconds apart while the rounds ran minutes apart on
+a shared machine, so a ratio within a round cancels what the machine did
+between rounds. The
 verdict comes from the median of those ratios and its bootstrap 95%
 interval over the rounds: "agrees" when the interval lies within TOLERANCE
 of 1, "differs" when it lies wholly outside, "cannot tell" when it crosses
@@ -55,7 +58,7 @@ def read_times(work: Path) -> dict[tuple[str, int, str], list[float]]:
     """(variant, round, benchmark) -> time per element of each repetition."""
     times: dict[tuple[str, int, str], list[float]] = {}
     for f in sorted(work.glob("*.json")):
-        variant, r = f.stem.rsplit("-", 1)
+        variant, r = f.stem.split("-")[:2]
         for b in json.loads(f.read_text())["benchmarks"]:
             if b.get("run_type") == "iteration" and not b.get("error_occurred"):
                 times.setdefault((variant, int(r), b["run_name"]), []).append(b["real_time"] / b["elements"])
@@ -72,13 +75,13 @@ def main(argv: list[str]) -> int:
     verdicts = []
     print(f"{'benchmark':<36} {'normal ns':>9}  {'shifted / normal (95% interval)':<36} uncounted / normal")
     for n in names:
-        base = {r: statistics.median(times[("normal", r, n)]) for r in range(1, rounds + 1)
+        base = {r: min(times[("normal", r, n)]) for r in range(1, rounds + 1)
                 if ("normal", r, n) in times}
         if not base:
             continue
         row = f"{n:<36} {statistics.median(base.values()):9.4g}"
         for v in VARIANTS:
-            ratios = [statistics.median(times[(v, r, n)]) / base[r] for r in base if (v, r, n) in times]
+            ratios = [min(times[(v, r, n)]) / base[r] for r in base if (v, r, n) in times]
             word, median, lo, hi = verdict(ratios)
             verdicts.append(word)
             row += f"  {median:5.3f} ({lo:5.3f}-{hi:5.3f}) {word:<12}"
