@@ -2,6 +2,7 @@
 // through Google Benchmark at a small size and reading the counters it
 // reports: the measured node gaps, the allocations, and the sum check.
 #include <gtest/gtest.h>
+#include <hwy/targets.h>
 
 #include <algorithm>
 #include <map>
@@ -11,6 +12,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <iostream>
 #include <cstring>
 #include <sstream>
 
@@ -252,17 +254,33 @@ TEST(Cases, BandwidthUsesTheWidestVectorsAndCountsEveryPass) {
   EXPECT_EQ(counter("bandwidth/read", "passes_per_iter"), std::max(1.0, (1 << 20) / (8 * words)));
 }
 
+// Every length up to past the ends' vectors, at every int offset in a line,
+// on every Highway target this CPU runs (each dispatched in turn).
 TEST(Kernels, SumsAgreeWithTheExpectedSumAtEveryAlignmentAndLength) {
   std::vector<int> v(5000);
-  for (std::size_t i = 0; i < v.size(); ++i) v[i] = element_value(i);
-  for (std::size_t offset : {0u, 1u, 3u, 15u, 16u}) {
-    for (std::size_t n : {0u, 1u, 7u, 63u, 64u, 65u, 1000u, 4000u}) {
-      std::uint32_t want = 0;
-      for (std::size_t i = 0; i < n; ++i) want += static_cast<std::uint32_t>(v[offset + i]);
-      EXPECT_EQ(kernels::sum_ints(v.data() + offset, n), want) << offset << " " << n;
-      EXPECT_EQ(kernels::sum_ints_one_chain(v.data() + offset, n), want) << offset << " " << n;
+  for (std::size_t i = 0; i < v.size(); ++i) v[i] = element_value(i) + static_cast<int>(i % 7) * 1000;
+  std::vector<std::string> seen;
+  for (const std::int64_t target : hwy::SupportedAndGeneratedTargets()) {
+    hwy::SetSupportedTargetsForTest(target);
+    seen.push_back(kernels::vector_target());
+    EXPECT_EQ(seen.back(), hwy::TargetName(target));
+    std::vector<std::size_t> lengths = {1000, 4000, 4001, 4095};
+    for (std::size_t n = 0; n <= 300; ++n) lengths.push_back(n);
+    for (std::size_t offset = 0; offset <= 16; ++offset) {
+      for (std::size_t n : lengths) {
+        std::uint32_t want = 0;
+        for (std::size_t i = 0; i < n; ++i) want += static_cast<std::uint32_t>(v[offset + i]);
+        ASSERT_EQ(kernels::sum_ints(v.data() + offset, n), want) << seen.back() << " " << offset << " " << n;
+        ASSERT_EQ(kernels::sum_ints_one_chain(v.data() + offset, n), want) << offset << " " << n;
+      }
     }
   }
+  hwy::SetSupportedTargetsForTest(0);
+  EXPECT_FALSE(seen.empty());
+  std::string names;
+  for (const auto& t : seen) names += " " + t;
+  RecordProperty("targets", names);
+  std::cout << "[          ] sums checked on:" << names << "\n";
 }
 
 TEST(Kernels, WordKernelsAtEveryWidthReadAndWriteEveryWord) {
