@@ -174,3 +174,25 @@ def test_a_report_warns_when_pooled_runs_or_one_run_saw_the_machine_change_speed
     assert changed and "100" in changed and "150" in changed
     with_probe(slow, 159.0, 160.0)
     assert probe_disagreement([results[0], load_result(slow)], ["vm", "vm"]) is None
+
+
+def test_every_files_own_warnings_reach_the_report_beside_the_probe_warnings(two_runs, tmp_path):
+    """Each file's bench_all warnings and the plain Google Benchmark note are
+    in the report whatever the probes say (they once sat under the pooled
+    probe warning and vanished without it)."""
+    from locality.report.document import collect_warnings
+    a, noisy = two_runs
+    first, second, plain = tmp_path / "first.json", tmp_path / "second.json", tmp_path / "plain.json"
+    for target, source, note in ((first, a, "first file's own warning"), (second, noisy, "second file's own warning")):
+        data = load_json(source)
+        data["context"]["locality"]["warnings"] = [note]
+        target.write_text(json.dumps(data))
+        with_probe(target, 150.0)  # the same speed: no pooled-probe warning
+    data = load_json(a)
+    del data["context"]["locality"]
+    plain.write_text(json.dumps(data))
+    text = "\n".join(collect_warnings(build_report([load_result(first), load_result(second)]), []))
+    assert "first file's own warning" in text and "second file's own warning" in text, text
+    assert "ran at different speeds" not in text
+    text = "\n".join(collect_warnings(build_report([load_result(plain)]), []))
+    assert "plain Google Benchmark JSON" in text, text

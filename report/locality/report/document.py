@@ -272,14 +272,14 @@ def collect_warnings(report: Report, notes: list[str]) -> list[str]:
         changed = probe_change(loc)
         if changed:
             warnings.append(prefix + changed)
-    pooled = probe_disagreement(report.sources, report.labels)
-    if pooled:
-        warnings.append(pooled)
         for w in loc.get("warnings", []):
             warnings.append(prefix + w)
         if not loc:
             warnings.append(prefix + "plain Google Benchmark JSON: no machine context, caches from "
                             "Google Benchmark, no family texts.")
+    pooled = probe_disagreement(report.sources, report.labels)
+    if pooled:
+        warnings.append(pooled)
     return warnings
 
 
