@@ -36,8 +36,8 @@ int WidestBits() { return static_cast<int>(hn::Lanes(hn::ScalableTag<std::uint8_
 // The ends cost the same wherever the array lies: the ints before the first
 // 64-byte boundary and the ints after the last whole step are added with a
 // few vectors whose lanes outside them are zeroed, not one int at a time
-// (a scalar tail of up to 31 ints made a 4 KiB sum cost 1.5x more at one
-// placement than at another).
+// (a scalar head and tail of up to 46 ints made a short sum's cost depend
+// on where the allocator put the array).
 std::uint32_t SumInts(const std::int32_t* data, std::size_t n) {
   const hn::ScalableTag<std::uint32_t> d;
   const std::size_t lanes = hn::Lanes(d);
