@@ -4,9 +4,10 @@
 # LOCALITY_CODE_SHIFT bytes of unrelated code before the kernels, and with
 # LOCALITY_COUNT_ALLOCATIONS=OFF; then runs each build and the normal one
 # in rounds on the same few benchmarks, alternating builds benchmark by
-# benchmark; runners/layout_verdict.py compares them round by round. Exit 0 when every variant agrees with the
-# normal build within 5%, 1 when one differs or the noise leaves it
-# undecided. A benchmark, not a test: more rounds narrow the intervals.
+# benchmark; runners/layout_verdict.py compares them round by round. Exit 0
+# when every variant agrees with the normal build within 5%, 1 when one
+# differs or the noise leaves it undecided. A benchmark, not a test: more
+# rounds narrow the intervals.
 #   runners/layout_check.sh [--rounds N] [--shift BYTES]
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -6,14 +6,13 @@ build?
 
 WORK_DIR holds the result files of each build and round, named
 VARIANT-ROUND.json or VARIANT-ROUND-ANYTHING.json (normal, shifted,
-uncounted). Per round and benchmark, a variant's ratio is
-its best repetition over the normal build's best in the same round: the
-work of a repetition is fixed, so a disturbance only adds time, and the
-builds of one round ran seconds apart while the rounds ran minutes apart on
-a shared machine, so a ratio within a round cancels what the machine did
-between rounds. The
-verdict comes from the median of those ratios and its bootstrap 95%
-interval over the rounds: "agrees" when the interval lies within TOLERANCE
+uncounted). Per round and benchmark, a variant's ratio is its best
+repetition over the normal build's best in the same round: the work of a
+repetition is fixed, so a disturbance only adds time, and the builds of one
+round ran seconds apart while the rounds ran minutes apart on a shared
+machine, so a ratio within a round cancels what the machine did between
+rounds. The verdict comes from the median of those ratios and its
+bootstrap 95% interval over the rounds: "agrees" when the interval lies within TOLERANCE
 of 1, "differs" when it lies wholly outside, "cannot tell" when it crosses
 the line (more rounds, or a quieter machine, decide it).
 
