@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "core/family.h"
+#include "core/units.h"
 
 namespace locality {
 namespace {
@@ -115,7 +116,96 @@ std::string isa_name() {
 #endif
 }
 
+std::size_t meminfo_total() {
+  std::ifstream in("/proc/meminfo");
+  std::string key;
+  std::size_t kib = 0;
+  std::string rest;
+  while (in >> key >> kib) {
+    std::getline(in, rest);
+    if (key == "MemTotal:") return kib * 1024;
+  }
+  return 0;
+}
+
+bool power_of_two(std::size_t v) { return v != 0 && (v & (v - 1)) == 0; }
+
+// The size assumed for a level when nothing plausible was reported.
+std::size_t assumed_size(int level) {
+  return level <= 1 ? std::size_t{32} << 10 : level == 2 ? std::size_t{1} << 20 : std::size_t{32} << 20;
+}
+
 }  // namespace
+
+std::vector<CacheLevel> check_caches(const std::vector<CacheLevel>& reported, std::size_t memory_bytes,
+                                     std::vector<CacheNote>& notes) {
+  auto note = [&notes](const CacheLevel& c, std::string field, std::string was, std::string used, std::string why) {
+    notes.push_back({c.level, c.type, std::move(field), std::move(was), std::move(used), std::move(why)});
+  };
+  if (reported.empty()) {
+    std::vector<CacheLevel> assumed = {{1, "Data", assumed_size(1), 64, 8, 1},
+                                       {1, "Instruction", assumed_size(1), 64, 8, 1},
+                                       {2, "Unified", assumed_size(2), 64, 8, 1},
+                                       {3, "Unified", assumed_size(3), 64, 16, 0}};
+    for (const auto& c : assumed) {
+      if (c.type == "Instruction") continue;
+      note(c, "size", "nothing", format_bytes(static_cast<double>(c.size_bytes)),
+           "neither hwloc nor sysfs describes the caches; an assumed hierarchy is used");
+    }
+    return assumed;
+  }
+  std::vector<CacheLevel> used;
+  // A line size every level can fall back on: the first valid one reported.
+  std::size_t line_fallback = 64;
+  for (const auto& c : reported) {
+    if (c.line_bytes >= 16 && c.line_bytes <= 1024 && power_of_two(c.line_bytes)) {
+      line_fallback = c.line_bytes;
+      break;
+    }
+  }
+  std::size_t below = 0;  // the data size of the level below, as used
+  for (CacheLevel c : reported) {
+    const std::string size_text = format_bytes(static_cast<double>(c.size_bytes));
+    if (!(c.line_bytes >= 16 && c.line_bytes <= 1024 && power_of_two(c.line_bytes))) {
+      note(c, "line", std::to_string(c.line_bytes) + " B", std::to_string(line_fallback) + " B",
+           "not a power of two from 16 to 1024 bytes");
+      c.line_bytes = line_fallback;
+    }
+    if (c.type == "Instruction") {
+      used.push_back(c);
+      continue;
+    }
+    const std::size_t sharing = static_cast<std::size_t>(std::max(c.shared_by, 1));
+    std::string why;
+    if (c.level <= 1) {
+      if (c.size_bytes < (std::size_t{2} << 10) || c.size_bytes > (std::size_t{1} << 20)) {
+        why = "an L1 data cache outside 2 KiB to 1 MiB";
+      }
+    } else if (c.size_bytes / sharing > kMaxCachePerCpu) {
+      why = "more than " + format_bytes(static_cast<double>(kMaxCachePerCpu)) + " per logical CPU sharing it (" +
+            std::to_string(sharing) + "): no CPU has that";
+    } else if (memory_bytes != 0 && c.size_bytes > memory_bytes / 8) {
+      why = "more than an eighth of the machine's " + format_bytes(static_cast<double>(memory_bytes)) + " of memory";
+    }
+    if (why.empty() && below != 0 && c.size_bytes <= below) {
+      note(c, "level", size_text, "left out",
+           "not larger than the level below it (" + format_bytes(static_cast<double>(below)) + ")");
+      continue;
+    }
+    if (!why.empty()) {
+      const std::size_t fallback = std::max(assumed_size(c.level), 4 * below);
+      note(c, "size", size_text, format_bytes(static_cast<double>(fallback)), why);
+      c.size_bytes = fallback;
+      c.ways = 0;  // reported for the size that was not used
+    }
+    if (c.ways == 0 && why.empty()) {
+      note(c, "ways", "0", "unknown", "associativity not reported; a simulation chooses a valid one and records it");
+    }
+    below = c.size_bytes;
+    used.push_back(c);
+  }
+  return used;
+}
 
 std::optional<std::size_t> parse_size(const std::string& text) {
   std::size_t i = 0;
@@ -177,6 +267,7 @@ Machine describe_machine(const std::string& sysfs_root) {
       m.logical_cpus = count_type(topo, HWLOC_OBJ_PU);
       m.cores = count_type(topo, HWLOC_OBJ_CORE);
       m.numa_nodes = count_type(topo, HWLOC_OBJ_NUMANODE);
+      m.memory_bytes = static_cast<std::size_t>(hwloc_get_root_obj(topo)->total_memory);
       for (int i = 0; i < m.cores; ++i) {
         hwloc_obj_t core = hwloc_get_obj_by_type(topo, HWLOC_OBJ_CORE, static_cast<unsigned>(i));
         std::vector<int> cpus;
@@ -230,6 +321,9 @@ Machine describe_machine(const std::string& sysfs_root) {
     m.cpu_model_source = "unknown";
   }
   if (m.logical_cpus == 0) m.logical_cpus = static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN));
+  if (m.memory_bytes == 0) m.memory_bytes = meminfo_total();
+  m.caches_reported = m.caches;
+  m.caches = check_caches(m.caches_reported, m.memory_bytes, m.cache_notes);
   return m;
 }
 

@@ -21,9 +21,27 @@ struct CacheLevel {
   int shared_by = 0;  // logical CPUs sharing one instance (0: unknown)
 };
 
+// A cache figure the machine reported that was not used as it came, what
+// was used instead, and why: an unknown associativity, a size no CPU has,
+// a level no larger than the one below it, or no description at all.
+struct CacheNote {
+  int level = 0;
+  std::string type;
+  std::string field;     // "size", "ways", "line" or "level"
+  std::string reported;  // as reported ("0", "508 MiB", "nothing")
+  std::string used;      // what the suite uses ("32 MiB", "left out", "16 (simulation only)")
+  std::string why;
+};
+
 struct Machine {
-  std::vector<CacheLevel> caches;  // of the first CPU, by level
+  // Of the first CPU, by level, as the suite uses them: the reported
+  // figures after check_caches (a stated fallback where they are missing
+  // or implausible).
+  std::vector<CacheLevel> caches;
+  std::vector<CacheLevel> caches_reported;  // as hwloc or sysfs gave them
+  std::vector<CacheNote> cache_notes;       // every figure not used as reported
   std::string cache_source;        // "hwloc", "sysfs" or "unknown"
+  std::size_t memory_bytes = 0;    // physical memory (hwloc, else /proc/meminfo); 0: unknown
   std::string cpu_model;
   std::string cpu_model_source;    // where cpu_model came from
   std::string isa;                 // "x86_64", "aarch64", ...
@@ -49,6 +67,21 @@ std::vector<CacheLevel> read_caches(const std::string& root = "/sys/devices/syst
 // them. nullopt for anything else: a sign, no digits, an unknown suffix, or
 // a value that does not fit in size_t.
 std::optional<std::size_t> parse_size(const std::string& text);
+
+// The caches to use from the reported ones, with a note for every figure
+// replaced. Sizes are checked against what any CPU has: an L1 from 2 KiB
+// to 1 MiB, an L2 or beyond at most kMaxCachePerCpu per logical CPU that
+// shares it and at most an eighth of `memory_bytes` (0: unknown), each
+// level larger than the one below it; lines a power of two from 16 to
+// 1024 bytes. An implausible size is replaced by the size assumed for its
+// level (at least 4x the level below); a level that does not grow is left
+// out; no caches at all gives the assumed hierarchy (32 KiB 8-way L1d,
+// 1 MiB 8-way L2, 32 MiB 16-way L3, 64-byte lines). An unknown
+// associativity (0) is kept as unknown and noted: only the simulation needs
+// it, and chooses a valid one itself.
+inline constexpr std::size_t kMaxCachePerCpu = std::size_t{128} << 20;
+std::vector<CacheLevel> check_caches(const std::vector<CacheLevel>& reported, std::size_t memory_bytes,
+                                     std::vector<CacheNote>& notes);
 
 // The data or unified cache of a level, or the last level; nullopt if none.
 std::optional<CacheLevel> data_cache(const std::vector<CacheLevel>& caches, int level);

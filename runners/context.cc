@@ -99,8 +99,30 @@ nlohmann::json caches_json(const std::vector<CacheLevel>& caches) {
   return out;
 }
 
+nlohmann::json cache_notes_json(const std::vector<CacheNote>& notes) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& n : notes) {
+    out.push_back({{"level", n.level},
+                   {"type", n.type},
+                   {"field", n.field},
+                   {"reported", n.reported},
+                   {"used", n.used},
+                   {"why", n.why}});
+  }
+  return out;
+}
+
+std::string cache_note_text(const CacheNote& n) {
+  const std::string what = n.field == "ways" ? "associativity" : n.field == "line" ? "line size" : "size";
+  return "L" + std::to_string(n.level) + (n.type == "Data" ? "d" : "") + " " + what + " " + n.reported +
+         (n.field == "level" ? " (" + n.why + "): " + n.used : ": " + n.why + "; used: " + n.used);
+}
+
 nlohmann::json machine_json(const Machine& m) {
   return {{"cache_source", m.cache_source},
+          {"caches_reported", caches_json(m.caches_reported)},
+          {"cache_notes", cache_notes_json(m.cache_notes)},
+          {"memory_bytes", m.memory_bytes},
           {"cpu_model", m.cpu_model},
           {"cpu_model_source", m.cpu_model_source},
           {"isa", m.isa},

@@ -47,6 +47,9 @@ nlohmann::json families_json(std::size_t llc_bytes, bool quick);
 // The machine as a result file records it: its caches, and the rest.
 nlohmann::json caches_json(const std::vector<CacheLevel>& caches);
 nlohmann::json machine_json(const Machine& m);
+// One line for a cache figure that was not used as reported:
+// "L3 size 508 MiB: more than ...; used: 32 MiB".
+std::string cache_note_text(const CacheNote& n);
 
 // context.locality without the parts only a whole run knows (run,
 // sampling, calibration, warnings): schema, build, machine, counters,

@@ -130,8 +130,77 @@ TEST(MachineInfo, CachesComeFromHwlocAndAgreeWithSysfs) {
 
 TEST(MachineInfo, NoCacheDescriptionIsSaidNotGuessed) {
   const Machine m = describe_machine("/nonexistent/sysfs");
-  // hwloc still describes this machine; the fallback alone says "unknown"
-  EXPECT_TRUE(m.cache_source == "hwloc" || (m.cache_source == "unknown" && m.caches.empty()));
+  // hwloc still describes this machine; where nothing does, the caches
+  // used are an assumed hierarchy and every assumed size is noted
+  if (m.cache_source == "unknown") {
+    EXPECT_TRUE(m.caches_reported.empty());
+    EXPECT_FALSE(m.caches.empty());
+    EXPECT_GE(m.cache_notes.size(), 3u);
+  } else {
+    EXPECT_EQ(m.cache_source, "hwloc");
+  }
+}
+
+// What check_caches does with figures a machine reported, whatever this
+// machine is: the cases are made up.
+TEST(CheckCaches, PlausibleFiguresAreUsedAsReported) {
+  const std::vector<CacheLevel> reported = {{1, "Data", 48u << 10, 64, 12, 2},
+                                            {1, "Instruction", 32u << 10, 64, 8, 2},
+                                            {2, "Unified", 2u << 20, 64, 16, 2},
+                                            {3, "Unified", 105u << 20, 64, 15, 112}};
+  std::vector<CacheNote> notes;
+  const auto used = check_caches(reported, std::size_t{256} << 30, notes);
+  EXPECT_TRUE(notes.empty()) << notes.front().why;
+  ASSERT_EQ(used.size(), reported.size());
+  for (std::size_t i = 0; i < used.size(); ++i) EXPECT_EQ(used[i].size_bytes, reported[i].size_bytes);
+}
+
+TEST(CheckCaches, AnL3OfHalfAGigabytePerCoreIsReplacedAndSaid) {
+  const std::vector<CacheLevel> reported = {{1, "Data", 48u << 10, 64, 12, 1},
+                                            {2, "Unified", 1u << 20, 64, 8, 1},
+                                            {3, "Unified", 508u << 20, 64, 0, 1}};
+  std::vector<CacheNote> notes;
+  const auto used = check_caches(reported, std::size_t{24} << 30, notes);
+  ASSERT_EQ(used.size(), 3u);
+  EXPECT_EQ(used[2].size_bytes, std::size_t{32} << 20);
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_EQ(notes[0].level, 3);
+  EXPECT_EQ(notes[0].field, "size");
+  EXPECT_EQ(notes[0].reported, "508 MiB");
+  EXPECT_EQ(notes[0].used, "32 MiB");
+  // the same L3 shared by 64 CPUs is plausible, its unknown ways noted
+  std::vector<CacheLevel> shared = reported;
+  shared[2].shared_by = 64;
+  notes.clear();
+  EXPECT_EQ(check_caches(shared, std::size_t{256} << 30, notes)[2].size_bytes, std::size_t{508} << 20);
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_EQ(notes[0].field, "ways");
+  // but not on a machine with 2 GiB of memory
+  notes.clear();
+  EXPECT_EQ(check_caches(shared, std::size_t{2} << 30, notes)[2].size_bytes, std::size_t{32} << 20);
+}
+
+TEST(CheckCaches, LevelsThatDoNotGrowAndBadLinesAreSaid) {
+  const std::vector<CacheLevel> reported = {{1, "Data", 32u << 10, 48, 8, 1},
+                                            {2, "Unified", 1u << 20, 64, 8, 1},
+                                            {3, "Unified", 512u << 10, 64, 8, 2}};
+  std::vector<CacheNote> notes;
+  const auto used = check_caches(reported, 0, notes);
+  ASSERT_EQ(used.size(), 2u);
+  EXPECT_EQ(used[0].line_bytes, 64u);
+  ASSERT_EQ(notes.size(), 2u);
+  EXPECT_EQ(notes[0].field, "line");
+  EXPECT_EQ(notes[1].field, "level");
+  EXPECT_EQ(notes[1].used, "left out");
+}
+
+TEST(CheckCaches, NothingReportedGivesTheAssumedHierarchyWithANotePerLevel) {
+  std::vector<CacheNote> notes;
+  const auto used = check_caches({}, 0, notes);
+  ASSERT_TRUE(last_level_cache(used));
+  EXPECT_EQ(last_level_cache(used)->size_bytes, std::size_t{32} << 20);
+  EXPECT_EQ(notes.size(), 3u);
+  for (const auto& n : notes) EXPECT_EQ(n.reported, "nothing");
 }
 
 TEST(Platform, SmapsParserReadsTheMappingThatHoldsTheAddress) {

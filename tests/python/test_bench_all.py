@@ -19,7 +19,9 @@ from locality.report.load import load_result, validate
 TINY = ["heap_vector/sum", "--sizes", "1024", "--benchmark_min_time=0.001"]
 
 
-def hwloc_or_sysfs_caches():
+def sysfs_caches():
+    """Cache sizes from sysfs, read here independently of bench_all; empty
+    where this machine has no sysfs cache folder."""
     from pathlib import Path
 
     caches = []
@@ -36,8 +38,20 @@ def test_result_file_follows_the_contract(quick_result):
     loc = data["context"]["locality"]
     assert loc["schema"] == 2
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", loc["started_utc"])
-    assert sorted(c["size_bytes"] for c in loc["caches"]) == sorted(hwloc_or_sysfs_caches())
-    assert loc["machine"]["cache_source"] == "hwloc"
+    machine = loc["machine"]
+    reported = machine["caches_reported"]
+    if sysfs_caches():
+        assert sorted(c["size_bytes"] for c in reported) == sorted(sysfs_caches())
+    assert machine["cache_source"] == ("hwloc" if reported else "unknown")
+    # the caches used are those reported, but where a note says otherwise
+    noted = {(n["level"], n["type"]) for n in machine["cache_notes"] if n["field"] in ("size", "level")}
+    for c in reported:
+        if (c["level"], c["type"]) not in noted:
+            assert any(u["level"] == c["level"] and u["type"] == c["type"] and u["size_bytes"] == c["size_bytes"]
+                       for u in loc["caches"]), c
+    for n in machine["cache_notes"]:
+        assert n["why"] and n["used"], n
+        assert "cache figure not used as reported" in " ".join(loc["warnings"])
     assert loc["kernels"]["vector_bits"] >= 128 and loc["kernels"]["vector_target"]
     assert loc["counters"]["backend"] in ("none", "papi", "simulated")
     if loc["counters"]["backend"] == "none":
@@ -170,8 +184,15 @@ def test_list_help_version_and_dry_run(bench_all):
 def test_list_tests_lists_and_exits_zero(bench_all):
     proc = run([bench_all, "--benchmark_list_tests=true", "heap_vector/sum"])
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.split() == [f"heap_vector/sum/{n}" for n in
-                                   (1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216)][:len(proc.stdout.split())]
+    sizes = [int(name.rsplit("/", 1)[1]) for name in proc.stdout.split()]
+    assert proc.stdout.split() == [f"heap_vector/sum/{n}" for n in sizes]
+    # the shared ladder: powers of 4 from 1024 ints, then the first power of
+    # two of ints at least twice the last level the plan sizes for
+    dry = run([bench_all, "--dry-run", "heap_vector/sum", "--full"])
+    value, unit = re.search(r"ladders sized for a ([\d.]+) (\w+) last-level", dry.stdout).groups()
+    llc = float(value) * {"KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30}[unit]
+    assert sizes[0] == 1024 and all(b == 4 * a for a, b in zip(sizes[:-2], sizes[1:-1]))
+    assert sizes[-1] * 4 >= 2 * llc > sizes[-2] * 4
     assert "internal error" not in proc.stderr
 
 

@@ -22,7 +22,7 @@ from locality.report.load import ResultFile, ResultFileError
 from locality.report.styles import STYLES, Style, rc
 from locality.report.summary import NOISY, Summary
 from locality.report.tables import comparison_table, family_table, latex_figure, latex_table, to_markdown
-from locality.report.tidy import caches, source_labels, tidy
+from locality.report.tidy import cache_note_text, cache_notes, caches, source_labels, tidy
 from locality.report.write import safe_filename, write_figures
 
 LIBRARY_DEBUG_NOTE = "Google Benchmark library built as debug (Debian's; compiled with optimisation)"
@@ -227,6 +227,12 @@ def probe_disagreement(results: list, labels: list[str]) -> str | None:
 
 def collect_warnings(report: Report, notes: list[str]) -> list[str]:
     warnings = list(notes)
+    frame = report.frame
+    failed = frame[frame["error"] != ""].drop_duplicates("name") if "error" in frame.columns else frame.iloc[0:0]
+    if len(failed):
+        shown = "; ".join(f"{n}: {e}" for n, e in zip(failed["name"][:3], failed["error"][:3]))
+        warnings.append(f"{len(failed)} benchmark(s) failed and are not drawn (in data.csv with their "
+                        f"error): {shown}{' ...' if len(failed) > 3 else ''}.")
     points = list(report.summary)
     measured = [p for p in points if p.n >= 2]
     noisy = sorted((p for p in measured if p.noisy), key=lambda p: -p.half_width)
@@ -300,7 +306,9 @@ def build_report(results: list[ResultFile], style: str = "screen", names: dict |
     ok = ok[has_ws]
     summary = Summary(ok)
     families = families_of(results)
-    report = Report(sources=results, labels=labels, frame=ok, summary=summary, style=st, families=families)
+    # data.csv holds every row read: failed benchmarks (with their error)
+    # and plain Google Benchmark entries too.
+    report = Report(sources=results, labels=labels, frame=frame, summary=summary, style=st, families=families)
     first = results[0]
     machine_caches = caches(first)
     ghz = clock_ghz(first) if len(set(labels)) == 1 else None
@@ -423,6 +431,7 @@ def _machine_section(result: ResultFile, label: str) -> list[str]:
             f"  - CPU: {e(loc.get('cpu_model', ctx.get('host_name', 'missing')))}, "
             f"{e(machine.get('logical_cpus', ctx.get('num_cpus', 'missing')))} logical CPUs; caches "
             f"({e(machine.get('cache_source', 'source unknown'))}): {e(cache_text) or 'unknown'}",
+            *[f"  - cache figure not used as reported: {e(cache_note_text(n))}" for n in cache_notes(result)],
             f"  - clock, measured: {units.number(clock['ghz']) + ' GHz' if clock else 'not measured'}; "
             f"{probe_text(loc)}; "
             f"vector kernels: {e(loc.get('kernels', {}).get('vector_target', 'unknown'))}",
@@ -474,9 +483,9 @@ def write_report(report: Report, folder: str | Path, formats: tuple[str, ...] = 
     with rc(report.style):
         written = write_figures({e.name: e.figure for e in report.figures}, folder, formats)
     csv = folder / "data.csv"
-    report.frame.to_csv(csv, index=False)
+    escape.csv_frame(report.frame).to_csv(csv, index=False)
     points = folder / "points.csv"
-    report.summary.to_frame().to_csv(points, index=False)
+    escape.csv_frame(report.summary.to_frame()).to_csv(points, index=False)
     tex = folder / "table.tex"
     tex.write_text(latex_table(report.table, "LOC-vector-vs-list"), encoding="utf-8")
     written += [csv, points, tex]

@@ -56,7 +56,7 @@ def match_levels(steps: list[dict], caches: list[dict]) -> list[dict]:
     for c in caches:
         near = min(steps, key=lambda s: abs(math.log2(s["size_bytes"] / c["size_bytes"])), default=None)
         ratio = near["size_bytes"] / c["size_bytes"] if near else math.nan
-        out.append({"level": c["level"], "size_bytes": c["size_bytes"], "step": near,
+        out.append({"level": c["level"], "size_bytes": c["size_bytes"], "step": near, "reported": c.get("reported"),
                     "within_2x": near is not None and 0.5 <= ratio <= 2})
     return out
 
@@ -81,7 +81,10 @@ def levels(engine, family: str, claim: dict) -> ClaimResult:
     for m in matched:
         step = m["step"]
         found = units.size_bytes(step["size_bytes"]) if step else "none"
-        words.append(f"L{m['level']} {units.size_bytes(m['size_bytes'])}: step at {found}"
+        used = units.size_bytes(m["size_bytes"])
+        if m.get("reported"):
+            used += f" (a fallback: the machine reported {m['reported']})"
+        words.append(f"L{m['level']} {used}: step at {found}"
                      + ("" if m["within_2x"] else " (not within 2x)"))
     first_two = [m for m in matched if m["level"] <= 2]
     last = matched[-1]

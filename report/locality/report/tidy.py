@@ -87,7 +87,27 @@ def caches(result: ResultFile) -> list[dict]:
         ]
     found = [c for c in found if c.get("type") != "Instruction" and isinstance(c.get("size_bytes"), (int, float))
              and c["size_bytes"] > 0 and isinstance(c.get("level"), int)]
+    # A size the suite did not trust: what the machine reported instead.
+    for note in cache_notes(result):
+        for c in found:
+            if note.get("field") == "size" and note.get("level") == c["level"] and note.get("type") == c.get("type"):
+                c["reported"] = note.get("reported")
     return sorted(found, key=lambda c: c["level"])
+
+
+def cache_notes(result: ResultFile) -> list[dict]:
+    """The cache figures bench_all did not use as reported (machine.cache_notes)."""
+    notes = ((result.locality or {}).get("machine") or {}).get("cache_notes") or []
+    return [n for n in notes if isinstance(n, dict)]
+
+
+def cache_note_text(note: dict) -> str:
+    """'L3 size 508 MiB: more than ...; used: 32 MiB'."""
+    field = {"ways": "associativity", "line": "line size", "level": "level"}.get(note.get("field"), "size")
+    name = f"L{note.get('level')}{'d' if note.get('type') == 'Data' else ''}"
+    if note.get("field") == "level":
+        return f"{name} {note.get('reported')} ({note.get('why')}): {note.get('used')}"
+    return f"{name} {field} {note.get('reported')}: {note.get('why')}; used: {note.get('used')}"
 
 
 def _split_name(name: str, locality: bool) -> tuple[str, str, float]:
@@ -142,7 +162,9 @@ def tidy(results: list[ResultFile], names: dict[str, str] | None = None) -> pd.D
                 "case": case,
                 # The size in the name identifies the benchmark; the
                 # `elements` counter is the units of work of one iteration.
-                "elements": size if size == size else b.get("elements", size),
+                # A plain Google Benchmark name without a size ("BM_x"):
+                # one point, per iteration.
+                "elements": size if size == size else b.get("elements", 1.0),
                 "elements_per_iter": b.get("elements", 1.0 if result.locality is None else size),
                 "repetition": b.get("repetition_index", 0),
                 "iterations": b.get("iterations"),
