@@ -52,6 +52,13 @@ std::string valgrind_cache_option(const std::string& flag, const CacheLevel& c);
 // power-of-two number of sets; returns the problem or an empty string.
 std::string valgrind_geometry_problem(const CacheLevel& c);
 
+// The geometry to simulate for `c`: `c` itself where valgrind can simulate
+// it; otherwise the same line and nearly the same size with a valid
+// associativity (16 ways where none is known; the ways adjusted so that
+// the number of sets is a power of two). `note` says what changed and why,
+// empty when nothing did.
+CacheLevel simulation_geometry(const CacheLevel& c, std::string& note);
+
 }  // namespace locality
 
 namespace locality {
@@ -67,6 +74,8 @@ struct SimulationOutcome {
   std::string error;  // empty on success
   std::string valgrind_version;
   std::map<std::string, CacheLevel> geometry;           // "I1", "D1", "LL", "L2"
+  std::vector<std::string> geometry_notes;              // what was changed to make it valid
+  std::string shim;  // why a library was preloaded into the run (empty: none was)
   std::map<std::string, SimCounts> ll_pass, l2_pass;    // by label
   std::map<std::string, double> iterations;             // by benchmark name
 };

@@ -40,10 +40,19 @@ def test_simulated_file_follows_the_contract(simulated):
     if not has_pmu():
         assert counters["backend"] == "simulated"
         assert "no hardware counters" in counters["reason"]
-    geometry = counters["simulation"]["geometry"]
-    sysfs = {c["level"]: c for c in data["context"]["locality"]["caches"] if c["type"] != "Instruction"}
-    assert geometry["D1"]["size_bytes"] == sysfs[1]["size_bytes"]
-    assert geometry["LL"]["size_bytes"] == max(c["size_bytes"] for c in sysfs.values())
+    simulation = counters["simulation"]
+    geometry = simulation["geometry"]
+    used = {c["level"]: c for c in data["context"]["locality"]["caches"] if c["type"] != "Instruction"}
+    # the machine's geometry where valgrind can simulate it; where it cannot
+    # (ways unknown, sets not a power of two) a valid one of nearly the
+    # same size, and a note says so
+    for slot, level in (("D1", 1), ("LL", max(used))):
+        want, got = used[level], geometry[slot]
+        if want["ways"] > 0 and not any(n.startswith(f"L{level}") for n in simulation["geometry_notes"]):
+            assert got["size_bytes"] == want["size_bytes"] and got["ways"] == want["ways"]
+        else:
+            assert abs(got["size_bytes"] - want["size_bytes"]) <= want["size_bytes"] / got["ways"] + 1
+            assert any(n.startswith(f"L{level}") for n in simulation["geometry_notes"])
     for b in by_name(path).values():
         for key in SIM_KEYS:
             assert key in b, (b["run_name"], key)
@@ -122,7 +131,7 @@ def test_papi_backend_counts_end_to_end_with_software_events(bench_all, tmp_path
     out = tmp_path / "papi.json"
     proc = run([bench_all, "--quick", "stack_array", "--benchmark_min_time=0.001",
                 "--counters", "cycles=perf::TASK-CLOCK,dtlb_misses=perf::PAGE-FAULTS", "--out", out])
-    if proc.returncode == 2 and "cannot" in proc.stderr:
+    if proc.returncode == 2 and ("cannot" in proc.stderr or "component disabled" in proc.stderr):
         pytest.skip("PAPI cannot count software events here: " + proc.stderr.strip()[-200:])
     assert proc.returncode == 0, proc.stderr
     data = load_json(out)
