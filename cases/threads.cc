@@ -89,10 +89,18 @@ void sweep(benchmark::State& state, std::size_t threads) {
   }
 }
 
-Case case_of(const char* name, const char* summary, CaseFn fn, const char* label) {
+// Two buffers (source and destination) of buffer_words per thread, or one
+// pair shared by all.
+template <bool Memory, bool Shared = false>
+double team_bytes(std::size_t threads) {
+  return static_cast<double>(Shared ? 1 : threads) * 2.0 * static_cast<double>(buffer_words(Memory) * sizeof(Word));
+}
+
+Case case_of(const char* name, const char* summary, CaseFn fn, double (*peak)(std::size_t), const char* label) {
   return {.name = name, .summary = summary, .peak_bytes_per_element = 0, .fn = fn, .label = label,
           .axis = {"thread_count", "threads, each on a core of its own"},
-          .not_simulated = "a one-core cache simulation has no cores to share memory between"};
+          .not_simulated = "a one-core cache simulation has no cores to share memory between",
+          .peak_bytes = peak};
 }
 
 const bool kRegistered = add_family({
@@ -106,16 +114,16 @@ const bool kRegistered = add_family({
                 "is nothing to sweep.",
     .unit = {"word", sizeof(Word)},
     .size_name = "threads",
-    .cases = {case_of("read_l2", "every thread reads its own L2-sized buffer", &sweep<Kind::read, false>,
+    .cases = {case_of("read_l2", "every thread reads its own L2-sized buffer", &sweep<Kind::read, false>, &team_bytes<false>,
                       "read, own buffer in L2"),
               case_of("read_memory", "every thread reads its own buffer of twice the last-level cache",
-                      &sweep<Kind::read, true>, "read, own buffer beyond the last level"),
+                      &sweep<Kind::read, true>, &team_bytes<true>, "read, own buffer beyond the last level"),
               case_of("read_memory_shared", "all threads read one buffer of twice the last-level cache",
-                      &sweep<Kind::read, true, true>, "read, one shared buffer"),
+                      &sweep<Kind::read, true, true>, &team_bytes<true, true>, "read, one shared buffer"),
               case_of("write_memory", "every thread writes its own buffer beyond the last-level cache",
-                      &sweep<Kind::write, true>, "write, own buffer"),
+                      &sweep<Kind::write, true>, &team_bytes<true>, "write, own buffer"),
               case_of("copy_memory", "every thread copies its own buffer beyond the last-level cache",
-                      &sweep<Kind::copy, true>, "copy, own buffer")},
+                      &sweep<Kind::copy, true>, &team_bytes<true>, "copy, own buffer")},
     .claims = {{.kind = "growth", .says = "all threads together read L2 at least 1.5x as fast as one thread",
                 .cases = {"read_l2"}, .at = "first", .to = "last", .min = 1.5, .rate = true},
                {.kind = "growth", .says = "and memory at least 1.2x as fast as one thread",

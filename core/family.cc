@@ -53,6 +53,10 @@ Statistic statistic_of(const Family& family, const Case& c) {
 
 LadderFn ladder_of(const Family& family, const Case& c) { return c.ladder ? c.ladder : family.ladder; }
 
+double peak_bytes_of(const Case& c, std::size_t size) {
+  return c.peak_bytes ? c.peak_bytes(size) : c.peak_bytes_per_element * static_cast<double>(size);
+}
+
 std::string unavailable_reason(const Case& c) { return c.unavailable ? c.unavailable() : std::string(); }
 
 const char* to_string(Metric m) { return m == Metric::bandwidth ? "bandwidth" : "time"; }

@@ -132,6 +132,10 @@ struct Case {
   // Why a cache simulation cannot model it (the simulator knows one core and
   // no coherence traffic, no prefetcher, no TLB); empty: it can.
   std::string not_simulated = {};
+  // Peak memory at a size where it is not proportional to the size (the
+  // threads family: a buffer per thread, sized from the caches); null:
+  // peak_bytes_per_element times the size.
+  double (*peak_bytes)(std::size_t size) = nullptr;
   // Why it cannot run on this machine (an instruction the CPU lacks, a
   // second core); called when the catalogue is listed and registered; null
   // or empty: it can.
@@ -181,6 +185,10 @@ std::string benchmark_name(const Family& family, const Case& c, std::size_t size
 const Unit& unit_of(const Family& family, const Case& c);
 Statistic statistic_of(const Family& family, const Case& c);
 LadderFn ladder_of(const Family& family, const Case& c);
+
+// The peak memory a case needs at a size (its peak_bytes, else
+// peak_bytes_per_element times the size).
+double peak_bytes_of(const Case& c, std::size_t size);
 
 // Why the case cannot run here, or an empty string.
 std::string unavailable_reason(const Case& c);

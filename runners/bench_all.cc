@@ -26,6 +26,7 @@
 #include "core/platform.h"
 #include "core/units.h"
 #include "runners/calibration.h"
+#include "runners/budget.h"
 #include "runners/context.h"
 #include "runners/events.h"
 #include "runners/papi_backend.h"
@@ -48,7 +49,14 @@ JSON plus machine context; schema/result.schema.json describes it).
   --list              list families and cases with what each shows, the
                       sizes this machine would run, and what cannot run here
   --dry-run           check every input and print the plan (benchmarks,
-                      sizes, skips, memory), then exit without running
+                      sizes, skips, memory) and its estimated time, then
+                      exit without running
+  --budget TIME       plan the run, report included, to end within TIME
+                      (e.g. 600, 10m, 1h; default 10m): each case is timed
+                      once before the run, the largest sizes that would
+                      not fit are left out (the run says which), and no
+                      benchmark starts after the budget is spent
+  --full              every size of every ladder, whatever the time
   --quick             smoke run: 4 sizes (the last beyond the last-level
                       cache), 1 repetition, short minimum time; do not cite
   --out PATH          result file to write (default:
@@ -120,6 +128,8 @@ struct Options {
   bool simulate = false;
   bool simulation_child = false;  // internal: the run under valgrind
   bool pin = true;
+  bool full = false;
+  double budget = 600;
   std::size_t simulate_max_elements = std::size_t{1} << 20;
   std::optional<std::string> counters;
   std::string out;
@@ -147,7 +157,9 @@ std::size_t size_value(const std::string& flag, const std::string& v, bool allow
   return *n;
 }
 
-double number_value(const std::string& flag, const std::string& v, double low, bool low_open) {
+// A number in [low, high] (above low where low_open), or one line naming
+// the range and exit 2.
+double number_value(const std::string& flag, const std::string& v, double low, bool low_open, double high) {
   std::size_t pos = 0;
   double x = 0;
   try {
@@ -155,11 +167,23 @@ double number_value(const std::string& flag, const std::string& v, double low, b
   } catch (...) {
     pos = 0;
   }
-  if (pos == 0 || pos != v.size() || !std::isfinite(x) || x < low || (low_open && x == low) || x > 1e9) {
-    usage_error(flag + ": '" + v + "' is not a number " + (low_open ? "above " : "of at least ") +
-                std::to_string(low).substr(0, std::to_string(low).find('.') + 2));
+  if (pos == 0 || pos != v.size() || !std::isfinite(x) || x < low || (low_open && x == low) || x > high) {
+    std::ostringstream range;
+    range << (low_open ? "above " : "from ") << low << (low_open ? " and at most " : " to ") << high;
+    usage_error(flag + ": '" + v + "' is not a number " + range.str());
   }
   return x;
+}
+
+// A value from a fixed list, for the Google Benchmark flags that would
+// otherwise print its usage and exit 0 without running anything.
+std::string choice_value(const std::string& flag, const std::string& v, const std::vector<std::string>& allowed) {
+  if (std::find(allowed.begin(), allowed.end(), v) == allowed.end()) {
+    std::string list;
+    for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+    usage_error(flag + ": '" + v + "' is not one of " + list);
+  }
+  return v;
 }
 
 int int_value(const std::string& flag, const std::string& v, int low, int high) {
@@ -216,6 +240,14 @@ Options parse(int argc, char** argv) {
     } else if (flag == "--no-pin") {
       no_value();
       o.pin = false;
+    } else if (flag == "--full") {
+      no_value();
+      o.full = true;
+    } else if (flag == "--budget") {
+      const std::string v = value();
+      const auto seconds = parse_duration(v);
+      if (!seconds) usage_error("--budget: '" + v + "' is not a duration such as 600, 90s, 10m or 1h (at most 30 days)");
+      o.budget = *seconds;
     } else if (flag == "--out") {
       o.out = value();
       if (o.out.empty()) usage_error("--out needs a file name");
@@ -224,9 +256,9 @@ Options parse(int argc, char** argv) {
     } else if (flag == "--llc") {
       o.plan.llc_bytes = size_value(flag, value());
     } else if (flag == "--precision") {
-      o.precision = number_value(flag, value(), 0, true);
+      o.precision = number_value(flag, value(), 0, true, 1000);
     } else if (flag == "--rerun-budget") {
-      o.rerun_budget = number_value(flag, value(), 0, false);
+      o.rerun_budget = number_value(flag, value(), 0, false, 86400);
     } else if (flag == "--sizes") {
       const std::string v = value();
       std::stringstream items(v);
@@ -259,9 +291,15 @@ Options parse(int argc, char** argv) {
     } else if (flag == "--benchmark_min_time") {
       std::string v = value();
       if (!v.empty() && v.back() == 's') v.pop_back();  // newer Google Benchmark's "0.5s"
-      o.min_time = number_value(flag, v, 0, true);
+      o.min_time = number_value(flag, v, 0, true, 3600);
     } else if (flag == "--benchmark_min_warmup_time") {
-      o.benchmark_args.push_back(flag + "=" + std::to_string(number_value(flag, value(), 0, false)));
+      o.benchmark_args.push_back(flag + "=" + std::to_string(number_value(flag, value(), 0, false, 3600)));
+    } else if (flag == "--benchmark_format") {
+      o.benchmark_args.push_back(flag + "=" + choice_value(flag, value(), {"console", "json", "csv"}));
+    } else if (flag == "--benchmark_time_unit") {
+      o.benchmark_args.push_back(flag + "=" + choice_value(flag, value(), {"ns", "us", "ms", "s"}));
+    } else if (flag == "--benchmark_color") {
+      o.benchmark_args.push_back(flag + "=" + choice_value(flag, value(), {"auto", "true", "false", "yes", "no"}));
     } else if (flag == "--benchmark_enable_random_interleaving") {
       o.interleave = bool_value(flag, eq == std::string::npos ? "" : a.substr(eq + 1));
     } else if (flag == "--benchmark_list_tests") {
@@ -279,6 +317,11 @@ Options parse(int argc, char** argv) {
     } else {
       o.plan.selectors.push_back(a);
     }
+  }
+  if (o.full && std::find_if(argv + 1, argv + argc, [](const char* a) {
+                   return std::string(a).rfind("--budget", 0) == 0;
+                 }) != argv + argc) {
+    usage_error("give either --budget or --full, not both");
   }
   if (!o.plan.selectors.empty() && !o.plan.filter.empty()) {
     usage_error("give either FAMILY[/CASE] names or --benchmark_filter, not both");
@@ -312,11 +355,19 @@ void print_catalogue(std::ostream& out, const Plan& plan) {
   }
 }
 
-void print_plan(std::ostream& out, const Plan& plan) {
+void print_plan(std::ostream& out, const Plan& plan, const std::map<std::string, double>& seconds) {
   out << plan.benchmarks.size() << " benchmarks; ladders sized for a " << format_bytes(static_cast<double>(plan.llc_bytes))
       << " last-level cache (" << plan.llc_source << "); memory budget "
       << format_bytes(static_cast<double>(plan.memory_budget)) << " (" << plan.memory_budget_source << ")\n";
-  for (const auto& b : plan.benchmarks) out << "  " << b.name << "\n";
+  for (const auto& b : plan.benchmarks) {
+    out << "  " << b.name;
+    if (const auto it = seconds.find(b.name); it != seconds.end()) {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "  ~%.2f s", it->second);
+      out << buf;
+    }
+    out << "\n";
+  }
   for (const auto& s : plan.skipped) out << "  skipped " << s.name << ": " << s.reason << "\n";
 }
 
@@ -406,16 +457,29 @@ volatile std::sig_atomic_t g_signal = 0;
 
 extern "C" void on_signal(int signo) { g_signal = signo; }
 
-// The first SIGINT or SIGTERM lets the benchmark running finish and skips
-// the rest, so that what was measured is written; the handler resets
-// itself, so a second signal ends the program at once.
+// The first SIGINT, SIGTERM or SIGHUP (a closed terminal) lets the
+// benchmark running finish and skips the rest, so that what was measured
+// is written; the handler resets itself, so a second signal ends the
+// program at once. SIGPIPE (stdout or stderr piped into a reader that
+// quit) does the same, but stays caught: every later write to that pipe
+// raises it again, and the run must still reach its file.
 void catch_signals() {
   struct sigaction sa {};
   sa.sa_handler = on_signal;
   sigemptyset(&sa.sa_mask);
   sa.sa_flags = SA_RESETHAND;
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
+  for (int signo : {SIGINT, SIGTERM, SIGHUP}) sigaction(signo, &sa, nullptr);
+  sa.sa_flags = 0;
+  sigaction(SIGPIPE, &sa, nullptr);
+}
+
+const char* signal_name(int signo) {
+  switch (signo) {
+    case SIGTERM: return "SIGTERM";
+    case SIGHUP: return "SIGHUP (the terminal closed)";
+    case SIGPIPE: return "SIGPIPE (the output's reader quit)";
+    default: return "SIGINT";
+  }
 }
 
 // Prints "[k/N m:ss] name" to stderr when a benchmark's repetition starts.
@@ -443,20 +507,78 @@ class Progress {
   std::chrono::steady_clock::time_point t0_ = std::chrono::steady_clock::now();
 };
 
+constexpr const char* kNotRunInterrupted = "not run: the run was interrupted";
+constexpr const char* kNotRunOutOfTime = "not run: the time budget was spent";
+
+// The run so far, on disk: a result file beside the one the run will
+// write (<stem>.partial.json), rewritten atomically whenever Google
+// Benchmark reports a finished benchmark (all its repetitions), and removed
+// once the result file is written. If the run is killed (SIGKILL, the OOM
+// killer, a crash), it is what survives: a valid result file marked
+// incomplete, which locality-report renders.
+class Journal {
+ public:
+  Journal(std::filesystem::path path, nlohmann::json locality)
+      : path_(std::move(path)), locality_(std::move(locality)) {
+    locality_["run"]["incomplete"] = "the run stopped before it ended (killed, out of memory, or the machine "
+                                     "stopped): this file holds every benchmark finished until then";
+    write_new_file(path_, "{}\n");  // claims the name; never replaces a file
+  }
+  ~Journal() { remove(); }
+  Journal(const Journal&) = delete;
+  Journal& operator=(const Journal&) = delete;
+
+  // `current` is the pass running, as Google Benchmark's JSON so far.
+  void record(const std::vector<nlohmann::json>& passes, const std::string& current) {
+    try {
+      std::vector<nlohmann::json> all = passes;
+      all.push_back(parse_benchmark_json(current + "\n  ]\n}\n"));
+      nlohmann::json result;
+      result["context"] = all.front().value("context", nlohmann::json::object());
+      result["context"]["locality"] = locality_;
+      nlohmann::json kept = nlohmann::json::array();
+      for (auto& b : merge_passes(all)) {
+        if (b.value("error_message", "").rfind("not run: ", 0) != 0) kept.push_back(std::move(b));
+      }
+      result["benchmarks"] = std::move(kept);
+      rewrite_own_file(path_, result.dump(1) + "\n");
+    } catch (const std::exception& e) {
+      if (!warned_) std::cerr << "bench_all: cannot update " << path_.string() << ": " << e.what() << "\n";
+      warned_ = true;
+    }
+  }
+  void remove() {
+    if (!path_.empty()) unlink(path_.c_str());
+    path_.clear();
+  }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+  nlohmann::json locality_;
+  bool warned_ = false;
+};
+
 // Google Benchmark's JSON of a pass, captured as a file reporter: the file
-// gets every repetition whatever the display flags say.
+// gets every repetition whatever the display flags say. Each finished
+// benchmark also goes to the journal.
 class Capture : public benchmark::BenchmarkReporter {
  public:
-  Capture() {
+  Capture(Journal* journal, const std::vector<nlohmann::json>* passes) : journal_(journal), passes_(passes) {
     json_.SetOutputStream(&text_);
     json_.SetErrorStream(&text_);
   }
   bool ReportContext(const Context& context) override { return json_.ReportContext(context); }
-  void ReportRuns(const std::vector<Run>& runs) override { json_.ReportRuns(runs); }
+  void ReportRuns(const std::vector<Run>& runs) override {
+    json_.ReportRuns(runs);
+    if (journal_ && !runs.empty()) journal_->record(*passes_, text_.str());
+  }
   void Finalize() override { json_.Finalize(); }
   std::string text() const { return text_.str(); }
 
  private:
+  Journal* journal_;
+  const std::vector<nlohmann::json>* passes_;
   benchmark::JSONReporter json_;
   std::ostringstream text_;
 };
@@ -498,11 +620,67 @@ struct Session {
   std::vector<nlohmann::json> passes;
   std::vector<nlohmann::json> reruns;  // what each rerun pass ran
   bool interrupted = false;
+  bool out_of_time = false;
+  // No benchmark run starts after it (unset: --full, --sizes).
+  std::optional<std::chrono::steady_clock::time_point> deadline;
+  // The plan's estimate of each benchmark in the first pass, and how the
+  // families run so far compare with theirs.
+  std::map<std::string, double> estimate;
+  double estimated_done = 0;
+  double actual_done = 0;
   std::unique_ptr<Display> display;
+  std::unique_ptr<Journal> journal;
 };
 
 // One call of Google Benchmark's runner over `benchmarks`.
 nlohmann::json run_pass(Session& s, const std::vector<PlannedBenchmark>& benchmarks, int repetitions);
+
+// Before a family's first pass: where the families so far took longer than
+// estimated, and what is left would not end by the deadline at that pace,
+// the family's share of the time left is what it gets: its dearest largest
+// sizes (of cases that keep two) are left out, said, and listed as skipped.
+// So a slow machine loses the ends of ladders, never the last families.
+void keep_to_schedule(Session& s, std::vector<PlannedBenchmark>& group, const std::vector<PlannedBenchmark>& later) {
+  const double pace = s.estimated_done > 20 ? std::clamp(s.actual_done / s.estimated_done, 1.0, 4.0) : 1.0;
+  double group_est = 0, later_est = 0;
+  for (const auto& b : group) group_est += s.estimate[b.name];
+  for (const auto& b : later) later_est += s.estimate[b.name];
+  const double left = std::chrono::duration<double>(*s.deadline - std::chrono::steady_clock::now()).count();
+  if ((group_est + later_est) * pace <= left || group_est <= 0) return;
+  const double share = std::max(0.0, left) * group_est / (group_est + later_est) / pace;
+  std::vector<std::string> cut;
+  while (group_est > share) {
+    std::map<const Case*, std::pair<std::size_t, int>> top;  // case -> (its largest size, its sizes)
+    for (std::size_t i = 0; i < group.size(); ++i) {
+      auto& [index, count] = top.try_emplace(group[i].c, i, 0).first->second;
+      ++count;
+      if (group[i].size > group[index].size) index = i;
+    }
+    std::size_t victim = group.size();
+    for (const auto& [c, entry] : top) {
+      if (entry.second < 2) continue;
+      if (victim == group.size() || s.estimate[group[entry.first].name] > s.estimate[group[victim].name]) {
+        victim = entry.first;
+      }
+    }
+    if (victim == group.size()) break;
+    group_est -= s.estimate[group[victim].name];
+    cut.push_back(group[victim].name);
+    group.erase(group.begin() + static_cast<std::ptrdiff_t>(victim));
+  }
+  if (cut.empty()) return;
+  char pace_text[32];
+  std::snprintf(pace_text, sizeof pace_text, "%.1fx", pace);
+  std::cerr << "bench_all: behind schedule (the run so far took " << pace_text << " its estimate): leaving out "
+            << cut.size() << " of the largest sizes of " << group.front().family->name << " to keep to the budget\n";
+  for (const auto& name : cut) {
+    s.plan.skipped.push_back({name, std::string("left out during the run to fit the time budget: the run was ") +
+                                        pace_text + " slower than estimated (--budget or --full runs it)"});
+    s.plan.benchmarks.erase(std::remove_if(s.plan.benchmarks.begin(), s.plan.benchmarks.end(),
+                                           [&name](const PlannedBenchmark& b) { return b.name == name; }),
+                            s.plan.benchmarks.end());
+  }
+}
 
 // Runs `benchmarks` family by family: inside a family, every benchmark's
 // repetitions are interleaved in a random order, so that a disturbance of
@@ -511,11 +689,22 @@ nlohmann::json run_pass(Session& s, const std::vector<PlannedBenchmark>& benchma
 // between repetitions instead of being rebuilt for each.
 void run_by_family(Session& s, const std::vector<PlannedBenchmark>& benchmarks, int repetitions) {
   s.progress.set_total(benchmarks.size() * static_cast<std::size_t>(repetitions));
+  const bool first_pass = repetitions == s.repetitions;
   std::vector<PlannedBenchmark> group;
-  for (std::size_t i = 0; i < benchmarks.size() && !s.interrupted; ++i) {
+  for (std::size_t i = 0; i < benchmarks.size() && !s.interrupted && !s.out_of_time; ++i) {
     group.push_back(benchmarks[i]);
     if (i + 1 == benchmarks.size() || benchmarks[i + 1].family != benchmarks[i].family) {
+      double estimated = 0;
+      if (first_pass && s.deadline) {
+        keep_to_schedule(s, group, std::vector<PlannedBenchmark>(benchmarks.begin() + static_cast<std::ptrdiff_t>(i) + 1, benchmarks.end()));
+        for (const auto& b : group) estimated += s.estimate[b.name];
+      }
+      const auto t0 = std::chrono::steady_clock::now();
       s.passes.push_back(run_pass(s, group, repetitions));
+      if (first_pass) {
+        s.actual_done += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        s.estimated_done += estimated;
+      }
       group.clear();
     }
   }
@@ -528,20 +717,24 @@ nlohmann::json run_pass(Session& s, const std::vector<PlannedBenchmark>& benchma
   // to Google Benchmark (names on the display stay plain); reruns set their
   // own count.
   reg.repetitions = repetitions == s.repetitions ? 0 : repetitions;
-  reg.on_start = [&s](const PlannedBenchmark& b) {
+  reg.on_start = [&s](const PlannedBenchmark& b) -> std::string {
     if (g_signal != 0) {
       if (!s.interrupted) {
-        std::cerr << "bench_all: " << (g_signal == SIGTERM ? "SIGTERM" : "SIGINT")
+        std::cerr << "bench_all: " << signal_name(g_signal)
                   << ": skipping the rest and writing what was measured (again to stop at once)\n";
       }
       s.interrupted = true;
-      return false;
+      return kNotRunInterrupted;
+    }
+    if (s.deadline && std::chrono::steady_clock::now() > *s.deadline) {
+      if (!s.out_of_time) std::cerr << "bench_all: the time budget is spent: skipping the rest\n";
+      s.out_of_time = true;
+      return kNotRunOutOfTime;
     }
     set_simulation_label(b.name);
     s.progress.start(b.name);
-    return true;
+    return "";
   };
-  reg.stop_reason = "not run: the run was interrupted";
   if (s.opt.simulation_child) {
     // Every simulated benchmark covers at least 64 Ki units, so the few
     // misses of the benchmark loop's own bookkeeping stay below 0.001 per
@@ -549,7 +742,7 @@ nlohmann::json run_pass(Session& s, const std::vector<PlannedBenchmark>& benchma
     reg.fixed_iterations = [](std::size_t n) { return std::max<std::size_t>(1, (std::size_t{1} << 16) / n); };
   }
   register_benchmarks(benchmarks, reg);
-  Capture capture;
+  Capture capture(s.journal.get(), &s.passes);
   if (!s.display) s.display = std::make_unique<Display>();
   benchmark::RunSpecifiedBenchmarks(s.display.get(), &capture);
   return parse_benchmark_json(capture.text());
@@ -712,6 +905,8 @@ nlohmann::json simulate(const Session& s, nlohmann::json& benchmarks, CountersSt
   }
   return {{"tool", sim.valgrind_version + " callgrind --cache-sim=yes (LRU, write-allocate, no prefetcher)"},
           {"geometry", geometry_json(sim.geometry)},
+          {"geometry_notes", sim.geometry_notes},
+          {"shim", sim.shim},
           {"max_elements", s.opt.simulate_max_elements},
           {"not_simulated", not_simulated}};
 }
@@ -744,6 +939,50 @@ void initialize_google_benchmark(const char* argv0, const Session& s, bool inter
   if (benchmark::ReportUnrecognizedArguments(argc, argv.data())) std::exit(2);
 }
 
+// Times the cases once (or takes their costs from the cache), estimates
+// the plan and trims it to the budget; prints what it cut in one line.
+Fit plan_to_budget(Session& s, double& calibration_s) {
+  const Options& opt = s.opt;
+  const BuildInfo build = this_build();
+  // The machine that runs the cases, whatever topology hwloc was told to
+  // report (HWLOC_XMLFILE), and the build.
+  const std::string key = host_name() + " | " + this_machine().isa + " | " + build.git_commit;
+  const auto cache = cost_cache_path();
+  const Costs cached = read_cost_cache(cache, key);
+  const Costs costs = calibrate(s.plan, cached, calibration_s);
+  Costs kept = cached;  // the other cases' costs stay in the cache
+  for (const auto& [name, cost] : costs) kept[name] = cost;
+  if (kept.size() != cached.size() || calibration_s > 0.1) write_cost_cache(cache, key, kept);
+  Budget budget;
+  budget.seconds = opt.budget;
+  budget.cut = !opt.full && !s.plan.sizes_given && !opt.simulation_child;
+  Fit fit = fit_to_budget(s.plan, costs, s.repetitions, s.min_time, Fixtures::capacity(), calibration_s, budget);
+  return fit;
+}
+
+void print_estimate(std::ostream& out, const Plan& plan, const Fit& fit, const Options& opt) {
+  const TimeEstimate& e = fit.estimate;
+  out << "estimated time: " << format_seconds(e.total()) << " of a " << format_seconds(opt.budget) << " budget ("
+      << "timing the cases " << format_seconds(e.calibration_s) << ", first pass " << format_seconds(e.first_pass_s)
+      << ", reruns of noisy points up to " << format_seconds(e.reruns_s) << ", probes " << format_seconds(e.fixed_s)
+      << ", report " << format_seconds(e.report_s) << ")\n";
+  if (!fit.cut.empty()) {
+    std::map<std::string, int> by_case;
+    for (const auto& c : fit.cut) by_case[c.name.substr(0, c.name.rfind('/'))]++;
+    std::vector<std::pair<int, std::string>> most;
+    for (const auto& [name, n] : by_case) most.push_back({n, name});
+    std::sort(most.rbegin(), most.rend());
+    out << "cut for time: " << fit.cut.size() << " of " << plan.benchmarks.size() + fit.cut.size()
+        << " benchmarks, the largest sizes of " << by_case.size() << " case(s) (";
+    for (std::size_t i = 0; i < most.size() && i < 3; ++i) out << (i ? ", " : "") << most[i].second;
+    out << (most.size() > 3 ? ", ..." : "") << "); the whole plan would take about "
+        << format_seconds(fit.untrimmed.total()) << ": --full runs it, --budget TIME allows more\n";
+  } else if (e.total() > opt.budget) {
+    out << "over the budget: nothing is cut " << (opt.full ? "with --full" : "with --sizes")
+        << "; the run takes about " << format_seconds(e.total()) << "\n";
+  }
+}
+
 int run(int argc, char** argv) {
   const auto started = std::chrono::system_clock::now();
   const auto run_start = std::chrono::steady_clock::now();
@@ -765,28 +1004,24 @@ int run(int argc, char** argv) {
     for (const auto& b : s.plan.benchmarks) std::cout << b.name << "\n";
     return 0;
   }
-  if (opt.dry_run) {
-    print_plan(std::cout, s.plan);
-    return 0;
-  }
   const bool default_name = opt.out.empty();
   const std::filesystem::path out =
       default_name ? default_result_path("results", host_name(), utc_stamp(started)) : std::filesystem::path(opt.out);
-  try {
-    check_can_create(out);
-  } catch (const std::exception& e) {
-    std::cerr << "bench_all: " << e.what() << "\n";
-    return 2;
+  if (!opt.dry_run) {
+    try {
+      check_can_create(out);
+    } catch (const std::exception& e) {
+      std::cerr << "bench_all: " << e.what() << "\n";
+      return 2;
+    }
   }
   s.repetitions = opt.repetitions.value_or(opt.quick || opt.simulation_child ? 1 : 5);
   s.min_time = opt.min_time.value_or(opt.quick ? 0.01 : 0.03);
   const bool interleave = opt.interleave.value_or(!opt.simulation_child);
   initialize_google_benchmark(argv[0], s, interleave);
   for (const auto& n : opt.notes) std::cerr << "bench_all: " << n << "\n";
-  for (const auto& skip : s.plan.skipped) std::cerr << "bench_all: skipping " << skip.name << ": " << skip.reason << "\n";
-  if (s.plan.llc_source == "assumed") {
-    std::cerr << "bench_all: warning: no cache sizes could be read on this machine (hwloc and sysfs say nothing); "
-                 "ladders assume a 32 MiB last-level cache; give --llc SIZE\n";
+  for (const auto& n : this_machine().cache_notes) {
+    std::cerr << "bench_all: cache figure not used as reported: " << cache_note_text(n) << "\n";
   }
 
   nlohmann::json sampling = {{"repetitions", s.repetitions},
@@ -801,6 +1036,38 @@ int run(int argc, char** argv) {
   Fixtures::set_capacity(std::min<std::size_t>(s.plan.memory_budget / 4, std::size_t{4} << 30));
   sampling["fixture_cache_bytes"] = Fixtures::capacity();
 
+  double calibration_s = 0;
+  Fit fit;
+  if (!opt.simulation_child) {
+    catch_signals();  // a Ctrl-C while the cases are timed ends the run there
+    fit = plan_to_budget(s, calibration_s);
+    if (g_signal != 0) {
+      std::cerr << "bench_all: " << signal_name(g_signal) << " before the run started: nothing measured\n";
+      return 128 + g_signal;
+    }
+  }
+  if (opt.dry_run) {
+    print_plan(std::cout, s.plan, fit.seconds);
+    print_estimate(std::cout, s.plan, fit, opt);
+    return 0;
+  }
+  for (const auto& skip : s.plan.skipped) std::cerr << "bench_all: skipping " << skip.name << ": " << skip.reason << "\n";
+  if (!opt.simulation_child) {
+    std::ostringstream line;
+    print_estimate(line, s.plan, fit, opt);
+    std::string text = line.str();
+    for (std::size_t at = 0; (at = text.find('\n', at)) != std::string::npos && at + 1 < text.size(); at += 12) {
+      text.insert(at + 1, "bench_all: ");
+    }
+    std::cerr << "bench_all: " << s.plan.benchmarks.size() << " benchmarks; " << text;
+    s.estimate = fit.seconds;
+    if (!opt.full && !s.plan.sizes_given) {
+      // The report's time is kept out of the run's.
+      s.deadline = run_start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                   std::chrono::duration<double>(opt.budget - fit.estimate.report_s));
+    }
+  }
+
   nlohmann::json calibration = nlohmann::json::array();
   CountersStatus counters;
   if (opt.simulation_child) {
@@ -809,20 +1076,54 @@ int run(int argc, char** argv) {
   } else {
     counters = open_counters(opt, this_machine().caches, calibration);
   }
+  auto run_json = [&]() {
+    nlohmann::json skipped = nlohmann::json::array();
+    for (const auto& sk : s.plan.skipped) skipped.push_back({{"name", sk.name}, {"reason", sk.reason}});
+    return nlohmann::json{{"quick", opt.quick},
+                          {"ladder", s.plan.ladder},
+                          {"llc_bytes", s.plan.llc_bytes},
+                          {"llc_source", s.plan.llc_source},
+                          {"skipped", skipped},
+                          {"memory_budget_bytes", s.plan.memory_budget},
+                          {"memory_budget_source", s.plan.memory_budget_source},
+                          {"budget_s", opt.full || s.plan.sizes_given ? nlohmann::json() : nlohmann::json(opt.budget)},
+                          {"estimate_s", opt.simulation_child ? nlohmann::json() : nlohmann::json(fit.estimate.total())},
+                          {"calibration_s", calibration_s}};
+  };
+  const nlohmann::json base_context =
+      locality_context(utc_iso(started), this_machine(), counters, s.plan.llc_bytes, s.plan.quick);
+  if (!opt.simulation_child) {
+    nlohmann::json journal_context = base_context;
+    journal_context["sampling"] = sampling;
+    journal_context["calibration"] = calibration;
+    journal_context["run"] = run_json();
+    journal_context["warnings"] = nlohmann::json::array();
+    std::filesystem::path partial = out;
+    partial.replace_extension(".partial.json");
+    try {
+      s.journal = std::make_unique<Journal>(partial, journal_context);
+    } catch (const std::exception& e) {
+      std::cerr << "bench_all: " << e.what() << "; the run goes on without a journal (a kill loses it all)\n";
+    }
+  }
   std::optional<ClockProbe> clock_before;
   if (!opt.simulation_child) clock_before = probe_clock();
 
   catch_signals();
   const auto pass_start = std::chrono::steady_clock::now();
-  run_by_family(s, s.plan.benchmarks, s.repetitions);
+  // A copy: keeping to the schedule removes benchmarks from the plan.
+  const std::vector<PlannedBenchmark> planned = s.plan.benchmarks;
+  run_by_family(s, planned, s.repetitions);
   const double first_pass = std::chrono::duration<double>(std::chrono::steady_clock::now() - pass_start).count();
   // More repetitions for the points too noisy to cite, while the budget
   // lasts: a point whose repetitions agree is done after the first pass, a
   // noisy one gets more samples, round after round.
-  if (s.repetitions >= 2 && !s.interrupted && !opt.simulation_child) {
+  if (s.repetitions >= 2 && !s.interrupted && !s.out_of_time && !opt.simulation_child) {
     const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - run_start).count();
-    double budget = opt.rerun_budget.value_or(std::max(60.0, std::min(first_pass, kDefaultRunSeconds - elapsed)));
-    for (int round = 0; round < 5 && budget > 1 && !s.interrupted; ++round) {
+    const double left = s.deadline ? std::chrono::duration<double>(*s.deadline - std::chrono::steady_clock::now()).count() - 10
+                                   : std::max(60.0, kDefaultRunSeconds - elapsed);
+    double budget = opt.rerun_budget.value_or(std::max(0.0, std::min(first_pass, left)));
+    for (int round = 0; round < 5 && budget > 1 && !s.interrupted && !s.out_of_time; ++round) {
       const auto noisy = noisy_points(s, merge_passes(s.passes), budget);
       if (noisy.empty()) break;
       std::cerr << "bench_all: rerunning " << noisy.size() << " point(s) whose 95% interval is wider than +-"
@@ -841,28 +1142,37 @@ int run(int argc, char** argv) {
   if (!opt.simulation_child && !s.interrupted) clock_after = probe_clock();
 
   nlohmann::json result;
-  result["context"] = s.passes.front().value("context", nlohmann::json::object());
+  result["context"] = s.passes.empty() ? nlohmann::json::object() : s.passes.front().value("context", nlohmann::json::object());
   nlohmann::json benchmarks = merge_passes(s.passes);
-  if (s.interrupted) {
-    // What did not run is not a failure of the benchmark: it is left out,
-    // and the file says the run is incomplete.
+  // What did not run is not a failure of the benchmark: it is left out, and
+  // the file says why (interrupted, or out of time).
+  std::vector<std::string> out_of_time;
+  {
     nlohmann::json kept = nlohmann::json::array();
+    std::set<std::string> seen;
     for (auto& b : benchmarks) {
-      if (b.value("error_message", "") != "not run: the run was interrupted") kept.push_back(b);
+      const std::string why = b.value("error_message", "");
+      if (why == kNotRunOutOfTime && b.value("run_type", "") == "iteration" && seen.insert(b.value("run_name", "")).second) {
+        out_of_time.push_back(b.value("run_name", ""));
+      }
+      if (why != kNotRunInterrupted && why != kNotRunOutOfTime) kept.push_back(b);
     }
     benchmarks = kept;
   }
   if (benchmarks.empty()) {
     std::cerr << "bench_all: nothing was measured; no result file written\n";
-    return g_signal == SIGTERM ? 143 : 130;
+    return s.interrupted ? 128 + g_signal : 1;
   }
   nlohmann::json simulation;
   if (opt.simulate && !s.interrupted) simulation = simulate(s, benchmarks, counters, calibration);
   result["benchmarks"] = benchmarks;
 
   nlohmann::json& loc = result["context"]["locality"];
-  loc = locality_context(utc_iso(started), this_machine(), counters, s.plan.llc_bytes, s.plan.quick);
-  if (!simulation.is_null()) loc["counters"]["simulation"] = simulation;
+  loc = base_context;
+  if (!simulation.is_null()) {
+    loc["counters"] = locality_context(utc_iso(started), this_machine(), counters, s.plan.llc_bytes, s.plan.quick)["counters"];
+    loc["counters"]["simulation"] = simulation;
+  }
   loc["calibration"] = calibration;
   sampling["reruns"] = s.reruns;
   sampling["first_pass_s"] = first_pass;
@@ -881,32 +1191,31 @@ int run(int argc, char** argv) {
     }
   }
   for (auto& w : impossible_counts(benchmarks, this_machine().caches)) warnings.push_back(std::move(w));
-  if (s.plan.llc_source == "assumed") {
-    warnings.push_back("no cache sizes could be read on this machine; the ladders assumed a 32 MiB last-level cache");
+  for (const auto& n : this_machine().cache_notes) warnings.push_back("cache figure not used as reported: " + cache_note_text(n));
+  if (!out_of_time.empty()) {
+    warnings.push_back(std::to_string(out_of_time.size()) + " benchmark(s) did not run: the time budget of " +
+                       format_seconds(opt.budget) + " was spent (the estimate was " +
+                       format_seconds(fit.estimate.total()) + "), e.g. " + out_of_time.front());
   }
   for (const auto& w : warnings) std::cerr << "bench_all: warning: " << w << "\n";
   loc["warnings"] = warnings;
-  nlohmann::json skipped = nlohmann::json::array();
-  for (const auto& sk : s.plan.skipped) skipped.push_back({{"name", sk.name}, {"reason", sk.reason}});
-  loc["run"] = {{"quick", opt.quick},
-                {"ladder", s.plan.ladder},
-                {"llc_bytes", s.plan.llc_bytes},
-                {"llc_source", s.plan.llc_source},
-                {"skipped", skipped},
-                {"memory_budget_bytes", s.plan.memory_budget},
-                {"memory_budget_source", s.plan.memory_budget_source},
-                {"seconds", std::chrono::duration<double>(std::chrono::system_clock::now() - started).count()}};
+  for (const auto& name : out_of_time) s.plan.skipped.push_back({name, kNotRunOutOfTime});
+  loc["run"] = run_json();
+  loc["run"]["seconds"] = std::chrono::duration<double>(std::chrono::system_clock::now() - started).count();
   if (s.interrupted) {
-    loc["run"]["incomplete"] = std::string("interrupted by ") + (g_signal == SIGTERM ? "SIGTERM" : "SIGINT") +
+    loc["run"]["incomplete"] = std::string("interrupted by ") + signal_name(g_signal) +
                                " before every benchmark had run";
   }
 
   const SavedResult saved = save_result(out, result.dump(2) + "\n", default_name);
   if (saved.written.empty()) {
-    std::cerr << "bench_all: " << saved.failure << "; no fallback file could be written either: the measurements "
-              << "are lost\n";
+    std::cerr << "bench_all: " << saved.failure << "; no fallback file could be written either"
+              << (s.journal ? ": what was measured is in " + s.journal->path().string() : ": the measurements are lost")
+              << "\n";
+    if (s.journal) s.journal.release();  // keep it
     return 1;
   }
+  if (s.journal) s.journal->remove();
   if (!saved.failure.empty()) {
     std::cerr << "bench_all: " << saved.failure << "\nbench_all: the measurements are in " << saved.written.string()
               << " instead\n";
@@ -915,7 +1224,7 @@ int run(int argc, char** argv) {
   }
   std::cerr << "result file: " << saved.written.string() << std::endl;
   if (!saved.failure.empty()) return 1;
-  if (s.interrupted) return g_signal == SIGTERM ? 143 : 130;
+  if (s.interrupted) return 128 + g_signal;
   std::vector<std::string> errors;
   for (const auto& b : benchmarks) {
     if (b.value("error_occurred", false)) errors.push_back(b.value("run_name", std::string()) + ": " + b.value("error_message", std::string()));

@@ -26,8 +26,12 @@ bool selected(const PlanOptions& options, const Family& family, const Case& c) {
 
 std::pair<std::size_t, std::string> ladder_llc(const Machine& m, std::optional<std::size_t> given) {
   if (given) return {*given, "--llc"};
-  if (auto llc = last_level_cache(m.caches)) return {llc->size_bytes, m.cache_source};
-  return {kAssumedLlc, "assumed"};
+  const auto llc = last_level_cache(m.caches);
+  if (!llc || m.cache_source == "unknown") return {llc ? llc->size_bytes : kAssumedLlc, "assumed"};
+  for (const auto& n : m.cache_notes) {
+    if (n.level == llc->level && n.type == llc->type && n.field == "size") return {llc->size_bytes, "fallback"};
+  }
+  return {llc->size_bytes, m.cache_source};
 }
 
 std::string known_cases() {
@@ -118,7 +122,7 @@ Plan make_plan(const Machine& machine, const PlanOptions& options) {
       reason = "sizes above " + std::to_string(b.c->max_elements) + " are not run: " + b.c->max_elements_why;
     }
     if (reason.empty()) {
-      const double need = b.c->peak_bytes_per_element * static_cast<double>(b.size);
+      const double need = peak_bytes_of(*b.c, b.size);
       if (need > static_cast<double>(plan.memory_budget)) {
         reason = "needs about " + format_bytes(need) + ", more than the " + format_bytes(static_cast<double>(plan.memory_budget)) +
                  " allowed (" + plan.memory_budget_source + ")";
@@ -164,12 +168,13 @@ void skip(benchmark::State& state, const char* why) {
 void register_benchmarks(const std::vector<PlannedBenchmark>& benchmarks, const Registration& registration) {
   for (const PlannedBenchmark& planned : benchmarks) {
     const auto on_start = registration.on_start;
-    const std::string stop_reason = registration.stop_reason;
     benchmark::internal::Benchmark* b = benchmark::RegisterBenchmark(
-        planned.name.c_str(), [planned, on_start, stop_reason](benchmark::State& state) {
-          if (on_start && !on_start(planned)) {
-            skip(state, stop_reason.c_str());
-            return;
+        planned.name.c_str(), [planned, on_start](benchmark::State& state) {
+          if (on_start) {
+            if (const std::string why = on_start(planned); !why.empty()) {
+              skip(state, why.c_str());
+              return;
+            }
           }
           try {
             planned.c->fn(state, planned.size);

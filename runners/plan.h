@@ -84,11 +84,10 @@ struct Registration {
   int repetitions = 0;        // 0: --benchmark_repetitions
   double min_time = 0;        // 0: --benchmark_min_time
   double min_warmup_time = 0;  // 0: --benchmark_min_warmup_time
-  // Called before every run of a case function (progress, labels, Ctrl-C).
-  // Returns false to skip that run (the benchmark is then marked as an
-  // error with `stop_reason`).
-  std::function<bool(const PlannedBenchmark&)> on_start;
-  std::string stop_reason = "interrupted";
+  // Called before every run of a case function (progress, labels, Ctrl-C,
+  // the time budget). Returns why that run is skipped (the benchmark is
+  // then marked as an error with that message), or "" to run it.
+  std::function<std::string(const PlannedBenchmark&)> on_start;
   // When set, the fixed iteration count for a size.
   std::function<std::size_t(std::size_t size)> fixed_iterations;
 };

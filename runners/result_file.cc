@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
@@ -150,6 +151,16 @@ std::filesystem::path write_new_file(const std::filesystem::path& path, const st
   }
   unlink(temp.c_str());
   return target;
+}
+
+void rewrite_own_file(const std::filesystem::path& path, const std::string& content) {
+  SignalsHeld held;
+  const std::string temp = write_temp(path, content);
+  if (rename(temp.c_str(), path.c_str()) != 0) {
+    const int err = errno;
+    unlink(temp.c_str());
+    fail(path, "cannot move the temporary file into place", err);
+  }
 }
 
 SavedResult save_result(const std::filesystem::path& path, const std::string& content, bool default_name) {

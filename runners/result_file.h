@@ -40,6 +40,11 @@ void check_can_create(const std::filesystem::path& path);
 std::filesystem::path write_new_file(const std::filesystem::path& path, const std::string& content,
                                      bool next_free_name = false);
 
+// Replaces the content of a file this program made itself (a run's
+// journal) atomically: a temporary file beside it, renamed over it, so a
+// reader sees the old content or the new, never half of one.
+void rewrite_own_file(const std::filesystem::path& path, const std::string& content);
+
 // Writes a run's measurements, which must not be lost: to `path` (as
 // write_new_file), and when that fails, to a fallback file beside it
 // (<stem>.<pid>.json), then in the temporary folder. `failure` says why

@@ -1,6 +1,7 @@
 import json
 import os
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -8,6 +9,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 COMPARE_PY = Path("/usr/share/benchmark/compare.py")
+# bench_all keeps what each case cost in ${XDG_CACHE_HOME}/locality: the
+# tests share one cache of their own, not the user's.
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="locality-test-cache-")
+
 # Small sizes only: the pipeline is under test here, not the machine.
 SMALL_FILTER = "--benchmark_filter=^(heap_vector/sum|scattered_nodes/list_sum|arena_nodes/bump_list_sum)/[0-9]{1,5}$"
 # The default run the README cites (the newest committed result file).

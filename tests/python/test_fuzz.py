@@ -115,7 +115,8 @@ TOKENS = ["--quick", "--sizes", "--max-memory", "--llc", "--out", "--counters", 
           "--simulate-max-elements", "--benchmark_repetitions", "--benchmark_min_time", "--benchmark_filter",
           "--benchmark_format", "--no-pin", "--list", "heap_vector", "nope", "stride/every_16", "=", "-1", "0",
           "1K", "64M", "9G", "18446744073709551615", "1,,2", "abc", "-", "--", "--frob", "l1d_misses", "none",
-          "json", "^x$", "(", "1e999", "nan", "", "\u00e9"]
+          "json", "^x$", "(", "1e999", "nan", "", "\u00e9", "--budget", "--full", "10m", "1e300", "0.5s",
+          "--benchmark_time_unit", "parsec", "xml", "--benchmark_color"]
 
 
 def test_random_option_strings_never_crash_bench_all(bench_all):

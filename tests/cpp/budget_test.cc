@@ -1,0 +1,142 @@
+// The time-budget planner and the simulation's geometry, on made-up costs
+// and caches: nothing here depends on the machine that runs it.
+#include <gtest/gtest.h>
+
+#include "runners/budget.h"
+#include "runners/simulate.h"
+
+namespace locality {
+namespace {
+
+void noop(benchmark::State&, std::size_t) {}
+
+TEST(SimulationGeometry, ValidGeometriesAreKept) {
+  const CacheLevel ok{1, "Data", 48u << 10, 64, 12};  // 64 sets
+  std::string note;
+  const CacheLevel g = simulation_geometry(ok, note);
+  EXPECT_EQ(note, "");
+  EXPECT_EQ(g.size_bytes, ok.size_bytes);
+  EXPECT_EQ(g.ways, 12);
+}
+
+TEST(SimulationGeometry, UnknownWaysAndOddSetsBecomeAValidGeometryThatIsSaid) {
+  for (const CacheLevel& c : {CacheLevel{3, "Unified", 32u << 20, 64, 0}, CacheLevel{3, "Unified", 105u << 20, 64, 15},
+                              CacheLevel{3, "Unified", 96u << 20, 64, 16}, CacheLevel{2, "Unified", 1u << 20, 128, 0}}) {
+    std::string note;
+    const CacheLevel g = simulation_geometry(c, note);
+    EXPECT_EQ(valgrind_geometry_problem(g), "") << note;
+    EXPECT_NE(note, "");
+    EXPECT_EQ(g.line_bytes, c.line_bytes);
+    // nearly the size reported: within one way of it
+    EXPECT_LE(std::abs(static_cast<double>(g.size_bytes) - static_cast<double>(c.size_bytes)),
+              static_cast<double>(c.size_bytes) / g.ways + 1);
+  }
+}
+
+TEST(Budget, DurationsParseAndNonsenseIsRefused) {
+  EXPECT_EQ(parse_duration("600"), 600.0);
+  EXPECT_EQ(parse_duration("90s"), 90.0);
+  EXPECT_EQ(parse_duration("10m"), 600.0);
+  EXPECT_EQ(parse_duration("1.5h"), 5400.0);
+  for (const char* bad : {"", "m", "-5", "0", "10 minutes", "1e300", "nan", "inf", "5d"}) {
+    EXPECT_FALSE(parse_duration(bad)) << bad;
+  }
+}
+
+TEST(Budget, CalibrationSizeIsTheLargestThatFitsOrHalvedUntilItDoes) {
+  Case c{.name = "x", .summary = "", .peak_bytes_per_element = 64, .fn = &noop};
+  EXPECT_EQ(calibration_size({1024, 65536, 1u << 20, 16u << 20}, c), 1u << 20);  // 64 MiB
+  EXPECT_EQ(calibration_size({64u << 20}, c), 1u << 20);
+  Case huge{.name = "y", .summary = "", .peak_bytes_per_element = 0, .fn = &noop,
+            .peak_bytes = [](std::size_t) { return 1e12; }};
+  EXPECT_EQ(calibration_size({1, 2}, huge), 0u);  // nothing fits: the cost is modelled
+}
+
+TEST(Budget, ABenchmarkCostsItsBuildAndItsRepetitions) {
+  const CaseCost cost{1000, 0.5, 0.001};  // 1000 units: built in 0.5 s, one iteration in 1 ms
+  // Short iterations: each repetition fills 1.4x the minimum time.
+  const double small = benchmark_seconds(cost, 1000, 5, 0.03);
+  EXPECT_GT(small, 0.5 + 5 * 1.4 * 0.03);
+  EXPECT_LT(small, 0.5 + 5 * 1.4 * 0.03 + 0.05);
+  // 100x the size: a 0.1 s iteration is one repetition, the build 50 s.
+  const double large = benchmark_seconds(cost, 100000, 5, 0.03);
+  EXPECT_NEAR(large, 50 + 5 * 0.1, 0.1);
+  EXPECT_NEAR(benchmark_seconds(cost, 100000, 5, 0.03, 5), 5 * 50 + 5 * 0.1, 0.1);
+}
+
+// A family of two cases: a cheap one and one whose cost grows with size.
+Family test_family() {
+  Family f;
+  f.name = "fam";
+  f.unit = {"int", 4};
+  f.size_name = "ints";
+  for (const char* name : {"cheap", "dear"}) {
+    Case c;
+    c.name = name;
+    c.peak_bytes_per_element = 4;
+    c.fn = &noop;
+    f.cases.push_back(c);
+  }
+  return f;
+}
+
+Plan test_plan(const Family& f) {
+  Plan plan;
+  plan.ladder = {1024, 4096, 16384, 65536, 262144};
+  for (const Case& c : f.cases) {
+    for (std::size_t n : plan.ladder) plan.benchmarks.push_back({benchmark_name(f, c, n), &f, &c, n});
+  }
+  return plan;
+}
+
+TEST(Budget, ThePlanIsCutFromTheDearestLargestSizesUntilItFits) {
+  const Family f = test_family();
+  Plan plan = test_plan(f);
+  // dear: 4 s per 1024 ints to build, so its largest size costs 1024 s.
+  const Costs costs = {{"fam/cheap", {1024, 0.001, 0.0001}}, {"fam/dear", {1024, 4.0, 0.0001}}};
+  Budget budget;
+  budget.seconds = 600;
+  const Fit fit = fit_to_budget(plan, costs, 5, 0.03, std::size_t{1} << 40, 5, budget);
+  EXPECT_LE(fit.estimate.total(), budget.seconds + 1e-9);
+  EXPECT_GT(fit.untrimmed.total(), budget.seconds);
+  ASSERT_FALSE(fit.cut.empty());
+  EXPECT_EQ(fit.cut.front().name, "fam/dear/262144");
+  for (const auto& c : fit.cut) EXPECT_EQ(c.name.rfind("fam/dear/", 0), 0u) << c.name;
+  // what was cut is in the plan's skips, with the reason, and not run
+  for (const auto& c : fit.cut) {
+    bool skipped = false;
+    for (const auto& s : plan.skipped) skipped = skipped || (s.name == c.name && s.reason.find("time budget") != std::string::npos);
+    EXPECT_TRUE(skipped) << c.name;
+    for (const auto& b : plan.benchmarks) EXPECT_NE(b.name, c.name);
+  }
+  // every case keeps at least two sizes where that is enough
+  std::size_t dear = 0;
+  for (const auto& b : plan.benchmarks) dear += b.c->name == "dear";
+  EXPECT_GE(dear, 2u);
+}
+
+TEST(Budget, WithoutCuttingTheEstimateIsOnlyReported) {
+  const Family f = test_family();
+  Plan plan = test_plan(f);
+  const Costs costs = {{"fam/cheap", {1024, 0.001, 0.0001}}, {"fam/dear", {1024, 4.0, 0.0001}}};
+  Budget budget;
+  budget.cut = false;
+  const Fit fit = fit_to_budget(plan, costs, 5, 0.03, std::size_t{1} << 40, 5, budget);
+  EXPECT_TRUE(fit.cut.empty());
+  EXPECT_EQ(plan.benchmarks.size(), 10u);
+  EXPECT_GT(fit.estimate.total(), budget.seconds);
+}
+
+TEST(Budget, StructuresBeyondTheFixtureCacheAreBuiltForEveryRepetition) {
+  const Family f = test_family();
+  Plan held = test_plan(f), evicted = test_plan(f);
+  const Costs costs = {{"fam/cheap", {1024, 0.01, 0.0001}}, {"fam/dear", {1024, 0.01, 0.0001}}};
+  Budget budget;
+  budget.cut = false;
+  const double all_held = fit_to_budget(held, costs, 5, 0.03, std::size_t{1} << 40, 0, budget).estimate.first_pass_s;
+  const double none_held = fit_to_budget(evicted, costs, 5, 0.03, 1, 0, budget).estimate.first_pass_s;
+  EXPECT_GT(none_held, all_held * 1.5);
+}
+
+}  // namespace
+}  // namespace locality
