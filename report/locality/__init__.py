@@ -12,11 +12,11 @@ SCHEMA_VERSION = 2
 
 def __getattr__(name):
     # The C++ module loads on first use, so the report works without it.
-    if name in ("cases", "run", "machine", "Results"):
+    if name in ("cases", "run", "machine", "Results", "RunInterrupted"):
         from locality import api
 
         return getattr(api, name)
     raise AttributeError(f"module 'locality' has no attribute {name!r}")
 
 
-__all__ = ["__version__", "SCHEMA_VERSION", "cases", "run", "machine", "Results"]
+__all__ = ["__version__", "SCHEMA_VERSION", "cases", "run", "machine", "Results", "RunInterrupted"]

@@ -8,7 +8,8 @@
 
 Every run goes through Google Benchmark's own runner (the same code path as
 bench_all); the records have the keys of a result file. The GIL is released
-while C++ runs, and Ctrl-C stops a run with KeyboardInterrupt between sizes.
+while C++ runs, and Ctrl-C stops a run between sizes with RunInterrupted (a
+KeyboardInterrupt) whose `results` hold the sizes measured until then.
 Runs from several threads at once run one after the other (Google
 Benchmark's registry is global), never at the same time.
 """
@@ -48,14 +49,32 @@ def cases() -> list[dict]:
     return out
 
 
+# What bench_all accepts too: sizes up to 2^40 elements, at most 1000
+# repetitions, a minimum time of at most an hour per repetition.
+MAX_SIZE = 1 << 40
+MAX_REPETITIONS = 1000
+MAX_MIN_TIME = 3600.0
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """Ctrl-C during run(): `results` holds every size measured before it
+    (a Results marked incomplete), so nothing measured is lost."""
+
+    def __init__(self, results: "Results"):
+        super().__init__(f"interrupted after {len({r['run_name'] for r in results})} of the sizes")
+        self.results = results
+
+
 def _counters_arg(counters) -> str:
     if counters is None or counters == "auto":
         return "auto"
-    if counters in ("none", False):
+    if counters is False or counters == "none":
         return "none"
     if isinstance(counters, str):
         return counters
-    return ",".join(counters)
+    if isinstance(counters, (list, tuple, set, frozenset)) and counters and all(isinstance(c, str) for c in counters):
+        return ",".join(counters)
+    raise ValueError(f"counters must be \"auto\", \"none\" or a list of counter names, not {counters!r}")
 
 
 def machine(counters="auto") -> dict:
@@ -120,6 +139,8 @@ def _sizes(sizes) -> list[int]:
     for n in out:
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
             raise ValueError(f"size {n!r} is not a positive number of elements")
+        if n > MAX_SIZE:
+            raise ValueError(f"size {n} is beyond any memory (at most 2**40 elements)")
     return out
 
 
@@ -140,22 +161,30 @@ def run(case: str, sizes: Iterable[int] | None = None, repetitions: int = 3, cou
     sizes = _sizes(known[case]["quick_sizes"] if sizes is None else sizes)
     if not sizes:
         raise ValueError("no sizes to run")
-    if isinstance(repetitions, bool) or not isinstance(repetitions, int) or repetitions < 1:
-        raise ValueError("repetitions must be a positive integer")
-    if isinstance(min_time, bool) or not isinstance(min_time, (int, float)) or not min_time > 0:
-        raise ValueError("min_time must be a positive number of seconds")
+    if isinstance(repetitions, bool) or not isinstance(repetitions, int) or not 1 <= repetitions <= MAX_REPETITIONS:
+        raise ValueError(f"repetitions must be a whole number from 1 to {MAX_REPETITIONS}, not {repetitions!r}")
+    if isinstance(min_time, bool) or not isinstance(min_time, (int, float)) or not 0 < min_time <= MAX_MIN_TIME:
+        raise ValueError(f"min_time must be a number of seconds above 0 and at most {MAX_MIN_TIME:g}, "
+                         f"not {min_time!r}")
+    counters_arg = _counters_arg(counters)
 
-    context = {"locality": machine(counters)}
+    context = {"locality": machine(counters_arg)}
     records: list[dict] = []
+    run_info = {"from": "python", "case": case, "sizes": sizes, "repetitions": repetitions, "min_time": min_time}
     for k, n in enumerate(sizes, 1):
         if progress:
             print(f"[{k}/{len(sizes)}] {case}/{n}", flush=True)
-        # Releases the GIL; a Ctrl-C arriving meanwhile raises
-        # KeyboardInterrupt as soon as it returns, before the next size.
-        out = json.loads(_core.run_json(case, int(n), int(repetitions), float(min_time)))
+        try:
+            # Releases the GIL; a Ctrl-C arriving meanwhile raises
+            # KeyboardInterrupt as soon as it returns, before the next size.
+            out = json.loads(_core.run_json(case, int(n), int(repetitions), float(min_time)))
+        except KeyboardInterrupt:
+            if not records:
+                raise
+            context["locality"]["run"] = {**run_info, "incomplete": f"interrupted (Ctrl-C) before size {n}"}
+            raise RunInterrupted(Results(records, context)) from None
         if not records:
             context.update(out["context"])
         records.extend(out["benchmarks"])
-    context["locality"]["run"] = {"from": "python", "case": case, "sizes": sizes,
-                                  "repetitions": repetitions, "min_time": min_time}
+    context["locality"]["run"] = run_info
     return Results(records, context)

@@ -151,12 +151,18 @@ def test_ctrl_c_stops_a_run_between_sizes():
         timer = threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT))
         timer.start()
         started = time.monotonic()
-        with pytest.raises(KeyboardInterrupt):
+        with pytest.raises(KeyboardInterrupt) as stopped:
             locality.run("heap_vector/sum", sizes=[1 << 16] * 200, repetitions=1, min_time=0.05)
         timer.join()
     finally:
         signal.signal(signal.SIGINT, previous)
     assert time.monotonic() - started < 5, "the run went on after Ctrl-C"
+    # what was measured before Ctrl-C comes with the exception, marked incomplete
+    assert isinstance(stopped.value, locality.RunInterrupted)
+    partial = stopped.value.results
+    assert 1 <= len(partial) < 200
+    assert "interrupted" in partial.context["locality"]["run"]["incomplete"]
+    assert all(r["run_name"] == "heap_vector/sum/65536" for r in partial)
     # the module still works afterwards
     assert locality.run("heap_vector/sum", sizes=[1024], repetitions=1, min_time=0.001)
 
@@ -186,3 +192,17 @@ def test_example_sweep_runs_headless_and_plots(tmp_path):
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     for case in ("bump_list_sum", "pool_list_sum", "pmr_pool_list_sum"):
         assert case in proc.stdout
+
+
+@pytest.mark.parametrize("kwargs, says", [
+    ({"sizes": [2**70]}, "beyond any memory"),
+    ({"repetitions": 2**40}, "repetitions must be a whole number from 1 to 1000"),
+    ({"repetitions": 100000}, "repetitions must be a whole number from 1 to 1000"),
+    ({"min_time": float("inf")}, "min_time must be a number of seconds above 0 and at most 3600"),
+    ({"min_time": float("nan")}, "min_time"),
+    ({"counters": 5}, "counters must be"),
+    ({"counters": []}, "counters must be"),
+])
+def test_bad_arguments_are_one_value_error(kwargs, says):
+    with pytest.raises(ValueError, match=says):
+        locality.run("heap_vector/sum", **{"sizes": [1024], **kwargs})

@@ -106,3 +106,99 @@ def test_unwritable_output_parent_is_one_line(workspace, monkeypatch, capsys):
     assert cli.main(["results/run1.json", "-o", "locked/rep"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1].endswith("is not writable") and not (workspace / "locked" / "rep").exists()
+
+
+# ---- races, edits, interruptions (the report never replaces what it did not write)
+
+def test_a_folder_that_appears_while_the_report_runs_is_never_replaced(workspace, monkeypatch):
+    """locality-report A.json -o racedir & mkdir racedir; echo x > racedir/thesis.tex"""
+    from locality.report import cli, document
+
+    out = workspace / "racedir"
+    real_write = document.write_report
+
+    def slow_write(report, folder, formats):
+        out.mkdir()
+        (out / "thesis.tex").write_text("my thesis\n")
+        return real_write(report, folder, formats)
+
+    monkeypatch.setattr(document, "write_report", slow_write)
+    code = cli.main([str(workspace / "results" / "run1.json"), "-o", str(out), "--formats", "svg"])
+    assert code == 2
+    assert (out / "thesis.tex").read_text() == "my thesis\n"
+    assert sorted(p.name for p in out.iterdir()) == ["thesis.tex"]
+    assert not [p for p in workspace.iterdir() if p.name.startswith(".racedir.")], "a temporary folder was left"
+
+
+def test_two_reports_to_one_folder_cannot_both_succeed(workspace):
+    procs = [subprocess.Popen([sys.executable, "-m", "locality.report", "results/run1.json", "-o", "same",
+                               "--formats", "svg"], cwd=workspace, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True) for _ in range(2)]
+    outputs = [p.communicate(timeout=300) for p in procs]
+    codes = sorted(p.returncode for p in procs)
+    assert codes == [0, 2], [err for _, err in outputs]
+    assert (workspace / "same" / MARKER).is_file()
+
+
+def test_force_keeps_a_file_the_user_edited(workspace):
+    first = report("results/run1.json", "-o", "rep", "--formats", "svg", cwd=workspace)
+    assert first.returncode == 0, first.stderr
+    table = workspace / "rep" / "table.tex"
+    table.write_text(table.read_text() + "% my edit\n")
+    before = snapshot(workspace)
+    line = one_error_line(report("results/run1.json", "-o", "rep", "--force", "--formats", "svg", cwd=workspace))
+    assert "changed since the report wrote them (table.tex)" in line, line
+    assert snapshot(workspace) == before
+
+
+def test_an_interrupted_report_leaves_nothing_and_stale_temporaries_are_cleaned(workspace):
+    # a temporary folder of a report killed earlier (its process is gone)
+    stale = workspace / ".rep.locality-tmp-999999999-new-abc"
+    stale.mkdir()
+    (stale / "report.md").write_text("half\n")
+    proc = subprocess.Popen([sys.executable, "-m", "locality.report", "results/run1.json", "-o", "rep"],
+                            cwd=workspace, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # wait until it is writing (its own temporary folder exists), then hang up
+    import time
+
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not [p for p in workspace.iterdir()
+                                               if p.name.startswith(f".rep.locality-tmp-{proc.pid}-")]:
+        time.sleep(0.02)
+    proc.send_signal(__import__("signal").SIGHUP)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode in (129, 0), err  # 0: it finished before the signal came
+    assert "Traceback" not in err and len(err.strip().splitlines()) <= 1, err
+    assert not stale.exists(), "the stale temporary folder of a dead report is removed"
+    leftovers = [p.name for p in workspace.iterdir() if p.name.startswith(".rep.")]
+    assert leftovers == [], leftovers
+    if proc.returncode == 129:
+        assert "stopped by SIGHUP; nothing was written" in err
+        assert not (workspace / "rep").exists()
+
+
+def test_ctrl_c_is_one_line_not_a_traceback(workspace):
+    import signal
+    import time
+
+    proc = subprocess.Popen([sys.executable, "-m", "locality.report", "results/run1.json", "-o", "rep"],
+                            cwd=workspace, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    time.sleep(1.5)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    if proc.returncode != 0:
+        assert proc.returncode in (130, -signal.SIGINT), err
+        assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_a_symlink_as_output_is_named_as_one(workspace):
+    (workspace / "real").mkdir()
+    (workspace / "link").symlink_to(workspace / "real")
+    line = one_error_line(report("results/run1.json", "-o", "link", cwd=workspace))
+    assert "is a symbolic link" in line
+
+
+def test_a_newline_in_a_file_name_stays_on_one_line(workspace):
+    line = one_error_line(report("results/no\nsuch.json", cwd=workspace))
+    assert "no\\nsuch.json" in line

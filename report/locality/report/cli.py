@@ -7,15 +7,21 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
 from locality import __version__
+from locality.report.escape import one_line
 from locality.report.load import ResultFileError, load_results
 from locality.report.output import OutputError, check_replaceable, write_folder
 from locality.report.styles import STYLES
 
 FORMATS = ("png", "svg", "pdf")
+
+
+def _error(message) -> None:
+    print(f"locality-report: error: {one_line(message)}", file=sys.stderr)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -36,7 +42,42 @@ def _labels(items: list[str], parser) -> dict[str, str]:
     return names
 
 
+class Stopped(BaseException):
+    """SIGTERM or SIGHUP: raised where the program is, so that the output
+    folder's clean-up runs as it does for Ctrl-C."""
+
+    def __init__(self, signo: int):
+        super().__init__(signo)
+        self.signo = signo
+
+
+def _raise_stopped(signo, _frame):
+    raise Stopped(signo)
+
+
 def main(argv: list[str] | None = None) -> int:
+    """The command line; an interruption (Ctrl-C, SIGTERM, SIGHUP) leaves
+    nothing behind and exits with 128 + the signal's number."""
+    previous = {}
+    try:
+        for signo in (signal.SIGTERM, signal.SIGHUP):
+            previous[signo] = signal.signal(signo, _raise_stopped)
+    except ValueError:  # not the main thread: leave the handlers as they are
+        previous = {}
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        print("locality-report: interrupted (SIGINT); nothing was written", file=sys.stderr)
+        return 128 + signal.SIGINT
+    except Stopped as e:
+        print(f"locality-report: stopped by {signal.Signals(e.signo).name}; nothing was written", file=sys.stderr)
+        return 128 + e.signo
+    finally:
+        for signo, handler in previous.items():
+            signal.signal(signo, handler)
+
+
+def _main(argv: list[str] | None = None) -> int:
     parser = _Parser(
         prog="locality-report",
         description="Render plots, captions and tables (report.md, report.html, data.csv, LaTeX) from "
@@ -107,17 +148,17 @@ def main(argv: list[str] | None = None) -> int:
     from locality.report.document import build_report, write_report
 
     try:
-        check_replaceable(out, [Path(r) for r in args.results], args.force)
+        exists = check_replaceable(out, [Path(r) for r in args.results], args.force)
         results, notes = load_results(args.results)
         report = build_report(results, style=args.style, names=names, notes=notes)
         # Written into a folder beside the target and moved into place only
         # when complete: a failure never leaves a partial report behind.
-        written = write_folder(out, lambda folder: write_report(report, folder, formats))
+        written = write_folder(out, lambda folder: write_report(report, folder, formats), replace=exists)
     except (ResultFileError, OutputError) as e:
-        print(f"locality-report: error: {e}", file=sys.stderr)
+        _error(e)
         return 2
     except OSError as e:
-        print(f"locality-report: error: cannot write {out}: {e.strerror or e}", file=sys.stderr)
+        _error(f"cannot write {out}: {e.strerror or e}")
         return 2
     for path in written:
         print(path)
@@ -130,20 +171,20 @@ def _gallery(paths: list[str], out: Path, names: dict, force: bool) -> int:
     from locality.report.gallery import build_gallery, write_gallery
 
     try:
-        check_replaceable(out, [Path(r) for r in paths], force)
+        exists = check_replaceable(out, [Path(r) for r in paths], force)
         machines, notes, errors = build_gallery(paths, names)
         if errors:
             for error in errors:
-                print(f"locality-report: error: {error}", file=sys.stderr)
+                _error(error)
             print(f"locality-report: error: {len(errors)} of {len(paths)} files are not result files; "
                   "no gallery written", file=sys.stderr)
             return 2
-        written = write_folder(out, lambda folder: write_gallery(machines, notes, folder))
+        written = write_folder(out, lambda folder: write_gallery(machines, notes, folder), replace=exists)
     except OutputError as e:
-        print(f"locality-report: error: {e}", file=sys.stderr)
+        _error(e)
         return 2
     except OSError as e:
-        print(f"locality-report: error: cannot write {out}: {e.strerror or e}", file=sys.stderr)
+        _error(f"cannot write {out}: {e.strerror or e}")
         return 2
     print(written[0])
     for note in notes:

@@ -21,6 +21,7 @@ from math import comb
 from scipy.stats import mannwhitneyu
 
 from locality.report import units
+from locality.report.escape import one_line
 from locality.report.document import NOISY_CLOCK, l1_read_gb_s
 from locality.report.load import ResultFileError, load_results
 from locality.report.summary import Summary
@@ -41,6 +42,8 @@ def compare(frame_a, frame_b, threshold: float) -> list[dict]:
     and whether the difference is real."""
     a, b = Summary(frame_a), Summary(frame_b)
     rows = []
+    if not a.series() or not b.series():
+        return rows
     sa, sb = a.series()[0], b.series()[0]
     for p in a:
         q = b.get(sb, p.family, p.case, p.size)
@@ -59,26 +62,32 @@ def compare(frame_a, frame_b, threshold: float) -> list[dict]:
 
 
 def compare_main(paths: list[str], threshold: float, names: dict | None = None) -> int:
+    def error(message) -> int:
+        print(f"locality-report: error: {one_line(message)}", file=sys.stderr)
+        return 2
+
     try:
         results, notes = load_results(paths)
     except ResultFileError as e:
-        print(f"locality-report: error: {e}", file=sys.stderr)
-        return 2
+        return error(e)
     for n in notes:
         print(f"locality-report: warning: {n}", file=sys.stderr)
     if len(results) < 2:
-        print("locality-report: error: --compare needs two different result files", file=sys.stderr)
-        return 2
+        return error("--compare needs two different result files")
     frames = []
     for r in results:
         frame = tidy([r], names)
-        frame = frame[frame["error"] == ""]
+        frame = frame[frame["error"] == ""] if not frame.empty else frame
+        if frame.empty:
+            return error(f"{r.path}: no benchmark ran without an error: nothing to compare")
         if "working_set_bytes" not in frame.columns:
             frame = frame.assign(working_set_bytes=float("nan"))
         frames.append(frame)
     base = frames[0]
     for result, frame in zip(results[1:], frames[1:]):
         rows = compare(base, frame, threshold)
+        if not rows:
+            return error(f"{result.path} and {results[0].path} have no benchmark in common: nothing to compare")
         print(f"{result.path} against {results[0].path}: {len(rows)} benchmarks in both")
         probe_a, probe_b = l1_read_gb_s(results[0].locality or {}), l1_read_gb_s(result.locality or {})
         if probe_a and probe_b:

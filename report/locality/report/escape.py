@@ -58,3 +58,32 @@ def latex(text) -> str:
 def html(text) -> str:
     """Safe as HTML text and attribute values."""
     return _html.escape(str(text), quote=True)
+
+
+# A spreadsheet evaluates a cell that starts with one of these as a formula
+# (=HYPERLINK(...), +cmd|...): CSV injection.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value):
+    """A value for a CSV cell: text a spreadsheet would evaluate as a formula
+    gets a leading apostrophe (OWASP's advice), which spreadsheets show as
+    text; numbers and other text are unchanged."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def csv_frame(frame):
+    """A copy of a pandas frame whose text cells are csv_cell()ed."""
+    frame = frame.copy()
+    for column in frame.columns:
+        if frame[column].dtype == object:
+            frame[column] = frame[column].map(csv_cell)
+    return frame
+
+
+def one_line(text) -> str:
+    """A message as one line: control characters from file names (a newline
+    in a path) are shown escaped, never as a line break."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in str(text))

@@ -288,7 +288,7 @@ def table_rows(machines: list[Machine]) -> list[dict]:
 
 def _csv_value(v):
     if not isinstance(v, float):
-        return v
+        return escape.csv_cell(v)
     if not math.isfinite(v):
         return ""
     return str(int(v)) if v.is_integer() and abs(v) < 2**53 else f"{v:.6g}"

@@ -139,6 +139,37 @@ def validate(path: str | Path, data: Any) -> None:
     bad = _non_finite(data)
     if bad:
         raise ResultFileError(path, bad, "not a finite number (NaN or infinity)")
+    for i, b in enumerate(data["benchmarks"]):
+        problem = _implausible(b)
+        if problem:
+            raise ResultFileError(path, f"benchmarks[{i}].{problem[0]}", problem[1])
+
+
+# What no benchmark can have measured: bounds that keep every later division
+# and conversion finite (a time of 5e-324 ns, 10**400 iterations).
+_LIMITS = {
+    "real_time": (1e-9, 1e15),  # in the entry's time unit
+    "cpu_time": (0.0, 1e15),
+    "iterations": (1, 2**63 - 1),
+    "elements": (1e-9, 1e18),
+    "working_set_bytes": (0.0, 1e18),
+}
+
+
+def _implausible(b: Any) -> tuple[str, str] | None:
+    """(field, problem) for a number outside what any benchmark can have
+    measured, or None. Failed entries carry no measurement and are not
+    checked."""
+    if not isinstance(b, dict) or b.get("error_occurred") or b.get("run_type", "iteration") != "iteration":
+        return None  # aggregates (a standard deviation of 0) and failures measure nothing
+    for key, (low, high) in _LIMITS.items():
+        value = b.get(key)
+        if value is None or isinstance(value, bool) or not isinstance(value, (int, float)):
+            continue
+        if not low <= value <= high:
+            shown = f"{value:.3g}" if isinstance(value, float) or abs(value) < 10**20 else f"a {len(str(abs(value)))}-digit number"
+            return key, f"{shown} is outside what a benchmark can measure ({low:g} to {high:g})"
+    return None
 
 
 def load_result(path: str | Path, keep=None) -> ResultFile:
