@@ -7,6 +7,7 @@
 // id 0) and lets any other illegal instruction fail as before. It is
 // initialised before every other library (-z initfirst) and is never
 // loaded outside the simulation.
+#if defined(__x86_64__)
 #include <signal.h>
 #include <ucontext.h>
 
@@ -39,3 +40,4 @@ __attribute__((constructor)) void install() {
 }
 
 }  // namespace
+#endif  // __x86_64__
