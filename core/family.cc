@@ -51,7 +51,33 @@ Statistic statistic_of(const Family& family, const Case& c) {
   return c.statistic.value_or(family.statistic);
 }
 
-LadderFn ladder_of(const Family& family, const Case& c) { return c.ladder ? c.ladder : family.ladder; }
+std::vector<std::size_t> shared_ladder(std::size_t llc_bytes, bool quick) {
+  const std::size_t llc_ints = std::max<std::size_t>(llc_bytes / sizeof(int), 1024);
+  if (quick) {
+    // 16 KiB (in any L1), 256 KiB (in L2 on most machines), an eighth of
+    // the last level, and the first size beyond it.
+    const std::size_t beyond = round_up_pow2(llc_ints + 1);
+    std::vector<std::size_t> q = {4096, 65536, std::max<std::size_t>(llc_ints / 8, 131072), beyond};
+    std::sort(q.begin(), q.end());
+    q.erase(std::unique(q.begin(), q.end()), q.end());
+    return q;
+  }
+  const std::size_t top = round_up_pow2(2 * llc_ints);
+  std::vector<std::size_t> ladder;
+  for (std::size_t n = 1024; n < top; n *= 4) ladder.push_back(n);
+  ladder.push_back(top);
+  return ladder;
+}
+
+std::vector<std::size_t> case_sizes(const Family& family, const Case& c, std::size_t llc_bytes, bool quick,
+                                    const std::vector<std::size_t>& given) {
+  if (!given.empty()) return given;
+  if (c.ladder) return c.ladder(llc_bytes, quick);
+  if (family.ladder) return family.ladder(llc_bytes, quick);
+  return shared_ladder(llc_bytes, quick);
+}
+
+bool has_own_ladder(const Family& family, const Case& c) { return c.ladder != nullptr || family.ladder != nullptr; }
 
 double peak_bytes_of(const Case& c, std::size_t size) {
   return c.peak_bytes ? c.peak_bytes(size) : c.peak_bytes_per_element * static_cast<double>(size);

@@ -180,11 +180,26 @@ CaseRef find_case(const std::string& name);
 // Benchmark names follow the results contract: <family>/<case>/<size>.
 std::string benchmark_name(const Family& family, const Case& c, std::size_t size);
 
-// The case's effective unit, statistic and ladder (its own, else its
-// family's).
+// The case's effective unit and statistic (its own, else its family's).
 const Unit& unit_of(const Family& family, const Case& c);
 Statistic statistic_of(const Family& family, const Case& c);
-LadderFn ladder_of(const Family& family, const Case& c);
+
+// The shared ladder of element counts, for families without one of their
+// own: powers of 4 from 1024 (4 KiB of ints) while below the target, then
+// the first power of two whose int array is at least twice the last-level
+// cache. The quick ladder keeps 4 sizes: in L1, in L2, in the last level,
+// and the first power of two whose int array is larger than the last level.
+std::vector<std::size_t> shared_ladder(std::size_t llc_bytes, bool quick);
+
+// The sizes a case runs at, the one rule every reader uses (the plan,
+// --list, the result file's descriptor): `given` (--sizes) when not empty,
+// else the case's own ladder, else its family's, else the shared ladder.
+std::vector<std::size_t> case_sizes(const Family& family, const Case& c, std::size_t llc_bytes, bool quick,
+                                    const std::vector<std::size_t>& given = {});
+
+// Whether the case's sizes are a ladder of its own or its family's (not
+// the shared one).
+bool has_own_ladder(const Family& family, const Case& c);
 
 // The peak memory a case needs at a size (its peak_bytes, else
 // peak_bytes_per_element times the size).

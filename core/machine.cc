@@ -13,7 +13,6 @@
 #include <map>
 #include <sstream>
 
-#include "core/family.h"
 #include "core/units.h"
 
 namespace locality {
@@ -444,24 +443,6 @@ std::string MemoryLimits::binding() const {
   if (address_space == least) return "RLIMIT_AS (ulimit -v)";
   if (cgroup == least) return "cgroup memory limit";
   return "MemAvailable";
-}
-
-std::vector<std::size_t> size_ladder(std::size_t llc_bytes, bool quick) {
-  const std::size_t llc_ints = std::max<std::size_t>(llc_bytes / sizeof(int), 1024);
-  if (quick) {
-    // 16 KiB (in any L1), 256 KiB (in L2 on most machines), an eighth of
-    // the last level, and the first size beyond it.
-    const std::size_t beyond = round_up_pow2(llc_ints + 1);
-    std::vector<std::size_t> q = {4096, 65536, std::max<std::size_t>(llc_ints / 8, 131072), beyond};
-    std::sort(q.begin(), q.end());
-    q.erase(std::unique(q.begin(), q.end()), q.end());
-    return q;
-  }
-  const std::size_t top = round_up_pow2(2 * llc_ints);
-  std::vector<std::size_t> ladder;
-  for (std::size_t n = 1024; n < top; n *= 4) ladder.push_back(n);
-  ladder.push_back(top);
-  return ladder;
 }
 
 }  // namespace locality

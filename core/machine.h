@@ -108,11 +108,5 @@ struct MemoryLimits {
 };
 MemoryLimits memory_limits();
 
-// The element counts the layout families run at: powers of 4 from 1024
-// (4 KiB of ints) while below the target, then the first power of two whose
-// int array is at least twice the last-level cache. The quick ladder keeps
-// 4 sizes: in L1, in L2, in the last level, and the first power of two whose
-// int array is larger than the last-level cache.
-std::vector<std::size_t> size_ladder(std::size_t llc_bytes, bool quick);
 
 }  // namespace locality

@@ -4,7 +4,7 @@
 # LOCALITY_CODE_SHIFT bytes of unrelated code before the kernels, and with
 # LOCALITY_COUNT_ALLOCATIONS=OFF; then runs each build and the normal one
 # in rounds on the same few benchmarks, alternating builds benchmark by
-# benchmark; runners/layout_verdict.py compares them round by round. Exit 0
+# benchmark; runners/tools/layout_verdict.py compares them round by round. Exit 0
 # when every variant agrees with the normal build within 5%, 1 when one
 # differs or the noise leaves it undecided. A benchmark, not a test: more
 # rounds narrow the intervals.
@@ -61,4 +61,4 @@ for r in $(seq 1 "$rounds"); do
     done
   done
 done
-"$ROOT/.venv/bin/python" "$ROOT/runners/layout_verdict.py" "$work" "$rounds"
+"$ROOT/.venv/bin/python" "$ROOT/runners/tools/layout_verdict.py" "$work" "$rounds"

@@ -2,8 +2,8 @@
 // and caches: nothing here depends on the machine that runs it.
 #include <gtest/gtest.h>
 
-#include "runners/budget.h"
-#include "runners/simulate.h"
+#include "runners/lib/budget.h"
+#include "runners/lib/simulate.h"
 
 namespace locality {
 namespace {

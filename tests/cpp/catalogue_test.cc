@@ -9,7 +9,7 @@
 #include <string>
 
 #include "core/family.h"
-#include "runners/plan.h"
+#include "runners/lib/plan.h"
 
 namespace locality {
 namespace {

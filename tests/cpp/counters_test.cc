@@ -4,12 +4,12 @@
 #include <map>
 #include <set>
 
-#include "runners/calibration.h"
-#include "runners/context.h"
-#include "runners/sampling.h"
-#include "runners/events.h"
-#include "runners/papi_backend.h"
-#include "runners/simulate.h"
+#include "runners/lib/calibration.h"
+#include "runners/lib/context.h"
+#include "runners/lib/sampling.h"
+#include "runners/lib/events.h"
+#include "runners/lib/papi_backend.h"
+#include "runners/lib/simulate.h"
 
 namespace locality {
 namespace {

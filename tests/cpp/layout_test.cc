@@ -23,7 +23,7 @@
 #include "core/machine.h"
 #include "core/platform.h"
 #include "core/pmr.h"
-#include "runners/plan.h"
+#include "runners/lib/plan.h"
 
 namespace locality {
 namespace {
@@ -128,8 +128,7 @@ const std::map<std::string, benchmark::BenchmarkReporter::Run>& runs() {
       if (skipped_family(f.name)) continue;
       for (const Case& c : f.cases) {
         if (!unavailable_reason(c).empty()) continue;
-        const LadderFn own = ladder_of(f, c);
-        const std::size_t n = own == nullptr ? kElements : std::min(own(llc, true).front(), kElements);
+        const std::size_t n = has_own_ladder(f, c) ? std::min(case_sizes(f, c, llc, true).front(), kElements) : kElements;
         planned.push_back({benchmark_name(f, c, n), &f, &c, n});
         if (f.name == "stack_array" && c.name == "sum" && !skipped_family("stack_array/big")) planned.push_back({benchmark_name(f, c, kBigStackElements), &f, &c, kBigStackElements});
         if (f.name == "tlb") planned.push_back({benchmark_name(f, c, kTlbLines), &f, &c, kTlbLines});

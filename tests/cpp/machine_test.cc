@@ -4,6 +4,7 @@
 #include <fstream>
 #include <limits>
 
+#include "core/family.h"
 #include "core/machine.h"
 #include "core/platform.h"
 
@@ -82,7 +83,7 @@ TEST_F(FakeSysfs, MissingTreeGivesNoCaches) {
 
 TEST(SizeLadder, SpansAFewKiBToAtLeastTwiceTheLastLevel) {
   for (std::size_t llc : {std::size_t{32} << 20, std::size_t{6} << 20, std::size_t{1} << 20}) {
-    const auto ladder = size_ladder(llc, false);
+    const auto ladder = shared_ladder(llc, false);
     ASSERT_GE(ladder.size(), 3u);
     EXPECT_EQ(ladder.front(), 1024u);  // 4 KiB of ints
     EXPECT_GE(ladder.back() * sizeof(int), 2 * llc);
@@ -93,7 +94,7 @@ TEST(SizeLadder, SpansAFewKiBToAtLeastTwiceTheLastLevel) {
 
 TEST(SizeLadder, QuickKeepsOneSizeBeyondTheLastLevel) {
   const std::size_t llc = std::size_t{32} << 20;
-  const auto quick = size_ladder(llc, true);
+  const auto quick = shared_ladder(llc, true);
   EXPECT_LE(quick.size(), 4u);
   EXPECT_GT(quick.back() * sizeof(int), llc);
   EXPECT_LE(quick.front() * sizeof(int), 32u * 1024);  // inside any L1

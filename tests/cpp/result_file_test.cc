@@ -4,7 +4,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "runners/result_file.h"
+#include "runners/lib/result_file.h"
 
 namespace locality {
 namespace {

@@ -14,7 +14,7 @@ from conftest import CITED, ROOT, load_json, run
 from locality.report import load_result
 from locality.report.document import build_report
 
-SCRIPT = ROOT / "runners" / "compare_reference.py"
+SCRIPT = ROOT / "runners" / "tools" / "compare_reference.py"
 
 
 def test_sizes_replace_every_ladder_and_bad_sizes_are_errors(bench_all, tmp_path):
@@ -135,3 +135,33 @@ def test_a_family_is_one_file(tmp_path):
     caption = next(line for line in md.splitlines() if line.startswith("*LOC-one_more_family.*"))
     assert "Walking the array twice costs more" in caption
     assert re.search(r"[Tt]wice costs more than once: [0-9.\\]+x .*; (agrees|disagrees|inconclusive)", caption), caption
+
+
+def test_a_case_with_its_own_ladder_is_sized_the_same_by_every_reader(tmp_path):
+    """one_more_family/strided declares its ladder in the descriptor alone:
+    --list, the plan (--dry-run, --benchmark_list_tests), the result file's
+    fields and the report agree on its sizes, and --sizes replaces them."""
+    from conftest import build_dir
+    from locality.report.load import load_result
+    from locality.report.tidy import tidy
+
+    exe = build_dir() / "bench_all_example"
+    own = [3072, 49152]
+    listing = run([exe, "--list", "--quick"]).stdout
+    assert re.search(r"one_more_family/strided .*\n +sizes \(ints\): 3072 49152\n", listing), listing
+    planned = run([exe, "one_more_family/strided", "--quick", "--benchmark_list_tests=true"]).stdout.split()
+    assert planned == [f"one_more_family/strided/{n}" for n in own]
+    dry = run([exe, "one_more_family/strided", "--quick", "--dry-run"]).stdout
+    assert [int(n) for n in re.findall(r"one_more_family/strided/(\d+)  ~", dry)] == own
+    out = tmp_path / "r.json"
+    proc = run([exe, "one_more_family/strided", "--quick", "--benchmark_min_time=0.001", "--out", out])
+    assert proc.returncode == 0, proc.stderr
+    result = load_result(out)
+    entries = [b for b in result.benchmarks if b["run_type"] == "iteration"]
+    assert sorted(b["size"] for b in entries) == own
+    assert {(b["family"], b["case"]) for b in entries} == {("one_more_family", "strided")}
+    assert result.families["one_more_family"]["cases"][2]["ladder"] == own
+    frame = tidy([result])
+    assert sorted(frame["elements"].unique()) == own
+    sized = run([exe, "one_more_family/strided", "--sizes", "1024", "--benchmark_list_tests=true"]).stdout.split()
+    assert sized == ["one_more_family/strided/1024"]

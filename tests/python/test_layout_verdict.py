@@ -1,4 +1,4 @@
-"""runners/layout_verdict.py, the verdict of runners/layout_check.sh: a
+"""runners/tools/layout_verdict.py, the verdict of runners/layout_check.sh: a
 build that is really slower differs, one that measures the same agrees,
 and rounds too noisy to decide are said to be so."""
 
@@ -9,7 +9,7 @@ import sys
 
 from conftest import ROOT
 
-SCRIPT = ROOT / "runners" / "layout_verdict.py"
+SCRIPT = ROOT / "runners" / "tools" / "layout_verdict.py"
 
 
 def write_rounds(folder, rounds, factor, noise, seed=0):

@@ -22,8 +22,9 @@ import numpy as np
 
 from locality.report import units
 from locality.report.summary import Point, Summary
+from locality.report.hooks import HOOKS
+from locality.report.verdicts import AGREES, DISAGREES, INCONCLUSIVE, ClaimResult
 
-AGREES, DISAGREES, INCONCLUSIVE = "agrees", "disagrees", "inconclusive"
 _ORDER = {AGREES: 0, INCONCLUSIVE: 1, DISAGREES: 2}
 
 REGION_WORDS = {
@@ -37,17 +38,6 @@ REGION_WORDS = {
     "first": "at the smallest size",
     "last": "at the largest size",
 }
-
-
-@dataclass
-class ClaimResult:
-    claim: dict
-    verdict: str
-    sentence: str
-    value: float = math.nan
-    low: float = math.nan
-    high: float = math.nan
-    marks: dict = field(default_factory=dict)  # what a hook found, for the figure
 
 
 @dataclass
@@ -104,7 +94,6 @@ class Engine:
         self.levels = cache_levels(caches)
         self.caches = caches
         if hooks is None:
-            from locality.report.hooks import HOOKS
 
             hooks = HOOKS
         self.hooks = hooks

@@ -22,7 +22,8 @@ from scipy.stats import mannwhitneyu
 
 from locality.report import units
 from locality.report.escape import one_line
-from locality.report.document import NOISY_CLOCK, l1_read_gb_s
+from locality.report.document import NOISY_CLOCK
+from locality.report.texts import l1_read_gb_s
 from locality.report.load import ResultFileError, load_results
 from locality.report.summary import Summary
 from locality.report.tidy import tidy

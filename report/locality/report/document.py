@@ -19,9 +19,11 @@ from matplotlib.figure import Figure
 from locality.report import escape, plot, units
 from locality.report.checks import Check, check_family, cache_levels, region_bounds
 from locality.report.load import ResultFile, ResultFileError
+from locality.report.html import render_html
 from locality.report.styles import STYLES, Style, rc
 from locality.report.summary import NOISY, Summary
 from locality.report.tables import comparison_table, family_table, latex_figure, latex_table, to_markdown
+from locality.report.texts import citation, l1_read_gb_s, probe_text
 from locality.report.tidy import cache_note_text, cache_notes, caches, source_labels, tidy
 from locality.report.write import safe_filename, write_figures
 
@@ -175,20 +177,6 @@ def comparison_caption(table: pd.DataFrame, labels: list[str]) -> str:
 
 
 # ---- warnings ----------------------------------------------------------------------------------
-
-
-def l1_read_gb_s(loc: dict, when: str = "before") -> float | None:
-    """The throughput probe's L1 read rate (GB/s), if the file has one."""
-    return ((loc.get("clock") or {}).get(when) or {}).get("l1_read", {}).get("gb_s")
-
-
-def probe_text(loc: dict) -> str:
-    """'L1 read probe 182 GB/s before, 183 after' (or why there is none)."""
-    before, after = l1_read_gb_s(loc), l1_read_gb_s(loc, "after")
-    if not before:
-        return "L1 read probe: not in this file"
-    return (f"L1 read probe {units.number(before)} GB/s before the run"
-            + (f", {units.number(after)} after" if after else ""))
 
 
 def probe_change(loc: dict) -> str | None:
@@ -441,16 +429,6 @@ def _machine_section(result: ResultFile, label: str) -> list[str]:
             f"  - counters: {e(loc.get('counters', {}).get('backend', 'unknown'))}"]
 
 
-def citation(report: Report) -> str:
-    loc = report.sources[0].locality or {}
-    fid = report.figures[0].figure_id if report.figures else "LOC-..."
-    return (f"{fid}: locality {loc.get('suite_version', '?')} (commit {loc.get('git_commit', '?')[:12]}), "
-            f"{loc.get('cpu_model', '?')} ({report.labels[0]}), {loc.get('compiler', '?')} "
-            f"{loc.get('build_flags', '')}, {loc.get('started_utc', '?')}; a point is the median (minimum for "
-            f"latencies and bandwidths) of its repetitions with a bootstrap 95% interval. "
-            f"Data: {Path(report.sources[0].path).name}.")
-
-
 def render_markdown(report: Report, formats: tuple[str, ...]) -> str:
     e = escape.markdown
     out = ["# locality report", ""]
@@ -504,7 +482,6 @@ def write_report(report: Report, folder: str | Path, formats: tuple[str, ...] = 
     md = folder / "report.md"
     md.write_text(render_markdown(report, formats), encoding="utf-8")
     written.append(md)
-    from locality.report.html import render_html
 
     page = folder / "report.html"
     page.write_text(render_html(report, folder, formats), encoding="utf-8")

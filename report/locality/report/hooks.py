@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 
 from locality.report import units
-from locality.report.checks import AGREES, DISAGREES, INCONCLUSIVE, ClaimResult
+from locality.report.verdicts import AGREES, DISAGREES, INCONCLUSIVE, ClaimResult
 
 RISE = 1.25   # a step: the latency rises by at least this from one size to the next
 SPLIT = 1.5   # inside one climb, every local peak of at least this is a step of its own

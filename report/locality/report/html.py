@@ -11,6 +11,7 @@ from pathlib import Path
 
 from locality.report import escape, units
 from locality.report.styles import rc
+from locality.report.texts import citation, probe_text
 
 _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;max-width:72rem;margin:2rem auto;padding:0 1rem;
@@ -60,7 +61,6 @@ def _table(report) -> str:
 
 
 def render_html(report, folder: Path | None = None, formats: tuple[str, ...] = ()) -> str:
-    from locality.report.document import citation, probe_text
 
     e = escape.html
     parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',

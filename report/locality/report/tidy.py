@@ -24,7 +24,7 @@ _UNIT_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
 _NOT_COUNTERS = {
     "name", "run_name", "run_type", "family_index", "per_family_instance_index",
     "repetitions", "repetition_index", "threads", "iterations", "real_time", "cpu_time",
-    "time_unit", "error_occurred", "error_message", "aggregate_name", "aggregate_unit", "label",
+    "time_unit", "error_occurred", "error_message", "aggregate_name", "aggregate_unit", "label", "family", "case", "size",
 }
 
 
@@ -110,6 +110,16 @@ def cache_note_text(note: dict) -> str:
     return f"{name} {field} {note.get('reported')}: {note.get('why')}; used: {note.get('used')}"
 
 
+def _identity(b: dict, run_name: str, locality: bool) -> tuple[str, str, float]:
+    """(family, case, size) from the entry's fields, as bench_all writes
+    them; from its name only where they are missing (plain Google Benchmark
+    files, and result files written before the fields existed)."""
+    family, case, size = b.get("family"), b.get("case"), b.get("size")
+    if isinstance(family, str) and isinstance(case, str) and isinstance(size, int) and not isinstance(size, bool):
+        return family, case, float(size)
+    return _split_name(run_name, locality)
+
+
 def _split_name(name: str, locality: bool) -> tuple[str, str, float]:
     parts = name.split("/")
     if locality and len(parts) == 3 and parts[2].isdigit():
@@ -148,7 +158,7 @@ def tidy(results: list[ResultFile], names: dict[str, str] | None = None) -> pd.D
             if b.get("run_type", "iteration") != "iteration" or "big_o" in b or "rms" in b:
                 continue
             run_name = b.get("run_name", b["name"])
-            family, case, size = _split_name(run_name, result.locality is not None)
+            family, case, size = _identity(b, run_name, result.locality is not None)
             if (family, case) not in info_cache:
                 info_cache[(family, case)] = case_info(result, family, case)
             scale = _UNIT_NS.get(b.get("time_unit", "ns"), 1.0)

@@ -1,6 +1,6 @@
 // The PAPI backend of a build without PAPI (libpapi-dev was not found when
 // CMake configured it): every counter is unavailable, with that reason.
-#include "runners/papi_backend.h"
+#include "runners/lib/papi_backend.h"
 
 namespace locality {
 

@@ -1,11 +1,11 @@
 // locality._core: the C++ cases for Python. Only converts types; the logic
-// is in runners/api.cc, shared with bench_all's code path. The GIL is
+// is in runners/python/api.cc, shared with bench_all's code path. The GIL is
 // released while C++ runs.
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
-#include "runners/api.h"
-#include "runners/result_file.h"
+#include "runners/python/api.h"
+#include "runners/lib/result_file.h"
 
 namespace py = pybind11;
 

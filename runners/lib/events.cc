@@ -1,6 +1,5 @@
-#include "runners/events.h"
+#include "runners/lib/events.h"
 
-#include "runners/papi_backend.h"
 
 #include <sstream>
 #include <stdexcept>

@@ -1,4 +1,4 @@
-#include "runners/sampling.h"
+#include "runners/lib/sampling.h"
 
 #include <algorithm>
 #include <cmath>
@@ -8,7 +8,7 @@
 #include <random>
 #include <set>
 
-#include "runners/context.h"
+#include "runners/lib/context.h"
 
 namespace locality {
 namespace {
@@ -36,8 +36,22 @@ const std::set<std::string>& not_counters() {
   static const std::set<std::string> keys = {
       "name", "run_name", "run_type", "family_index", "per_family_instance_index", "repetitions",
       "repetition_index", "threads", "iterations", "real_time", "cpu_time", "time_unit", "error_occurred",
-      "error_message", "aggregate_name", "aggregate_unit", "label"};
+      "error_message", "aggregate_name", "aggregate_unit", "label", "family", "case", "size"};
   return keys;
+}
+
+// The benchmark's family, case and size as fields of its entry, so that
+// readers need not take its name apart; nothing for a name that is not one
+// of the catalogue's.
+void identify(nlohmann::json& entry, const std::string& name) {
+  const CaseRef ref = find_case(name);
+  const auto slash = name.rfind('/');
+  if (!ref || slash == std::string::npos || slash + 1 >= name.size()) return;
+  const std::string digits = name.substr(slash + 1);
+  if (digits.find_first_not_of("0123456789") != std::string::npos) return;
+  entry["family"] = ref.family->name;
+  entry["case"] = ref.c->name;
+  entry["size"] = std::stoull(digits);
 }
 
 double mean_of(const std::vector<double>& v) { return std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size()); }
@@ -105,6 +119,7 @@ nlohmann::json merge_passes(const std::vector<nlohmann::json>& passes) {
       const std::string name = without_run_options(entry.value("run_name", entry.value("name", std::string())));
       entry["name"] = name;
       entry["run_name"] = name;
+      identify(entry, name);
       if (!runs.count(name)) order.push_back(name);
       runs[name].push_back(std::move(entry));
     }
@@ -143,6 +158,7 @@ nlohmann::json merge_passes(const std::vector<nlohmann::json>& passes) {
                 {"aggregate_unit", std::string(aggregate) == "cv" ? "percentage" : "time"},
                 {"iterations", ok.size()},
                 {"time_unit", ok.front()->value("time_unit", "ns")}};
+      identify(a, name);
       for (const std::string& key : keys) {
         std::vector<double> v;
         for (const json* r : ok) v.push_back((*r)[key].get<double>());

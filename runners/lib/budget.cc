@@ -1,4 +1,4 @@
-#include "runners/budget.h"
+#include "runners/lib/budget.h"
 
 #include <benchmark/benchmark.h>
 #include <unistd.h>
@@ -14,7 +14,7 @@
 #include <sstream>
 
 #include "core/units.h"
-#include "runners/result_file.h"
+#include "runners/lib/result_file.h"
 
 namespace locality {
 namespace {

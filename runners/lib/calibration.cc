@@ -1,4 +1,4 @@
-#include "runners/calibration.h"
+#include "runners/lib/calibration.h"
 
 #include <cmath>
 #include <cstdint>

@@ -1,4 +1,4 @@
-#include "runners/plan.h"
+#include "runners/lib/plan.h"
 
 #include <algorithm>
 #include <exception>
@@ -63,8 +63,7 @@ std::vector<std::string> matching(const std::vector<std::string>& names, std::st
 }
 
 std::vector<std::size_t> sizes_for(const Plan& plan, const Family& family, const Case& c) {
-  const LadderFn own = ladder_of(family, c);
-  return plan.sizes_given || own == nullptr ? plan.ladder : own(plan.llc_bytes, plan.quick);
+  return case_sizes(family, c, plan.llc_bytes, plan.quick, plan.sizes_given ? plan.ladder : std::vector<std::size_t>{});
 }
 
 Plan make_plan(const Machine& machine, const PlanOptions& options) {
@@ -72,7 +71,7 @@ Plan make_plan(const Machine& machine, const PlanOptions& options) {
   plan.quick = options.quick;
   std::tie(plan.llc_bytes, plan.llc_source) = ladder_llc(machine, options.llc_bytes);
   plan.sizes_given = !options.sizes.empty();
-  plan.ladder = plan.sizes_given ? options.sizes : size_ladder(plan.llc_bytes, options.quick);
+  plan.ladder = plan.sizes_given ? options.sizes : shared_ladder(plan.llc_bytes, options.quick);
   if (options.max_memory) {
     plan.memory_budget = *options.max_memory;
     plan.memory_budget_source = "--max-memory";

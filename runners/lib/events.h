@@ -38,4 +38,19 @@ std::vector<EventChoice> choose_events(
 // an unknown counter. "all" or an empty list means every logical counter.
 std::vector<std::string> parse_counter_list(const std::string& list);
 
+// Facts that explain why no hardware event can be counted.
+struct NoCounterFacts {
+  std::string papi_version;        // "7.0.0.0", empty if PAPI failed to start
+  std::string papi_error;          // PAPI_library_init's error, if any
+  bool perf_component_disabled = false;
+  std::string perf_disabled_reason;
+  std::string first_add_error;     // e.g. "PAPI_TOT_CYC: Event does not exist"
+  bool cpu_pmu_present = false;    // /sys/bus/event_source/devices/cpu (or cpu_core)
+  int perf_event_paranoid = -1;    // /proc/sys/kernel/perf_event_paranoid, -1 unknown
+  bool root = false;
+};
+
+// One line: what PAPI said, the likely cause, and what would fix it.
+std::string explain_no_counters(const NoCounterFacts& facts);
+
 }  // namespace locality

@@ -1,4 +1,4 @@
-#include "runners/api.h"
+#include "runners/python/api.h"
 
 #include <benchmark/benchmark.h>
 #include <nlohmann/json.hpp>
@@ -12,12 +12,12 @@
 #include "core/family.h"
 #include "core/fixture.h"
 #include "core/machine.h"
-#include "runners/context.h"
-#include "runners/events.h"
-#include "runners/papi_backend.h"
-#include "runners/plan.h"
-#include "runners/result_file.h"
-#include "runners/sampling.h"
+#include "runners/lib/context.h"
+#include "runners/lib/events.h"
+#include "runners/lib/papi_backend.h"
+#include "runners/lib/plan.h"
+#include "runners/lib/result_file.h"
+#include "runners/lib/sampling.h"
 
 namespace locality::api {
 namespace {

@@ -7,7 +7,7 @@ the maximum bandwidth, as lmbench and likwid-bench report), and prints one
 row per size with the ratio:
 
   latency    bench_all latency/random_chase against an independent pointer
-             chase (runners/reference/chase.c, compiled here with cc) and,
+             chase (runners/tools/reference/chase.c, compiled here with cc) and,
              where given, lmbench's lat_mem_rd (random chain, stride 64):
              ours / theirs, target within 5%. lmbench is not packaged in
              Debian: give the path of a lat_mem_rd you built with
@@ -23,10 +23,10 @@ benchmark, not a test: run it on a quiet machine. Exit status: 0 when every
 compared size meets its target, 1 when one does not, 2 on bad usage or a
 tool that failed.
 
-  runners/compare_reference.py                     # bandwidth; latency if --lat-mem-rd
-  runners/compare_reference.py --lat-mem-rd ~/lmbench/bin/x86_64-linux-gnu/lat_mem_rd
-  runners/compare_reference.py --only bandwidth --sizes 16K,1M,64M --rounds 5
-  runners/compare_reference.py --ours results/HOST-STAMP.json   # a default run's own figures
+  runners/tools/compare_reference.py                     # bandwidth; latency if --lat-mem-rd
+  runners/tools/compare_reference.py --lat-mem-rd ~/lmbench/bin/x86_64-linux-gnu/lat_mem_rd
+  runners/tools/compare_reference.py --only bandwidth --sizes 16K,1M,64M --rounds 5
+  runners/tools/compare_reference.py --ours results/HOST-STAMP.json   # a default run's own figures
 
 Run it with the venv's Python (.venv/bin/python): it reads the catalogue and
 the machine from the locality package.
@@ -37,14 +37,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from references import ToolError, lat_mem_rd, likwid_bandwidth, likwid_kernels, match_size, mbw_bandwidth, run
+
+ROOT = Path(__file__).resolve().parents[2]
 try:
     import locality
     from locality.report import units
@@ -56,10 +56,6 @@ LATENCY_TOLERANCE = 0.05
 BANDWIDTH_TARGET = 0.95
 
 
-class ToolError(RuntimeError):
-    """A tool ran but failed or printed something unreadable."""
-
-
 def size_list(text: str) -> list[int]:
     try:
         return sorted({units.parse_size(t) for t in text.split(",") if t.strip()})
@@ -68,19 +64,6 @@ def size_list(text: str) -> list[int]:
 
 
 human = units.size_bytes
-
-
-def run(cmd: list[str], timeout: float | None = None) -> subprocess.CompletedProcess:
-    try:
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
-    except FileNotFoundError as e:
-        raise ToolError(f"{cmd[0]}: not found") from e
-    except subprocess.TimeoutExpired as e:
-        raise ToolError(f"{' '.join(cmd)}: no answer within {timeout:.0f} s") from e
-    if done.returncode != 0:
-        tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
-        raise ToolError(f"{' '.join(cmd)} exited {done.returncode}: " + " / ".join(tail))
-    return done
 
 
 def progress(text: str) -> None:
@@ -115,13 +98,13 @@ def from_result(path: Path, cases: list[str], elements: dict[int, int]) -> dict[
 
 
 def independent_chase(sizes: list[int]) -> dict[int, float]:
-    """Bytes -> ns per load from runners/reference/chase.c, built now."""
+    """Bytes -> ns per load from runners/tools/reference/chase.c, built now."""
     cc = shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
     if cc is None:
         raise ToolError("no C compiler (cc) to build the independent chase")
     with tempfile.TemporaryDirectory(prefix="locality-chase-") as tmp:
         exe = Path(tmp) / "chase"
-        run([cc, "-O2", "-o", str(exe), str(ROOT / "runners" / "reference" / "chase.c")])
+        run([cc, "-O2", "-o", str(exe), str(ROOT / "runners" / "tools" / "reference" / "chase.c")])
         done = run([str(exe), *map(str, sizes)], timeout=1800)
     table = {}
     for line in done.stdout.splitlines():
@@ -148,80 +131,6 @@ def ours(bench_all: Path, cases: list[str], elements: dict[int, int], repetition
     return {size: by_elements.get(n, []) for size, n in elements.items()}
 
 
-# ---- lat_mem_rd -------------------------------------------------------------
-
-def parse_lat_mem_rd(text: str) -> dict[int, float]:
-    """lat_mem_rd prints "size_in_MB latency_ns" per line (after a
-    "stride=N" line); returns bytes -> ns."""
-    found = {}
-    for line in text.splitlines():
-        parts = line.split()
-        if len(parts) != 2:
-            continue
-        try:
-            mb, ns = float(parts[0]), float(parts[1])
-        except ValueError:
-            continue
-        # Sizes are multiples of 512 bytes; the MB figure has 5 decimals.
-        found[round(mb * 2**20 / 512) * 512] = ns
-    return found
-
-
-def match_size(table: dict[int, float], size: int) -> float | None:
-    """The value printed for `size`; lat_mem_rd rounds MB to 5 decimals."""
-    for printed, value in table.items():
-        if abs(printed - size) <= max(0.005 * size, 6):
-            return value
-    return None
-
-
-def lat_mem_rd(binary: str, largest: int, extra: list[str]) -> dict[int, float]:
-    mb = max(1, -(-largest // 2**20))
-    done = run([binary, *extra, str(mb), str(LINE)], timeout=1800)
-    table = parse_lat_mem_rd(done.stdout + "\n" + done.stderr)
-    if not table:
-        raise ToolError(f"{binary} printed no 'size latency' lines")
-    return table
-
-
-# ---- likwid-bench and mbw -----------------------------------------------------
-
-def likwid_kernels() -> list[str]:
-    """likwid-bench's load kernels that this CPU runs (load_avx512 needs
-    AVX-512F, load_avx AVX, ...)."""
-    listing = run(["likwid-bench", "-a"]).stdout
-    flags = set(Path("/proc/cpuinfo").read_text().split())
-    kernels = []
-    for line in listing.splitlines():
-        name = line.split(" - ")[0].strip()
-        if not name.startswith("load"):
-            continue
-        if ("avx512" in name and "avx512f" not in flags) or ("avx" in name and "avx" not in flags):
-            continue
-        kernels.append(name)
-    return kernels
-
-
-def likwid_bandwidth(kernel: str, size: int, seconds: int) -> float:
-    """Bytes per second that one likwid-bench kernel reports for a working
-    set of `size` bytes on one core, running at least `seconds`."""
-    done = run(["likwid-bench", "-t", kernel, "-w", f"S0:{size}B:1", "-s", str(seconds)], timeout=300)
-    m = re.search(r"^MByte/s:\s*([0-9.]+)", done.stdout, re.MULTILINE)
-    if not m:
-        raise ToolError(f"likwid-bench -t {kernel} printed no 'MByte/s:' line")
-    return float(m[1]) * 1e6  # likwid's MByte is 10^6 bytes
-
-
-def mbw_bandwidth(size: int) -> float:
-    """The best of mbw's three copy methods (memcpy, dumb, mcblock) at `size`
-    (whole MiB), in bytes copied per second."""
-    done = run(["mbw", "-q", "-n", "5", str(size // 2**20)], timeout=600)
-    rates = [float(m) for m in re.findall(r"^AVG\s.*?Copy:\s*([0-9.]+) MiB/s", done.stdout, re.MULTILINE)]
-    if not rates:
-        raise ToolError("mbw printed no 'AVG ... Copy: N MiB/s' line")
-    return max(rates) * 2**20
-
-
 # ---- the comparisons -------------------------------------------------------
 
 def our_figures(args, cases: list[str], elements: dict[int, int]) -> dict[int, list]:
@@ -234,7 +143,7 @@ def our_figures(args, cases: list[str], elements: dict[int, int]) -> dict[int, l
 def compare_latency(args, sizes: list[int] | None, largest: int) -> bool | None:
     """`sizes`: the sizes to compare, or None for the powers of two from
     16 KiB to `largest` (and, with lat_mem_rd, every size it prints)."""
-    refs = ["the independent chase (runners/reference/chase.c)"]
+    refs = ["the independent chase (runners/tools/reference/chase.c)"]
     if args.lat_mem_rd:
         if not (os.path.isfile(args.lat_mem_rd) and os.access(args.lat_mem_rd, os.X_OK)):
             raise ToolError(f"--lat-mem-rd {args.lat_mem_rd}: not an executable file")

@@ -1,11 +1,11 @@
-#include "runners/context.h"
+#include "runners/lib/context.h"
 
 #include <cmath>
 #include <regex>
 
 #include "core/kernels.h"
 #include "core/layout.h"
-#include "runners/build_info.h"
+#include "runners/lib/build_info.h"
 
 namespace locality {
 namespace {
@@ -67,7 +67,7 @@ nlohmann::json families_json(std::size_t llc_bytes, bool quick) {
       if (!c.axis.counter.empty()) jc["axis"] = {{"counter", c.axis.counter}, {"label", c.axis.label}};
       if (!c.not_simulated.empty()) jc["not_simulated"] = c.not_simulated;
       if (const std::string why = unavailable_reason(c); !why.empty()) jc["unavailable"] = why;
-      if (const LadderFn ladder = ladder_of(f, c)) jc["ladder"] = ladder(llc_bytes, quick);
+      if (has_own_ladder(f, c)) jc["ladder"] = case_sizes(f, c, llc_bytes, quick);
       cases.push_back(jc);
     }
     nlohmann::json claims = nlohmann::json::array();

@@ -1,4 +1,4 @@
-#include "runners/probe.h"
+#include "runners/lib/probe.h"
 
 #include <algorithm>
 #include <chrono>

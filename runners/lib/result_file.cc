@@ -1,4 +1,4 @@
-#include "runners/result_file.h"
+#include "runners/lib/result_file.h"
 
 #include <fcntl.h>
 #include <signal.h>

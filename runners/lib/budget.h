@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "runners/plan.h"
+#include "runners/lib/plan.h"
 
 namespace locality {
 

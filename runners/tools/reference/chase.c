@@ -1,4 +1,4 @@
-/* An independent load-latency probe for runners/compare_reference.py,
+/* An independent load-latency probe for runners/tools/compare_reference.py,
  * written apart from locality's own chase: its own random cycle (a
  * Fisher-Yates shuffle of the visit order, not Sattolo's algorithm), its
  * own generator, timer and loop. Each step loads the address of the next

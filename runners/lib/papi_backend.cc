@@ -1,4 +1,4 @@
-#include "runners/papi_backend.h"
+#include "runners/lib/papi_backend.h"
 
 #include <papi.h>
 #include <pthread.h>

@@ -1,4 +1,4 @@
-// context.locality of a result file, as schema/result.schema.json defines
+// context.locality of a result file, as report/locality/result.schema.json defines
 // it: the build, the machine, the counters status, how the run sampled, and
 // every family's descriptor, so that the report needs no knowledge of the
 // C++ sources.

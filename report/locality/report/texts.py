@@ -1,0 +1,32 @@
+"""Sentences the Markdown and HTML pages share: the throughput probe in a
+few words, and how to cite a figure."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from locality.report import units
+
+
+def l1_read_gb_s(loc: dict, when: str = "before") -> float | None:
+    """The throughput probe's L1 read rate (GB/s), if the file has one."""
+    return ((loc.get("clock") or {}).get(when) or {}).get("l1_read", {}).get("gb_s")
+
+
+def probe_text(loc: dict) -> str:
+    """'L1 read probe 182 GB/s before, 183 after' (or why there is none)."""
+    before, after = l1_read_gb_s(loc), l1_read_gb_s(loc, "after")
+    if not before:
+        return "L1 read probe: not in this file"
+    return (f"L1 read probe {units.number(before)} GB/s before the run"
+            + (f", {units.number(after)} after" if after else ""))
+
+
+def citation(report) -> str:
+    loc = report.sources[0].locality or {}
+    fid = report.figures[0].figure_id if report.figures else "LOC-..."
+    return (f"{fid}: locality {loc.get('suite_version', '?')} (commit {loc.get('git_commit', '?')[:12]}), "
+            f"{loc.get('cpu_model', '?')} ({report.labels[0]}), {loc.get('compiler', '?')} "
+            f"{loc.get('build_flags', '')}, {loc.get('started_utc', '?')}; a point is the median (minimum for "
+            f"latencies and bandwidths) of its repetitions with a bootstrap 95% interval. "
+            f"Data: {Path(report.sources[0].path).name}.")

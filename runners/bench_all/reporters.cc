@@ -1,0 +1,42 @@
+#include "runners/bench_all/reporters.h"
+
+#include <unistd.h>
+
+#include "runners/lib/context.h"
+#include "runners/lib/result_file.h"
+#include "runners/lib/sampling.h"
+
+namespace locality {
+
+Journal::Journal(std::filesystem::path path, nlohmann::json locality)
+    : path_(std::move(path)), locality_(std::move(locality)) {
+  locality_["run"]["incomplete"] = "the run stopped before it ended (killed, out of memory, or the machine "
+                                   "stopped): this file holds every benchmark finished until then";
+  write_new_file(path_, "{}\n");  // claims the name; never replaces a file
+}
+
+void Journal::remove() {
+  if (!path_.empty()) unlink(path_.c_str());
+  path_.clear();
+}
+
+void Journal::record(const std::vector<nlohmann::json>& passes, const std::string& current) {
+  try {
+    std::vector<nlohmann::json> all = passes;
+    all.push_back(parse_benchmark_json(current + "\n  ]\n}\n"));
+    nlohmann::json result;
+    result["context"] = all.front().value("context", nlohmann::json::object());
+    result["context"]["locality"] = locality_;
+    nlohmann::json kept = nlohmann::json::array();
+    for (auto& b : merge_passes(all)) {
+      if (b.value("error_message", "").rfind("not run: ", 0) != 0) kept.push_back(std::move(b));
+    }
+    result["benchmarks"] = std::move(kept);
+    rewrite_own_file(path_, result.dump(1) + "\n");
+  } catch (const std::exception& e) {
+    if (!warned_) std::cerr << "bench_all: cannot update " << path_.string() << ": " << e.what() << "\n";
+    warned_ = true;
+  }
+}
+
+}  // namespace locality

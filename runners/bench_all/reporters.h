@@ -1,0 +1,93 @@
+// Where Google Benchmark's output goes during a run: the display the user
+// asked for (one run however many passes), the JSON of every pass for the
+// result file, and the journal that keeps what is done on disk.
+#pragma once
+
+#include <benchmark/benchmark.h>
+
+#include <filesystem>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace locality {
+
+// The errors of the runs that were skipped rather than run: left out of
+// the result file, which says why the run is incomplete.
+inline constexpr const char* kNotRunInterrupted = "not run: the run was interrupted";
+inline constexpr const char* kNotRunOutOfTime = "not run: the time budget was spent";
+
+// The run so far, on disk: a result file beside the one the run will
+// write (<stem>.partial.json), rewritten atomically whenever Google
+// Benchmark reports a finished benchmark (all its repetitions), and removed
+// once the result file is written. If the run is killed (SIGKILL, the OOM
+// killer, a crash), it is what survives: a valid result file marked
+// incomplete, which locality-report renders.
+class Journal {
+ public:
+  Journal(std::filesystem::path path, nlohmann::json locality);
+  ~Journal() { remove(); }
+  Journal(const Journal&) = delete;
+  Journal& operator=(const Journal&) = delete;
+
+  // `current` is the pass running, as Google Benchmark's JSON so far.
+  void record(const std::vector<nlohmann::json>& passes, const std::string& current);
+  void remove();
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+  nlohmann::json locality_;
+  bool warned_ = false;
+};
+
+// Google Benchmark's JSON of a pass, captured as a file reporter: the file
+// gets every repetition whatever the display flags say. Each finished
+// benchmark also goes to the journal.
+class Capture : public benchmark::BenchmarkReporter {
+ public:
+  Capture(Journal* journal, const std::vector<nlohmann::json>* passes) : journal_(journal), passes_(passes) {
+    json_.SetOutputStream(&text_);
+    json_.SetErrorStream(&text_);
+  }
+  bool ReportContext(const Context& context) override { return json_.ReportContext(context); }
+  void ReportRuns(const std::vector<Run>& runs) override {
+    json_.ReportRuns(runs);
+    if (journal_ && !runs.empty()) journal_->record(*passes_, text_.str());
+  }
+  void Finalize() override { json_.Finalize(); }
+  std::string text() const { return text_.str(); }
+
+ private:
+  Journal* journal_;
+  const std::vector<nlohmann::json>* passes_;
+  benchmark::JSONReporter json_;
+  std::ostringstream text_;
+};
+
+// The display Google Benchmark's flags ask for (--benchmark_format ...),
+// shown as one run: its header once, its end (JSON's closing brackets) once
+// after the last pass. Passed explicitly: given null, Google Benchmark 1.7
+// frees its default display reporter after one call, and a second pass
+// would use it freed.
+class Display : public benchmark::BenchmarkReporter {
+ public:
+  bool ReportContext(const Context& context) override {
+    if (shown_) return true;
+    shown_ = true;
+    return inner_->ReportContext(context);
+  }
+  void ReportRuns(const std::vector<Run>& runs) override { inner_->ReportRuns(runs); }
+  void Finalize() override {}
+  void finish() {
+    if (shown_) inner_->Finalize();
+  }
+
+ private:
+  benchmark::BenchmarkReporter* inner_ = benchmark::CreateDefaultDisplayReporter();
+  bool shown_ = false;
+};
+
+}  // namespace locality
