@@ -264,9 +264,11 @@ int write_result(Session& s, const Record& r, const nlohmann::json& result) {
   const SavedResult saved = save_result(r.out, result.dump(2) + "\n", r.default_name);
   if (saved.written.empty()) {
     std::cerr << "bench_all: " << saved.failure << "; no fallback file could be written either"
-              << (s.journal ? ": what was measured is in " + s.journal->path().string() : ": the measurements are lost")
+              << (s.journal && std::filesystem::exists(s.journal->path())
+                      ? ": what was measured is in " + s.journal->path().string()
+                      : ": the measurements are lost")
               << "\n";
-    if (s.journal) s.journal.release();  // keep it
+    if (s.journal) static_cast<void>(s.journal.release());  // keep its file
     return 1;
   }
   if (s.journal) s.journal->remove();

@@ -12,12 +12,11 @@ Journal::Journal(std::filesystem::path path, nlohmann::json locality)
     : path_(std::move(path)), locality_(std::move(locality)) {
   locality_["run"]["incomplete"] = "the run stopped before it ended (killed, out of memory, or the machine "
                                    "stopped): this file holds every benchmark finished until then";
-  write_new_file(path_, "{}\n");  // claims the name; never replaces a file
 }
 
 void Journal::remove() {
-  if (!path_.empty()) unlink(path_.c_str());
-  path_.clear();
+  if (created_) unlink(path_.c_str());
+  created_ = false;
 }
 
 void Journal::record(const std::vector<nlohmann::json>& passes, const std::string& current) {
@@ -32,7 +31,14 @@ void Journal::record(const std::vector<nlohmann::json>& passes, const std::strin
       if (b.value("error_message", "").rfind("not run: ", 0) != 0) kept.push_back(std::move(b));
     }
     result["benchmarks"] = std::move(kept);
-    rewrite_own_file(path_, result.dump(1) + "\n");
+    // Made with the first finished benchmark, exclusively (a file of that
+    // name that exists is never replaced), then rewritten as a whole.
+    if (created_) {
+      rewrite_own_file(path_, result.dump(1) + "\n");
+    } else {
+      write_new_file(path_, result.dump(1) + "\n");
+      created_ = true;
+    }
   } catch (const std::exception& e) {
     if (!warned_) std::cerr << "bench_all: cannot update " << path_.string() << ": " << e.what() << "\n";
     warned_ = true;

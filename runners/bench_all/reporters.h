@@ -22,7 +22,8 @@ inline constexpr const char* kNotRunOutOfTime = "not run: the time budget was sp
 // The run so far, on disk: a result file beside the one the run will
 // write (<stem>.partial.json), rewritten atomically whenever Google
 // Benchmark reports a finished benchmark (all its repetitions), and removed
-// once the result file is written. If the run is killed (SIGKILL, the OOM
+// once the result file is written; it exists from the first finished
+// benchmark on. If the run is killed (SIGKILL, the OOM
 // killer, a crash), it is what survives: a valid result file marked
 // incomplete, which locality-report renders.
 class Journal {
@@ -40,6 +41,7 @@ class Journal {
  private:
   std::filesystem::path path_;
   nlohmann::json locality_;
+  bool created_ = false;
   bool warned_ = false;
 };
 

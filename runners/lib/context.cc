@@ -1,5 +1,7 @@
 #include "runners/lib/context.h"
 
+#include <sstream>
+
 #include <cmath>
 #include <regex>
 
@@ -114,8 +116,14 @@ nlohmann::json cache_notes_json(const std::vector<CacheNote>& notes) {
 
 std::string cache_note_text(const CacheNote& n) {
   const std::string what = n.field == "ways" ? "associativity" : n.field == "line" ? "line size" : "size";
-  return "L" + std::to_string(n.level) + (n.type == "Data" ? "d" : "") + " " + what + " " + n.reported +
-         (n.field == "level" ? " (" + n.why + "): " + n.used : ": " + n.why + "; used: " + n.used);
+  std::ostringstream text;
+  text << "L" << n.level << (n.type == "Data" ? "d" : "") << " " << what << " " << n.reported;
+  if (n.field == "level") {
+    text << " (" << n.why << "): " << n.used;
+  } else {
+    text << ": " << n.why << "; used: " << n.used;
+  }
+  return text.str();
 }
 
 nlohmann::json machine_json(const Machine& m) {

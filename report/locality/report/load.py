@@ -104,8 +104,11 @@ def _deepest(error: jsonschema.ValidationError) -> jsonschema.ValidationError:
 
 def _non_finite(value: Any, path: str = "") -> str | None:
     """The path of the first NaN or infinity in a JSON value (Python's json
-    reads NaN and Infinity, which are not JSON)."""
+    reads NaN and Infinity, which are not JSON), or of an integer too large
+    to be a float (10**400): no tool writes one, and no reader can use it."""
     if isinstance(value, float) and not math.isfinite(value):
+        return path or "(top level)"
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 2**64:
         return path or "(top level)"
     if isinstance(value, dict):
         for k, v in value.items():
@@ -138,7 +141,7 @@ def validate(path: str | Path, data: Any) -> None:
         raise ResultFileError(path, _field(error), _problem(error))
     bad = _non_finite(data)
     if bad:
-        raise ResultFileError(path, bad, "not a finite number (NaN or infinity)")
+        raise ResultFileError(path, bad, "not a finite number (NaN, infinity, or an integer beyond 2**64)")
     for i, b in enumerate(data["benchmarks"]):
         problem = _implausible(b)
         if problem:
