@@ -42,7 +42,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from references import ToolError, lat_mem_rd, likwid_bandwidth, likwid_kernels, match_size, mbw_bandwidth, run
+from references import LINE, ToolError, lat_mem_rd, likwid_bandwidth, likwid_kernels, match_size, mbw_bandwidth, run
 
 ROOT = Path(__file__).resolve().parents[2]
 try:
@@ -51,7 +51,6 @@ try:
 except ImportError:
     sys.exit("compare_reference.py: the locality package is missing: run it with .venv/bin/python "
              "(runners/setup.sh makes the venv)")
-LINE = 64  # bytes per chase node, the stride lat_mem_rd is given
 LATENCY_TOLERANCE = 0.05
 BANDWIDTH_TARGET = 0.95
 

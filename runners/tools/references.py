@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import re
 import subprocess
+from pathlib import Path
+
+LINE = 64  # bytes per chase node, the stride lat_mem_rd is given
 
 
 class ToolError(RuntimeError):
