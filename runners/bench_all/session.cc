@@ -55,19 +55,8 @@ void keep_to_schedule(Session& s, std::vector<PlannedBenchmark>& group, const st
   const double share = std::max(0.0, left) * group_est / (group_est + later_est) / pace;
   std::vector<std::string> cut;
   while (group_est > share) {
-    std::map<const Case*, std::pair<std::size_t, int>> top;  // case -> (its largest size, its sizes)
-    for (std::size_t i = 0; i < group.size(); ++i) {
-      auto& [index, count] = top.try_emplace(group[i].c, i, 0).first->second;
-      ++count;
-      if (group[i].size > group[index].size) index = i;
-    }
-    std::size_t victim = group.size();
-    for (const auto& [c, entry] : top) {
-      if (entry.second < 2) continue;
-      if (victim == group.size() || s.estimate[group[entry.first].name] > s.estimate[group[victim].name]) {
-        victim = entry.first;
-      }
-    }
+    const std::size_t victim = dearest_largest_size(
+        group, [&](std::size_t i) { return s.estimate[group[i].name]; }, false);
     if (victim == group.size()) break;
     group_est -= s.estimate[group[victim].name];
     cut.push_back(group[victim].name);

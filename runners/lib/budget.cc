@@ -1,7 +1,6 @@
 #include "runners/lib/budget.h"
 
 #include <benchmark/benchmark.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -93,6 +92,22 @@ double benchmark_seconds(const CaseCost& cost, std::size_t size, int repetitions
   return builds * setup + repetitions * repetition + search;
 }
 
+std::size_t dearest_largest_size(const std::vector<PlannedBenchmark>& benchmarks,
+                                 const std::function<double(std::size_t)>& seconds, bool any_case) {
+  std::map<std::string, std::pair<std::size_t, int>> top;  // case -> (index of its largest size, sizes)
+  for (std::size_t i = 0; i < benchmarks.size(); ++i) {
+    auto& [index, count] = top.try_emplace(case_key(benchmarks[i]), i, 0).first->second;
+    ++count;
+    if (benchmarks[i].size > benchmarks[index].size) index = i;
+  }
+  std::size_t victim = benchmarks.size();
+  for (const auto& [name, entry] : top) {
+    if (entry.second < 2 && !any_case) continue;
+    if (victim == benchmarks.size() || seconds(entry.first) > seconds(victim)) victim = entry.first;
+  }
+  return victim;
+}
+
 double report_seconds(std::size_t benchmarks) { return 10 + 0.03 * static_cast<double>(benchmarks); }
 
 Fit fit_to_budget(Plan& plan, const Costs& costs, int repetitions, double min_time, std::size_t fixture_capacity,
@@ -134,14 +149,15 @@ Fit fit_to_budget(Plan& plan, const Costs& costs, int repetitions, double min_ti
     return e;
   };
   Fit fit;
-  fit.untrimmed = estimate_of(plan.benchmarks);
-  if (!budget.cut) {
-    fit.estimate = fit.untrimmed;
+  auto finish = [&] {
+    fit.estimate = estimate_of(plan.benchmarks);
     std::vector<double> each;
     pass_seconds(plan.benchmarks, &each);
     for (std::size_t i = 0; i < plan.benchmarks.size(); ++i) fit.seconds[plan.benchmarks[i].name] = each[i];
     return fit;
-  }
+  };
+  fit.untrimmed = estimate_of(plan.benchmarks);
+  if (!budget.cut) return finish();
   const double for_passes = budget.seconds - calibration_s - kFixedSeconds;
   // Drop the most expensive benchmark among the largest sizes of cases
   // that keep at least two, until the first pass and the report fit in
@@ -151,17 +167,8 @@ Fit fit_to_budget(Plan& plan, const Costs& costs, int repetitions, double min_ti
   double first = pass_seconds(plan.benchmarks, &each);
   bool any_size = false;
   while (first + report_seconds(plan.benchmarks.size()) > 0.6 * for_passes && plan.benchmarks.size() > 1) {
-    std::map<std::string, std::pair<std::size_t, int>> top;  // case -> (index of its largest size, sizes)
-    for (std::size_t i = 0; i < plan.benchmarks.size(); ++i) {
-      auto& [index, count] = top.try_emplace(case_key(plan.benchmarks[i]), i, 0).first->second;
-      ++count;
-      if (plan.benchmarks[i].size > plan.benchmarks[index].size) index = i;
-    }
-    std::size_t victim = plan.benchmarks.size();
-    for (const auto& [name, entry] : top) {
-      if (entry.second < 2 && !any_size) continue;
-      if (victim == plan.benchmarks.size() || each[entry.first] > each[victim]) victim = entry.first;
-    }
+    const std::size_t victim =
+        dearest_largest_size(plan.benchmarks, [&each](std::size_t i) { return each[i]; }, any_size);
     if (victim == plan.benchmarks.size() || each[victim] <= 0) {
       if (any_size) break;  // nothing left to cut
       any_size = true;
@@ -175,10 +182,7 @@ Fit fit_to_budget(Plan& plan, const Costs& costs, int repetitions, double min_ti
     first = pass_seconds(plan.benchmarks, &each);
   }
   plan.skipped.insert(plan.skipped.end(), fit.cut.begin(), fit.cut.end());
-  fit.estimate = estimate_of(plan.benchmarks);
-  pass_seconds(plan.benchmarks, &each);
-  for (std::size_t i = 0; i < plan.benchmarks.size(); ++i) fit.seconds[plan.benchmarks[i].name] = each[i];
-  return fit;
+  return finish();
 }
 
 Costs calibrate(const Plan& plan, const Costs& cached, double& spent_s) {
@@ -292,19 +296,7 @@ void write_cost_cache(const std::filesystem::path& path, const std::string& key,
     all[key] = section;
     std::error_code ec;
     std::filesystem::create_directories(path.parent_path(), ec);
-    // A new file linked over nothing: write beside, then rename (the cache
-    // is ours, so replacing it is right).
-    const std::filesystem::path temp = path.string() + "." + std::to_string(::getpid());
-    {
-      std::ofstream out(temp);
-      out << all.dump(1) << "\n";
-      if (!out) {
-        std::filesystem::remove(temp, ec);
-        return;
-      }
-    }
-    std::filesystem::rename(temp, path, ec);
-    if (ec) std::filesystem::remove(temp, ec);
+    rewrite_own_file(path, all.dump(1) + "\n");  // the cache is ours to replace
   } catch (const std::exception&) {
   }
 }

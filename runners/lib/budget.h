@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -72,6 +73,14 @@ struct Fit {
   std::vector<Skip> cut;       // benchmarks left out for time
   std::map<std::string, double> seconds;  // each planned benchmark's estimate in the first pass
 };
+
+// The benchmark to leave out first when time is short: of each case's
+// largest size among `benchmarks`, the one `seconds` (by index) says costs
+// most; only cases that keep another size, unless `any_case`. Returns
+// benchmarks.size() where there is none. The plan (fit_to_budget) and the
+// run behind schedule choose by this one rule.
+std::size_t dearest_largest_size(const std::vector<PlannedBenchmark>& benchmarks,
+                                 const std::function<double(std::size_t)>& seconds, bool any_case);
 
 // Estimates `plan` and, where budget.cut, removes benchmarks (into
 // plan.skipped, with the reason) until the estimate fits the budget; the
