@@ -110,8 +110,12 @@ const bool kRegistered = add_family({
     .unit = {"word", sizeof(Word)},
     .size_name = "64-bit words",
     .cases = {
-        case_of("read", "add every 64-bit word of the buffer into vector accumulators (widest vectors)",
-                &run<Kind::read>),
+        [] {
+          Case c = case_of("read", "add every 64-bit word of the buffer into vector accumulators (widest vectors)",
+                           &run<Kind::read>);
+          c.gallery = "bandwidth";
+          return c;
+        }(),
         case_of("read_256", "the same read with 256-bit vectors", &run<Kind::read, kernels::Width::at_most_256>,
                 &not_narrower<256>),
         case_of("read_128", "the same read with 128-bit vectors", &run<Kind::read, kernels::Width::at_most_128>,

@@ -59,8 +59,14 @@ void chase(benchmark::State& state, std::size_t n) {
   }
 }
 
-Case chase_case(const char* name, const char* summary, CaseFn fn, const char* not_simulated = "") {
-  return {.name = name, .summary = summary, .peak_bytes_per_element = 80, .fn = fn, .not_simulated = not_simulated};
+Case chase_case(const char* name, const char* summary, CaseFn fn, const char* not_simulated = "",
+                const char* gallery = "") {
+  return {.name = name,
+          .summary = summary,
+          .peak_bytes_per_element = 80,
+          .fn = fn,
+          .not_simulated = not_simulated,
+          .gallery = gallery};
 }
 
 const bool kRegistered = add_family({
@@ -79,7 +85,7 @@ const bool kRegistered = add_family({
     .size_name = "nodes (64-byte lines)",
     .cases = {
         chase_case("random_chase", "dependent loads through a random single cycle of 64-byte nodes",
-                   &chase<ChaseOrder::random, false>),
+                   &chase<ChaseOrder::random, false>, "", "latency"),
         chase_case("random_chase_huge_pages",
                    "the same random cycle in memory advised to use 2 MiB pages (no TLB misses)",
                    &chase<ChaseOrder::random, true>,

@@ -142,7 +142,7 @@ const bool kRegistered = add_family({
          .role = Role::layout},
         {.name = "list_sum", .summary = "the same list linked in a shuffled order (truly scattered)",
          .peak_bytes_per_element = 64, .fn = &list_sum, .label = "list, new per node, shuffled",
-         .role = Role::layout},
+         .role = Role::layout, .gallery = "scattered"},
         {.name = "std_list_sum", .summary = "std::list<int> built by push_back on a fresh heap",
          .peak_bytes_per_element = 48, .fn = &std_list_sum},
         {.name = "std_map_sum", .summary = "std::map traversed in key order, keys inserted in random order",

@@ -140,6 +140,12 @@ struct Case {
   // second core); called when the catalogue is listed and registered; null
   // or empty: it can.
   std::string (*unavailable)() = nullptr;
+  // The column of the class gallery (many machines on one page) this case
+  // fills: "latency" (each level's load latency), "bandwidth" (each level's
+  // read rate), "scattered" and "contiguous" (the same traversal over
+  // separately allocated nodes and over one array: their ratio). At most
+  // one case of the catalogue takes each; empty: none.
+  std::string gallery = {};
 };
 
 struct Family {

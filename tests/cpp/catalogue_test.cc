@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <map>
 #include <set>
 #include <string>
 
@@ -46,6 +47,19 @@ TEST(Catalogue, EveryFamilyIsDescribedWhole) {
       EXPECT_GE(unit_of(f, c).bytes, 0) << c.name;
     }
   }
+}
+
+// The gallery reads its columns from the descriptors: each column is taken
+// by exactly one case, and only the columns it knows exist.
+TEST(Catalogue, EachGalleryColumnIsTakenByOneCase) {
+  std::map<std::string, int> taken;
+  for (const Family& f : families()) {
+    for (const Case& c : f.cases) {
+      if (!c.gallery.empty()) ++taken[c.gallery];
+    }
+  }
+  const std::map<std::string, int> want = {{"latency", 1}, {"bandwidth", 1}, {"scattered", 1}, {"contiguous", 1}};
+  EXPECT_EQ(taken, want);
 }
 
 TEST(Catalogue, EveryClaimNamesCasesKindsAndRegionsThatExist) {

@@ -106,7 +106,8 @@ def test_what_a_file_lacks_is_missing_with_why(made):
     assert table["pc002"]["l1d_bytes"] == "" and "the caches are unknown" in table["pc002"]["missing"]
     assert table["pc002"]["list_vs_vector"] != ""  # needs no cache sizes
     plain = next(r for r in table.values() if r["files"] == "pc003.json")
-    assert plain["read_l1_gbs"] == "" and "how many bytes a unit is" in plain["missing"]
+    assert plain["read_l1_gbs"] == plain["latency_l1_ns"] == plain["list_vs_vector"] == ""
+    assert "a plain Google Benchmark file does not say which case is the gallery's latency" in plain["missing"]
     html = (made / "index.html").read_text()
     assert html.count('class="missing"') == sum(
         r[k] == "" for r in table.values() for k in r
@@ -114,6 +115,32 @@ def test_what_a_file_lacks_is_missing_with_why(made):
     assert "latency/random_chase was not run" in html
     md = (made / "gallery.md").read_text()
     assert "Why values are missing" in md and "pc001: latency L1, latency L2" in md
+
+
+def test_the_columns_follow_the_cases_the_file_marks(klass, tmp_path):
+    """The gallery reads the cases a file's descriptors mark for it: moved
+    marks move the numbers, and a file without marks says so."""
+    source = json.loads(klass[0].read_text())
+    families = source["context"]["locality"]["families"]
+    for c in families["latency"]["cases"]:
+        c.pop("gallery", None)
+        if c["name"] == "sequential_chase":
+            c["gallery"] = "latency"
+    for c in families["scattered_nodes"]["cases"]:
+        c.pop("gallery", None)
+    moved = tmp_path / "moved.json"
+    moved.write_text(json.dumps(source))
+    proc = gallery([moved], tmp_path / "out")
+    assert proc.returncode == 0, proc.stderr
+    row = next(iter(rows(tmp_path / "out").values()))
+    sequential = [b for b in source["benchmarks"] if b["name"].startswith("latency/sequential_chase/")
+                  and b.get("run_type") == "iteration"]
+    assert float(row["latency_memory_ns"]) == pytest.approx(
+        min(b["real_time"] / b["elements"] for b in sequential
+            if b["working_set_bytes"] == max(s["working_set_bytes"] for s in sequential)), rel=1e-5)
+    assert row["list_vs_vector"] == "" and "no case of the file is marked as the gallery's scattered case" \
+        in row["missing"]
+    assert "Latency: latency/sequential\\_chase" in (tmp_path / "out" / "gallery.md").read_text()
 
 
 def test_page_table_and_figures_agree(made):

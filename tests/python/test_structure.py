@@ -8,7 +8,7 @@ import ast
 import re
 from pathlib import Path
 
-from conftest import ROOT
+from conftest import FIXTURES, ROOT
 
 RUNNERS = ROOT / "runners"
 # Lower layers first: a file may include its own layer and those below.
@@ -134,3 +134,28 @@ def test_cases_include_only_what_core_offers_them():
     for path in (ROOT / "cases").glob("*.cc"):
         for inc in includes(path):
             assert inc in offered, f"{path.name} includes {inc}, which core/README.md does not offer to cases"
+
+
+def cases_named_in(text: str, catalogue: dict) -> list[str]:
+    """The catalogue's cases that `text` names as "family/case" (or as the
+    pair ("family", "case") in code)."""
+    found = []
+    for family, desc in catalogue.items():
+        for c in desc["cases"]:
+            if f"{family}/{c['name']}" in text or re.search(rf'"{family}",\s*"{c["name"]}"', text):
+                found.append(f"{family}/{c['name']}")
+    return found
+
+
+def test_the_report_names_no_case():
+    """The report knows experiments only through the descriptors in the
+    result file: no case is named in its code (docstrings included)."""
+    from locality.report.load import load_result
+
+    catalogue = load_result(FIXTURES / "vm-quick.json").families
+    named = {p.name: found for p in sorted((ROOT / "report" / "locality" / "report").glob("*.py"))
+             if (found := cases_named_in(p.read_text(), catalogue))}
+    assert not named, named
+    # and the check sees a name where there is one
+    assert cases_named_in('LATENCY = ("latency", "random_chase")', catalogue) == ["latency/random_chase"]
+    assert cases_named_in("over heap_vector/sum, ns", catalogue) == ["heap_vector/sum"]

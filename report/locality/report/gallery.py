@@ -20,6 +20,11 @@ Each point's value is its case's statistic over the repetitions (minimum for
 latency and bandwidth), without a bootstrap interval: the gallery compares
 machines, the report of one machine gives the intervals.
 
+Which case fills a column is read from each file's descriptors (a case's
+`gallery` mark: latency, bandwidth, scattered, contiguous); a file without
+marks (plain Google Benchmark JSON, or written before them) shows those
+columns as missing, with why.
+
 Only the entries the gallery reads are checked against the contract and
 kept (load_result's `keep`), and files are read and figures drawn by one
 process per core, so that a class of 200 files renders in under a minute.
@@ -44,19 +49,37 @@ from locality.report.tidy import caches, source_labels, tidy
 LEVELS = ("L1", "L2", "LLC", "memory")
 LEVEL_NAMES = {"L1": "L1", "L2": "L2", "LLC": "last level", "memory": "memory"}
 REGIONS = {"L1": "in:L1", "L2": "in:L2", "LLC": "in:LLC", "memory": "beyond:LLC"}
-LATENCY = ("latency", "random_chase")
-BANDWIDTH = ("bandwidth", "read")
-LIST = ("scattered_nodes", "list_sum")
-VECTOR = ("heap_vector", "sum")
-_READ = tuple(f"{f}/{c}/" for f, c in (LATENCY, BANDWIDTH, LIST, VECTOR))
+# The gallery's columns, filled by the cases each file's descriptors mark
+# for them (Case::gallery): the report names no case itself.
+ROLES = ("latency", "bandwidth", "scattered", "contiguous")
 # Below this many files a pool of processes costs more than it saves.
 _POOL_FROM = 8
 
 
-def _wanted(entry: dict) -> bool:
-    """A repetition of a case the gallery reads."""
-    name = entry.get("run_name", entry.get("name", ""))
-    return entry.get("run_type", "iteration") == "iteration" and isinstance(name, str) and name.startswith(_READ)
+def gallery_cases(data: dict) -> dict[str, tuple[str, str]]:
+    """Column -> (family, case), as the file's descriptors mark them; empty
+    for plain Google Benchmark JSON and files written before the mark."""
+    loc = (data.get("context") or {}).get("locality") if isinstance(data, dict) else None
+    families = loc.get("families") if isinstance(loc, dict) else None
+    found: dict[str, tuple[str, str]] = {}
+    if not isinstance(families, dict):
+        return found
+    for family, desc in families.items():
+        for c in (desc.get("cases") or []) if isinstance(desc, dict) else []:
+            if isinstance(c, dict) and c.get("gallery") in ROLES and isinstance(c.get("name"), str):
+                found.setdefault(c["gallery"], (family, c["name"]))
+    return found
+
+
+def _wanted(data: dict):
+    """The test on entries: a repetition of a case the gallery reads."""
+    prefixes = tuple(f"{f}/{c}/" for f, c in gallery_cases(data).values())
+
+    def keep(entry: dict) -> bool:
+        name = entry.get("run_name", entry.get("name", ""))
+        return entry.get("run_type", "iteration") == "iteration" and isinstance(name, str) \
+            and name.startswith(prefixes)
+    return keep
 
 
 def _read(path: str) -> tuple[str, ResultFile | None, str]:
@@ -87,6 +110,7 @@ class Machine:
     list_vs_vector: float = math.nan
     ratio_elements: float = math.nan
     missing: dict = field(default_factory=dict)          # column -> why
+    cases: dict = field(default_factory=dict)            # gallery column -> (family, case)
     latency_curve: list = field(default_factory=list)    # (working set bytes, ns)
     bandwidth_curve: list = field(default_factory=list)  # (working set bytes, GB/s)
     figure: str = ""
@@ -122,40 +146,56 @@ def _at_level(curve: list[Point], what: str, level: str, levels: dict) -> tuple[
     return max(inside, key=lambda p: p.working_set_bytes), ""
 
 
+def _unmarked(first: ResultFile, role: str) -> str:
+    if first.locality is None:
+        return "a plain Google Benchmark file does not say which case is the gallery's " + role
+    return f"no case of the file is marked as the gallery's {role} (a file written before the mark)"
+
+
 def _machine(label: str, files: list[ResultFile], summary: Summary) -> Machine:
     first = files[0]
     loc = first.locality or {}
     found = caches(first)
     m = Machine(label=label, cpu=loc.get("cpu_model", "") or "unknown CPU", files=[str(f.path) for f in files],
-                caches=found)
+                caches=found, cases=gallery_cases(first.data))
     levels = cache_levels(found)
-    lat = summary.curve(label, *LATENCY)
-    bw = summary.curve(label, *BANDWIDTH)
+    lat = summary.curve(label, *m.cases["latency"]) if "latency" in m.cases else []
+    bw = summary.curve(label, *m.cases["bandwidth"]) if "bandwidth" in m.cases else []
     m.latency_curve = [(p.working_set_bytes, p.value) for p in lat if p.working_set_bytes > 0]
     m.bandwidth_curve = [(p.working_set_bytes, p.unit_bytes / p.value) for p in bw
                          if p.working_set_bytes > 0 and p.unit_bytes > 0]
     for level in LEVELS:
-        p, why = _at_level(lat, "/".join(LATENCY), level, levels)
+        if "latency" in m.cases:
+            p, why = _at_level(lat, "/".join(m.cases["latency"]), level, levels)
+        else:
+            p, why = None, _unmarked(first, "latency")
         if p is None:
             m.missing[f"latency {LEVEL_NAMES[level]}"] = why
         else:
             m.latency_ns[level] = p.value
-        p, why = _at_level(bw, "/".join(BANDWIDTH), level, levels)
+        if "bandwidth" in m.cases:
+            p, why = _at_level(bw, "/".join(m.cases["bandwidth"]), level, levels)
+        else:
+            p, why = None, _unmarked(first, "bandwidth")
         if p is not None and not p.unit_bytes > 0:
             p, why = None, "the file does not say how many bytes a unit is (plain Google Benchmark JSON)"
         if p is None:
             m.missing[f"bandwidth {LEVEL_NAMES[level]}"] = why
         else:
             m.bandwidth_gbs[level] = p.unit_bytes / p.value
-    lists = {p.size: p for p in summary.curve(label, *LIST)}
-    vectors = {p.size: p for p in summary.curve(label, *VECTOR)}
+    unmarked = [r for r in ("scattered", "contiguous") if r not in m.cases]
+    if unmarked:
+        m.missing["list vs. vector"] = _unmarked(first, " and ".join(unmarked) + " case")
+        return m
+    pair = (m.cases["scattered"], m.cases["contiguous"])
+    lists, vectors = ({p.size: p for p in summary.curve(label, *c)} for c in pair)
     common = sorted(set(lists) & set(vectors))
     if common:
         n = common[-1]
         m.list_vs_vector = lists[n].value / vectors[n].value
         m.ratio_elements = n
     else:
-        ran = [n for n, c in ((LIST, lists), (VECTOR, vectors)) if not c]
+        ran = [n for n, c in zip(pair, (lists, vectors)) if not c]
         m.missing["list vs. vector"] = (" and ".join("/".join(n) for n in ran) + " not run") if ran \
             else "the list and the vector share no size"
     return m
@@ -333,17 +373,23 @@ def _cells(m: Machine) -> list[tuple[str, str]]:
     return cells
 
 
-METHOD = ("Latency: latency/random_chase, ns per dependent load; read bandwidth: bandwidth/read, GB/s; each "
-          "the minimum over repetitions at the largest working set inside the level (in L1: up to half of "
-          "L1; in L2 and the last level: from twice the level below to half of the level; memory: twice the "
-          "last level and beyond). Shuffled list / vector: scattered_nodes/list_sum over heap_vector/sum, "
-          "ns per element, at the largest size both ran. Runs: result files of the machine and build, pooled. "
-          "\"missing\": not in the file; the reason is given.")
+def method(machines: list[Machine]) -> str:
+    """How the numbers were made, naming the cases the files marked."""
+    def named(role: str) -> str:
+        found = sorted({"/".join(m.cases[role]) for m in machines if role in m.cases})
+        return " or ".join(found) or "no case (none of the files marks one)"
+
+    return (f"Latency: {named('latency')}, ns per dependent load; read bandwidth: {named('bandwidth')}, GB/s; "
+            "each the minimum over repetitions at the largest working set inside the level (in L1: up to half "
+            "of L1; in L2 and the last level: from twice the level below to half of the level; memory: twice "
+            f"the last level and beyond). Shuffled list / vector: {named('scattered')} over {named('contiguous')}, "
+            "ns per element, at the largest size both ran. Runs: result files of the machine and build, pooled. "
+            "\"missing\": not in the file; the reason is given.")
 
 
 def to_markdown(machines: list[Machine]) -> str:
     e = escape.markdown
-    lines = ["# locality gallery", "", f"{len(machines)} machines. {e(METHOD)}", "",
+    lines = ["# locality gallery", "", f"{len(machines)} machines. {e(method(machines))}", "",
              "| " + " | ".join(_HEAD) + " |", "|" + "|".join(["---"] * 2 + ["---:"] * (len(_HEAD) - 2)) + "|"]
     for m in machines:
         lines.append("| " + " | ".join(e(t) for t, _ in _cells(m)) + " |")
@@ -355,7 +401,7 @@ def to_markdown(machines: list[Machine]) -> str:
 
 def _missing(machines: list[Machine]) -> list[str]:
     """One line per machine and reason: 'pc001: latency L1, L2, last level,
-    memory: latency/random_chase was not run'."""
+    memory: <the latency case> was not run'."""
     lines = []
     for m in machines:
         by_why: dict[str, list[str]] = {}
@@ -385,7 +431,7 @@ def render_html(machines: list[Machine], notes: list[str], overview: str) -> str
              f"<title>locality gallery: {len(machines)} machines</title>",
              f"<style>{_CSS}</style></head><body>",
              f"<h1>locality gallery: {len(machines)} machines</h1>",
-             f"<p>{e(METHOD)}</p>"]
+             f"<p>{e(method(machines))}</p>"]
     if notes:
         parts.append("<ul>" + "".join(f"<li>{e(n)}</li>" for n in notes) + "</ul>")
     parts.append("<h2>Summary</h2><table><thead><tr>" + "".join(f"<th>{e(h)}</th>" for h in _HEAD)

@@ -176,10 +176,12 @@ def _implausible(b: Any) -> tuple[str, str] | None:
 
 
 def load_result(path: str | Path, keep=None) -> ResultFile:
-    """The file, checked against the contract. With `keep` (a test on
-    benchmark entries) only the entries it accepts are checked and kept,
-    with the whole context: a reader that uses a few entries of a large
-    file (the gallery) checks what it reads, not the rest."""
+    """The file, checked against the contract. With `keep` (given the
+    file's parsed JSON, it returns a test on benchmark entries) only the
+    entries that test accepts are checked and kept, with the whole context:
+    a reader that uses a few entries of a large file (the gallery, whose
+    entries are named by the file's own descriptors) checks what it reads,
+    not the rest."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -198,7 +200,8 @@ def load_result(path: str | Path, keep=None) -> ResultFile:
         raise ResultFileError(path, "(JSON)", "nested too deeply to be a result file") from None
     if keep is not None and isinstance(data, dict) and isinstance(data.get("benchmarks"), list) \
             and data["benchmarks"]:
-        kept = [b for b in data["benchmarks"] if isinstance(b, dict) and keep(b)]
+        wanted = keep(data)
+        kept = [b for b in data["benchmarks"] if isinstance(b, dict) and wanted(b)]
         # an empty list would read as "the run produced nothing"; the
         # first entry stands for a file with nothing the reader wants
         data = {**data, "benchmarks": kept or data["benchmarks"][:1]}
