@@ -214,6 +214,9 @@ std::vector<std::string> warnings_of(const Session& s, const Record& r, const nl
   }
   for (auto& w : impossible_counts(benchmarks, this_machine().caches)) warnings.push_back(std::move(w));
   for (const auto& n : this_machine().cache_notes) warnings.push_back("cache figure not used as reported: " + cache_note_text(n));
+  if (r.clock_before) {
+    if (std::string why = implausible_clock(r.clock_before->median_ghz); !why.empty()) warnings.push_back(std::move(why));
+  }
   if (!out_of_time.empty()) {
     warnings.push_back(std::to_string(out_of_time.size()) + " benchmark(s) did not run: the time budget of " +
                        format_seconds(s.opt.budget) + " was spent (the estimate was " +

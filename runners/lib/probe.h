@@ -3,9 +3,11 @@
 // (turbo, a VM's host), and a shared machine's noise changes from minute to
 // minute.
 //
-// The probe times a chain of dependent integer adds, one cycle each on
-// every current core (x86-64 and aarch64), so adds per nanosecond is the
-// clock in GHz. Repeated in short samples, its spread is the machine's
+// The probe times a chain of dependent register-register integer adds, one
+// cycle each on every current core (x86-64 and aarch64), so adds per
+// nanosecond is the clock in GHz. A figure outside what any core runs at is
+// recorded with why (a core that runs the chain faster than one add per
+// cycle), and no cycles are derived from it. Repeated in short samples, its spread is the machine's
 // noise: on a quiet machine the samples agree within a percent or two.
 //
 // The add chain runs in the core alone, so it cannot see a host whose other
@@ -44,6 +46,14 @@ struct ClockProbe {
 
 // `samples` samples of about `sample_seconds` each, on the calling thread.
 ClockProbe probe_clock(int samples = 41, double sample_seconds = 0.002);
+
+// Clocks no core runs at: below any power-saving floor, above the fastest
+// turbo sold (about 6.2 GHz).
+inline constexpr double kMinPlausibleGhz = 0.2;
+inline constexpr double kMaxPlausibleGhz = 7.0;
+
+// Why a probed clock cannot be a core's (empty: it can be).
+std::string implausible_clock(double ghz);
 
 nlohmann::json to_json(const ClockProbe& p);
 

@@ -260,3 +260,24 @@ def test_numbers_from_pandas_are_written_as_numbers(real_result):
     caption = next(e.caption for e in rep.figures if e.name == "comparison")
     assert caption.startswith("At ") and "n/a" not in caption, caption
     assert re.match(r"At [0-9,]+( [KMG]i)? elements the ", caption), caption
+
+
+def _cycles_shown(rep) -> bool:
+    """Whether any figure has a cycles axis or any caption a number of cycles."""
+    labels = [a.get_ylabel() for e in rep.figures for a in e.figure.get_axes()]
+    return any(label.startswith("cycles per") for label in labels) \
+        or any(re.search(r"\d cycles", e.caption) for e in rep.figures)
+
+
+def test_a_clock_no_core_runs_at_gives_no_cycles_and_says_why(real_result, real_report, tmp_path):
+    """An add chain faster than one add per cycle (Intel's renamer folds
+    add-immediates from Golden Cove on: 15.7 "GHz" on a 2.1 GHz Xeon) is not
+    a clock: no cycles are derived from it, and the report says why."""
+    assert _cycles_shown(real_report)  # the file's own clock is converted
+    data = load_json(real_result)
+    data["context"]["locality"]["clock"]["before"]["ghz"] = 15.7
+    bad = tmp_path / "fast-clock.json"
+    bad.write_text(json.dumps(data))
+    rep = build_report([load_result(bad)])
+    assert not _cycles_shown(rep)
+    assert any("the probed clock, 15.7 GHz, is outside what any core runs at" in w for w in rep.warnings)

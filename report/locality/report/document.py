@@ -23,7 +23,7 @@ from locality.report.html import render_html
 from locality.report.styles import STYLES, Style, rc
 from locality.report.summary import NOISY, Summary
 from locality.report.tables import comparison_table, family_table, latex_figure, latex_table, to_markdown
-from locality.report.texts import citation, l1_read_gb_s, probe_text
+from locality.report.texts import PLAUSIBLE_GHZ, citation, clock_text, implausible_clock, l1_read_gb_s, probe_text
 from locality.report.tidy import cache_note_text, cache_notes, caches, source_labels, tidy
 from locality.report.write import safe_filename, write_figures
 
@@ -93,8 +93,12 @@ def families_of(results: list[ResultFile]) -> dict:
 
 
 def clock_ghz(result: ResultFile) -> float | None:
+    """The probed clock before the run, or None where there is none or no
+    core could run at it (then no cycles are shown; implausible_clock says
+    why)."""
     clock = (result.locality or {}).get("clock", {})
-    return clock.get("before", {}).get("ghz")
+    ghz = clock.get("before", {}).get("ghz")
+    return ghz if ghz and PLAUSIBLE_GHZ[0] <= ghz <= PLAUSIBLE_GHZ[1] else None
 
 
 # ---- captions -----------------------------------------------------------------------------
@@ -263,6 +267,9 @@ def collect_warnings(report: Report, notes: list[str]) -> list[str]:
             if read and read.get("spread", 0) > NOISY_CLOCK:
                 warnings.append(prefix + f"the machine was noisy {when} the run: the same L1 vector read varied "
                                 f"by {units.percent(read['spread'])} (throughput probe).")
+        odd = implausible_clock(loc)
+        if odd and not any(w.startswith("the probed clock") for w in loc.get("warnings", [])):
+            warnings.append(prefix + odd)
         changed = probe_change(loc)
         if changed:
             warnings.append(prefix + changed)
@@ -414,13 +421,12 @@ def _machine_section(result: ResultFile, label: str) -> list[str]:
                            + (f" ({c['ways']}-way, {c['line_bytes']} B lines)" if c.get("ways") else "")
                            for c in caches(result))
     machine = loc.get("machine", {})
-    clock = loc.get("clock", {}).get("before")
     return [f"- **{e(label)}** ({escape.markdown_code(Path(result.path).name)})",
             f"  - CPU: {e(loc.get('cpu_model', ctx.get('host_name', 'missing')))}, "
             f"{e(machine.get('logical_cpus', ctx.get('num_cpus', 'missing')))} logical CPUs; caches "
             f"({e(machine.get('cache_source', 'source unknown'))}): {e(cache_text) or 'unknown'}",
             *[f"  - cache figure not used as reported: {e(cache_note_text(n))}" for n in cache_notes(result)],
-            f"  - clock, measured: {units.number(clock['ghz']) + ' GHz' if clock else 'not measured'}; "
+            f"  - clock, measured: {clock_text(loc)}; "
             f"{probe_text(loc)}; "
             f"vector kernels: {e(loc.get('kernels', {}).get('vector_target', 'unknown'))}",
             f"  - kernel: {e(loc.get('kernel', 'missing'))}; started {e(loc.get('started_utc', ctx.get('date', 'missing')))}",

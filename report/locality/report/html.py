@@ -11,7 +11,7 @@ from pathlib import Path
 
 from locality.report import escape, units
 from locality.report.styles import rc
-from locality.report.texts import citation, probe_text
+from locality.report.texts import citation, clock_text, probe_text
 
 _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;max-width:72rem;margin:2rem auto;padding:0 1rem;
@@ -74,9 +74,8 @@ def render_html(report, folder: Path | None = None, formats: tuple[str, ...] = (
         loc = result.locality or {}
         cache_text = ", ".join(f"L{c['level']} {units.size_bytes(c['size_bytes'])}" for c in loc.get("caches", [])
                                if c.get("type") != "Instruction")
-        clock = loc.get("clock", {}).get("before")
         parts.append(f"<li><strong>{e(label)}</strong>: {e(loc.get('cpu_model', 'unknown CPU'))}; caches "
-                     f"{e(cache_text or 'unknown')}; clock {e(units.number(clock['ghz']) + ' GHz' if clock else 'not measured')}; {e(probe_text(loc))}"
+                     f"{e(cache_text or 'unknown')}; clock {e(clock_text(loc))}; {e(probe_text(loc))}"
                      f"; {e(loc.get('compiler', ''))} <code>{e(loc.get('build_flags', ''))}</code>; "
                      f"locality {e(loc.get('suite_version', '?'))} <code>{e(loc.get('git_commit', '?')[:12])}</code>"
                      f"; {e(loc.get('started_utc', ''))}</li>")

@@ -8,6 +8,28 @@ from pathlib import Path
 from locality.report import units
 
 
+# No core runs outside these clocks (the fastest turbo sold is about 6.2 GHz):
+# a probe beyond them did not run one add per cycle (an add-immediate chain
+# on Intel cores from Golden Cove on, in files of version 0.2.0).
+PLAUSIBLE_GHZ = (0.2, 7.0)
+
+
+def clock_text(loc: dict) -> str:
+    """The probed clock as the machine section shows it."""
+    ghz = ((loc.get("clock") or {}).get("before") or {}).get("ghz")
+    if not ghz:
+        return "not measured"
+    return f"{units.number(ghz)} GHz" + (" (not a core's clock: no cycles shown)" if implausible_clock(loc) else "")
+
+
+def implausible_clock(loc: dict) -> str | None:
+    ghz = ((loc.get("clock") or {}).get("before") or {}).get("ghz")
+    if not ghz or PLAUSIBLE_GHZ[0] <= ghz <= PLAUSIBLE_GHZ[1]:
+        return None
+    return (f"the probed clock, {units.number(ghz)} GHz, is outside what any core runs at "
+            f"({PLAUSIBLE_GHZ[0]:g} to {PLAUSIBLE_GHZ[1]:g} GHz): no cycles are shown.")
+
+
 def l1_read_gb_s(loc: dict, when: str = "before") -> float | None:
     """The throughput probe's L1 read rate (GB/s), if the file has one."""
     return ((loc.get("clock") or {}).get(when) or {}).get("l1_read", {}).get("gb_s")
