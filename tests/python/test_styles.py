@@ -64,3 +64,112 @@ def test_legends_follow_the_natural_order_of_the_cases(real_result):
     labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     npads = [int(re.search(r"npad(\d+)", t)[1]) for t in labels if "sequential" in t]
     assert npads == sorted(npads), labels
+
+
+def look_conflicts(figures) -> list[str]:
+    """Lines that break "one look per case": a case (the line's gid,
+    "family/case") drawn with two colours or markers in one report, or two
+    cases sharing colour and marker in one panel."""
+    import matplotlib.colors as mc
+
+    seen, problems = {}, []
+    for name, fig in figures:
+        for ax in fig.get_axes():
+            here = {}
+            for line in ax.get_lines():
+                gid = line.get_gid()
+                if not gid or line.get_label().startswith("_"):
+                    continue
+                look = (mc.to_hex(line.get_color()), line.get_marker())
+                if seen.setdefault(gid, (look, name))[0] != look:
+                    problems.append(f"{gid}: {seen[gid][0]} in {seen[gid][1]}, {look} in {name}")
+                other = next((g for g, lk in here.items() if lk == look and g != gid), None)
+                if other:
+                    problems.append(f"{name}: {gid} and {other} both {look}")
+                here[gid] = look
+    return problems
+
+
+def test_each_case_has_one_colour_and_marker_in_every_figure(real_result):
+    report = build_report([load_result(real_result)])
+    figures = [(e.name, e.figure) for e in report.figures]
+    drawn = {line.get_gid() for _, f in figures for ax in f.get_axes() for line in ax.get_lines() if line.get_gid()}
+    assert len(drawn) > 40  # the check looked at the report's cases
+    assert look_conflicts(figures) == []
+    # a case that comes out twice in different looks, two cases alike: said
+    from matplotlib.figure import Figure
+    a, b = Figure(), Figure()
+    a.subplots().plot([1, 2], color="red", marker="o", gid="f/x", label="x")
+    ax = b.subplots()
+    ax.plot([1, 2], color="blue", marker="o", gid="f/x", label="x")
+    ax.plot([1, 2], color="blue", marker="o", gid="f/y", label="y")
+    assert len(look_conflicts([("a", a), ("b", b)])) == 2
+
+
+def test_no_line_colour_is_too_pale_for_white_paper():
+    """Every palette colour keeps a contrast of at least 2:1 against white
+    (WCAG's relative luminance): Okabe-Ito's yellow (1.2:1) is left out."""
+    import matplotlib.colors as mc
+
+    from locality.report.styles import PALETTE
+
+    def luminance(hex_colour):
+        channels = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in mc.to_rgb(hex_colour)]
+        return 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2]
+
+    contrast = {c: 1.05 / (luminance(c) + 0.05) for c in PALETTE}
+    assert min(contrast.values()) >= 2, contrast
+    assert 1.05 / (luminance("#F0E442") + 0.05) < 2  # the check says no to the yellow
+
+
+def axis_problems(figures) -> list[str]:
+    """Log axes with fewer than three labelled ticks inside their range,
+    and text that would show as raw mathtext ("$", "\\mathdefault")."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    problems = []
+    for name, fig in figures:
+        FigureCanvasAgg(fig).draw()
+        for ax in fig.get_axes():
+            for axis in "xy":
+                if getattr(ax, f"get_{axis}scale")() != "log":
+                    continue
+                low, high = sorted(getattr(ax, f"get_{axis}lim")())
+                ticks = getattr(ax, f"{axis}axis").get_major_ticks() + getattr(ax, f"{axis}axis").get_minor_ticks()
+                shown = {t.label1.get_text() or t.label2.get_text() for t in ticks
+                         if low <= t.get_loc() <= high and (t.label1.get_text() and t.label1.get_visible()
+                                                            or t.label2.get_text() and t.label2.get_visible())}
+                if len(shown) < 3:
+                    problems.append(f"{name}: {axis} axis labelled only {sorted(shown)}")
+        for text in fig.findobj(lambda o: hasattr(o, "get_text") and hasattr(o, "get_visible")):
+            s = text.get_text()
+            if text.get_visible() and isinstance(s, str) and ("$" in s or "mathdefault" in s):
+                problems.append(f"{name}: raw mathtext {s!r}")
+    return problems
+
+
+def test_log_axes_carry_numbers_and_no_text_is_raw_mathtext(real_result):
+    report = build_report([load_result(real_result)])
+    assert axis_problems([(e.name, e.figure) for e in report.figures]) == []
+    # a log axis left to matplotlib over one decade, a secondary axis in
+    # scientific notation with mathtext off: both said
+    from matplotlib.figure import Figure
+    import matplotlib
+
+    with matplotlib.rc_context({"text.parse_math": False}):
+        fig = Figure()
+        ax = fig.subplots()
+        ax.plot([1, 2], [0.023, 0.24])
+        ax.set_yscale("log")
+        ax.secondary_yaxis("right", functions=(lambda v: v * 300, lambda v: v / 300))
+        found = axis_problems([("made", fig)])
+    assert any("y axis labelled only" in p for p in found) and any("raw mathtext" in p for p in found), found
+
+
+def test_nice_log_ticks_are_round_and_three_or_more():
+    from locality.report.plot import nice_log_ticks
+
+    assert nice_log_ticks(0.023, 0.24) == [0.05, 0.1, 0.2]
+    assert nice_log_ticks(1, 1000) == [1, 10, 100, 1000]
+    assert nice_log_ticks(4096, 64 << 20, base=2) == [4 ** k for k in range(6, 14)]
+    assert nice_log_ticks(1, 2, base=2) == []  # too narrow: a linear axis instead

@@ -20,7 +20,7 @@ from locality.report import escape, plot, units
 from locality.report.checks import Check, check_family, cache_levels, region_bounds
 from locality.report.load import ResultFile, ResultFileError
 from locality.report.html import render_html
-from locality.report.styles import STYLES, Style, rc
+from locality.report.styles import STYLES, Style, case_looks, rc
 from locality.report.summary import NOISY, Summary
 from locality.report.tables import comparison_table, family_table, latex_figure, latex_table, to_markdown
 from locality.report.texts import PLAUSIBLE_GHZ, citation, clock_text, implausible_clock, l1_read_gb_s, probe_text
@@ -309,6 +309,7 @@ def build_report(results: list[ResultFile], style: str = "screen", names: dict |
     ghz = clock_ghz(first) if len(set(labels)) == 1 else None
     meta = lambda fid: combined_meta(results, fid, names)  # noqa: E731
     series = summary.series()
+    looks = case_looks(families)
     with rc(st):
         report.table = comparison_table(summary, families)
         baseline, _ = plot.comparison_cases(families)
@@ -345,7 +346,8 @@ def build_report(results: list[ResultFile], style: str = "screen", names: dict |
             extra = highlights(summary, series[0], family, desc, machine_caches, ghz) if len(series) == 1 else ""
             report.figures.append(FigureEntry(
                 f"family-{family}", fid,
-                plot.plot_family(summary, family, desc, machine_caches, meta(fid), st, detected, ghz),
+                plot.plot_family(summary, family, desc, machine_caches, meta(fid), st, detected, ghz,
+                                 looks),
                 family_caption(desc, checks, extra) or f"{family}: time per iteration.", family))
             report.family_tables[family] = family_table(summary, family, desc)
         if plot.build_cases(families) and any(summary.curve(series[0], f, c["name"]) for f, c in plot.build_cases(families)):

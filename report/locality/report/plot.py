@@ -17,10 +17,10 @@ import textwrap
 import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator
+from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, MaxNLocator, NullFormatter, NullLocator
 
 from locality.report import units
-from locality.report.styles import STYLES, Style, case_look
+from locality.report.styles import STYLES, Style, case_look, case_looks, machine_linestyle
 from locality.report.summary import Point, Summary
 
 # Figures are plain matplotlib Figures, not pyplot's: nothing global is kept
@@ -58,6 +58,9 @@ def _new_figure(style: Style, nrows: int = 1, height_scale: float = 1.0) -> tupl
 
 
 def _finish(fig: Figure, meta: dict, style: Style) -> Figure:
+    for ax in fig.get_axes():
+        for axis in "xy":
+            _label_log(ax, axis)
     footer = footer_text(meta)
     if not style.legend_outside:
         footer = "\n".join(textwrap.fill(line, style.wrap + 20) for line in footer.split("\n"))
@@ -81,14 +84,61 @@ def _log_axes(ax, style: Style, x_label: str, x_bytes: bool = True) -> None:
         ax.tick_params(axis="x", labelrotation=30)
 
 
+# Tick values of a log axis, sparsest first: the first set with three or
+# more values inside the axis is labelled. Base 10 (times, rates) and base 2
+# (bytes, counts).
+_MANTISSAS = {10: ((1,), (1, 2, 5), (1, 2, 3, 5, 7), (1, 1.5, 2, 3, 4, 5, 6, 8)),
+              2: ((1,),)}
+_STEPS = {10: (10,), 2: (4, 2)}
+
+
+def nice_log_ticks(low: float, high: float, base: int = 10) -> list[float]:
+    """Three or more round values from low to high for a log axis (powers
+    of the base first, then finer); empty where the range is too narrow
+    for that (under a factor of about 1.4)."""
+    if not (0 < low < high and math.isfinite(high)):
+        return []
+    for step in _STEPS.get(base, (base,)):
+        for mantissas in _MANTISSAS.get(base, ((1,),)):
+            ticks = [m * step ** k for k in range(math.floor(math.log(low, step)) - 1, math.ceil(math.log(high, step)) + 1)
+                     for m in mantissas if low <= m * step ** k <= high]
+            if len(ticks) >= 3:
+                return sorted(set(ticks))
+    return []
+
+
+def _label_log(ax, axis: str) -> None:
+    """Call after drawing: a log axis gets three or more labelled ticks
+    inside its range (round values, nice_log_ticks), and a range too
+    narrow for that becomes a linear axis with evenly spaced ticks."""
+    a = getattr(ax, f"{axis}axis")
+    if getattr(ax, f"get_{axis}scale")() != "log":
+        return
+    low, high = sorted(getattr(ax, f"get_{axis}lim")())
+    base = int(round(getattr(a.get_transform(), "base", 10)))
+    ticks = nice_log_ticks(low, high, base)
+    fmt = a.get_major_formatter()
+    if ticks:
+        a.set_major_locator(FixedLocator(ticks))
+        a.set_minor_formatter(NullFormatter())
+        if base == 10:
+            a.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        return
+    getattr(ax, f"set_{axis}scale")("linear")
+    getattr(ax, f"set_{axis}lim")(low, high)
+    # base 2: counts (threads, strides) or bytes, labelled where the data is
+    values = sorted({float(v) for line in ax.get_lines() for v in getattr(line, f"get_{axis}data")()
+                     if low <= float(v) <= high})
+    if base == 2 and 0 < len(values) <= 8:
+        a.set_major_locator(FixedLocator(values))
+    else:
+        a.set_major_locator(MaxNLocator(nbins=5, min_n_ticks=3))
+    a.set_minor_locator(NullLocator())
+    a.set_major_formatter(fmt if base == 2 else FuncFormatter(lambda v, _: f"{v:.3g}"))
+
+
 def _label_y(ax) -> None:
-    """Call after drawing: data within one decade gets evenly spaced labelled
-    ticks, since a log axis would show no labelled tick at all."""
-    low, high = ax.get_ylim()
-    if low > 0 and high / low < 10:
-        ax.yaxis.set_major_locator(MaxNLocator(nbins=6))
-        ax.yaxis.set_minor_locator(NullLocator())
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.3g}"))
+    _label_log(ax, "y")
 
 
 def _mark_caches(ax, caches: list[dict], style: Style) -> None:
@@ -139,9 +189,11 @@ def y_label(metric: str, unit: str, log: bool = True) -> str:
     return text + (" (log scale)" if log else "")
 
 
-def _draw_series(ax, points: list[Point], x_of, metric: str, label: str, look: dict, style: Style) -> None:
+def _draw_series(ax, points: list[Point], x_of, metric: str, label: str, look: dict, style: Style,
+                 gid: str | None = None) -> None:
     """One line: the statistic at each point, its interval as a band, noisy
-    points hollow."""
+    points hollow. The line's gid is "family/case" (the first point's unless
+    given): the case it draws, for tests and the SVG."""
     points = sorted(points, key=x_of)
     if not points:
         return
@@ -149,7 +201,7 @@ def _draw_series(ax, points: list[Point], x_of, metric: str, label: str, look: d
     ys = np.array([y_value(p, metric) for p in points])
     line, = ax.plot(x, ys[:, 0], label=label, color=look["color"], linestyle=look["linestyle"],
                     linewidth=style.line_width, marker=look["marker"], markersize=style.marker_size,
-                    markerfacecolor=look["color"])
+                    markerfacecolor=look["color"], gid=gid or f"{points[0].family}/{points[0].case}")
     ax.fill_between(x, ys[:, 1], ys[:, 2], color=look["color"], alpha=0.18, linewidth=0)
     noisy = [i for i, p in enumerate(points) if p.noisy]
     if noisy:
@@ -161,7 +213,12 @@ def _cycles_axis(ax, ghz: float, unit: str) -> None:
     """A right-hand axis in cycles at the measured clock."""
     sec = ax.secondary_yaxis("right", functions=(lambda ns: ns * ghz, lambda c: c / ghz))
     sec.set_ylabel(f"cycles per {unit} at {ghz:.2f} GHz (measured)")
+    low, high = sorted(ax.get_ylim())
+    ticks = nice_log_ticks(low * ghz, high * ghz) if ax.get_yscale() == "log" else []
+    if ticks:
+        sec.set_yticks(ticks)
     sec.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    sec.yaxis.set_minor_formatter(NullFormatter())
 
 
 def cases_in_order(desc: dict, summary: Summary, family: str) -> list[dict]:
@@ -176,11 +233,13 @@ def cases_in_order(desc: dict, summary: Summary, family: str) -> list[dict]:
 
 
 def plot_family(summary: Summary, family: str, desc: dict, caches: list[dict], meta: dict,
-                style: Style = SCREEN, detected: list[dict] | None = None, ghz: float | None = None) -> Figure:
+                style: Style = SCREEN, detected: list[dict] | None = None, ghz: float | None = None,
+                looks: dict | None = None) -> Figure:
     """Every case of a family: a line per case (and machine) against the
     working set, with the interval band; build costs on a panel of their
     own; cases that form one series along a counter (stride's k) as one
-    line against it; cases of a single size as bars."""
+    line against it; cases of a single size as bars. `looks`: the report's
+    case_looks, so that a case looks the same in every figure."""
     metric = desc.get("metric", "time") if desc else "time"
     cases = cases_in_order(desc, summary, family)
     if not cases:
@@ -209,12 +268,20 @@ def plot_family(summary: Summary, family: str, desc: dict, caches: list[dict], m
     panels += [("bars", groups["bars"])] if groups["bars"] else []
     fig, axes = _new_figure(style, len(panels))
     unit_of = lambda c: c.get("unit", desc.get("unit", {})).get("name", "unit") if desc else "iteration"  # noqa: E731
+    looks = looks or case_looks({family: desc} if desc else {})
     index = {c["name"]: i for i, c in enumerate(cases)}
+
+    def look_of(name: str, m_index: int) -> dict:
+        look = dict(looks.get((family, name)) or case_look(index[name]))
+        if len(machines) > 1:
+            look["linestyle"] = machine_linestyle(m_index)
+        return look
     for ax, (kind, members) in zip(axes, panels):
         units_here = sorted({unit_of(c) for c in members})
         ylabel = y_label(metric, " / ".join(units_here))
         if kind == "bars":
-            _draw_bars(ax, summary, family, members, machines, metric, ylabel, style)
+            _draw_bars(ax, summary, family, members, machines, metric, ylabel, style,
+                       [look_of(c["name"], 0)["color"] for c in members])
             ax.set_title(f"{family}: at each case's one size", loc="left")
             continue
         if kind == "series":
@@ -223,15 +290,16 @@ def plot_family(summary: Summary, family: str, desc: dict, caches: list[dict], m
             for m_index, machine in enumerate(machines):
                 pts = [p for c in members for p in summary.curve(machine, family, c["name"]) if axis in p.counters]
                 if pts:
-                    look = case_look(index[members[0]["name"]] + m_index)
+                    look = look_of(members[0]["name"], m_index)
                     label = members[0]["series"] + ("" if len(machines) == 1 else f" — {machine}")
-                    _draw_series(ax, pts, lambda p, a=axis: p.counters[a], metric, label, look, style)
+                    _draw_series(ax, pts, lambda p, a=axis: p.counters[a], metric, label, look, style,
+                                 f"{family}/{members[0]['name']}")
         for c in members if kind != "series" else []:
             for m_index, machine in enumerate(machines):
                 pts = summary.curve(machine, family, c["name"])
                 if not pts:
                     continue
-                look = case_look(index[c["name"]] + m_index * len(cases))
+                look = look_of(c["name"], m_index)
                 label = c.get("label", c["name"]) if len(machines) == 1 else f"{c.get('label', c['name'])} — {machine}"
                 if kind == "axis":
                     counter = c["axis"]["counter"]
@@ -263,25 +331,27 @@ def plot_family(summary: Summary, family: str, desc: dict, caches: list[dict], m
 
 
 def _draw_bars(ax, summary: Summary, family: str, members: list[dict], machines: list[str], metric: str,
-               ylabel: str, style: Style) -> None:
+               ylabel: str, style: Style, colors: list[str]) -> None:
     """One horizontal bar per case (and machine) at its largest size, with
-    the interval as a whisker and the value written at its end."""
+    the interval as a whisker and the value written at its end; each case
+    in its own colour, machines told apart by hatching."""
     height = 0.8 / len(machines)
     values = []
     for m_index, machine in enumerate(machines):
-        ys, vals, lows, highs = [], [], [], []
+        ys, vals, lows, highs, shades = [], [], [], [], []
         for c_index, c in enumerate(members):
             pts = summary.curve(machine, family, c["name"])
             if not pts:
                 continue
             v, lo, hi = y_value(pts[-1], metric)
             ys.append(c_index + (m_index - (len(machines) - 1) / 2) * height)
+            shades.append(colors[c_index])
             vals.append(v)
             lows.append(v - lo)
             highs.append(hi - v)
-        look = case_look(m_index)
-        ax.barh(ys, vals, height=height * 0.9, xerr=[lows, highs], color=look["color"],
-                label=machine if len(machines) > 1 else None, error_kw={"linewidth": 0.8})
+        ax.barh(ys, vals, height=height * 0.9, xerr=[lows, highs], color=shades, edgecolor="white",
+                hatch=["", "//", "..", "xx"][m_index % 4], label=machine if len(machines) > 1 else None,
+                error_kw={"linewidth": 0.8})
         for y, v, hi in zip(ys, vals, highs):
             ax.annotate(units.number(v), xy=(v + hi, y), xytext=(3, 0), textcoords="offset points", va="center",
                         fontsize=style.font_pt)
@@ -326,15 +396,16 @@ def plot_comparison(summary: Summary, families: dict, caches: list[dict], meta: 
     fig, (ax, ratio_ax) = _new_figure(style, 2)
     machines = summary.series()
     ordered = [baseline] + layouts
+    looks = case_looks(families)
     drawn = 0
     for i, (fname, c) in enumerate(ordered):
         for m_index, machine in enumerate(machines):
             pts = summary.curve(machine, fname, c["name"])
             if not pts:
                 continue
-            look = case_look(i)
+            look = dict(looks[(fname, c["name"])])
             if len(machines) > 1:
-                look["linestyle"] = ["-", "--", ":", "-."][m_index % 4]
+                look["linestyle"] = machine_linestyle(m_index)
             label = c["label"] if len(machines) == 1 else f"{c['label']} — {machine}"
             _draw_series(ax, pts, lambda p: p.working_set_bytes, "time", label, look, style)
             base = {p.size: p for p in summary.curve(machine, baseline[0], baseline[1]["name"])}
@@ -342,7 +413,8 @@ def plot_comparison(summary: Summary, families: dict, caches: list[dict], meta: 
             if both:
                 ratio_ax.plot([p.working_set_bytes for p in both], [p.value / base[p.size].value for p in both],
                               color=look["color"], linestyle=look["linestyle"], marker=look["marker"],
-                              markersize=style.marker_size, linewidth=style.line_width, label=label)
+                              markersize=style.marker_size, linewidth=style.line_width, label=label,
+                              gid=f"{fname}/{c['name']}")
             drawn += 1
     if drawn == 0:
         raise ValueError("none of the comparison cases ran")
@@ -397,6 +469,7 @@ def plot_misses(summary: Summary, families: dict, source: str, caches: list[dict
         raise ValueError(f"no {source} miss counters in these results")
     baseline, layouts = comparison_cases(families)
     ordered = ([baseline] if baseline else []) + layouts
+    looks = case_looks(families)
     fig, axes = _new_figure(style, len(panels))
     line_bytes = next((c.get("line_bytes") for c in caches if c.get("line_bytes")), None)
     unit_bytes = baseline[1].get("unit", {}).get("bytes") if baseline else None
@@ -405,10 +478,10 @@ def plot_misses(summary: Summary, families: dict, source: str, caches: list[dict
             pts = [p for p in summary.curve(summary.series()[0], fname, c["name"]) if column in p.counters]
             if not pts:
                 continue
-            look = case_look(i)
+            look = looks[(fname, c["name"])]
             ax.plot([p.working_set_bytes for p in pts], [p.counters[column] for p in pts], color=look["color"],
                     linestyle=look["linestyle"], marker=look["marker"], markersize=style.marker_size,
-                    linewidth=style.line_width, label=c["label"])
+                    linewidth=style.line_width, label=c["label"], gid=f"{fname}/{c['name']}")
         _log_axes(ax, style, "working set (log scale)")
         ax.set_yscale("symlog", linthresh=0.01)
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
@@ -446,16 +519,19 @@ def plot_allocations(summary: Summary, families: dict, meta: dict, style: Style 
     cost_ax, alloc_ax = fig.subplots(2 if not style.legend_outside else 1, 2 if style.legend_outside else 1,
                                      squeeze=False).flatten()[:2]
     width = 0.8 / len(machines)
+    looks = case_looks(families)
     largest = None
     for i, machine in enumerate(machines):
         pts = [summary.curve(machine, f, c["name"]) for f, c in cases]
         at = [p[-1] if p else None for p in pts]
         largest = largest or next((p.size for p in at if p), None)
         x = [k + (i - (len(machines) - 1) / 2) * width for k in range(len(cases))]
-        look = case_look(i)
-        cost_ax.bar(x, [p.value if p else math.nan for p in at], width, color=look["color"], label=machine)
+        colors = [looks[(f, c["name"])]["color"] for f, c in cases]
+        hatch = ["", "//", "..", "xx"][i % 4]
+        cost_ax.bar(x, [p.value if p else math.nan for p in at], width, color=colors, hatch=hatch,
+                    edgecolor="white", label=machine)
         alloc_ax.bar(x, [p.counters.get("allocs_per_iter", math.nan) / p.size if p else math.nan for p in at], width,
-                     color=look["color"], label=machine)
+                     color=colors, hatch=hatch, edgecolor="white", label=machine)
     unit = cases[0][1].get("unit", {}).get("name", "node")
     for ax in (cost_ax, alloc_ax):
         ax.set_xticks(range(len(cases)), [c["label"] for _, c in cases], rotation=25, ha="right")
@@ -548,13 +624,15 @@ def plot_grouped_bars(summary: Summary, families: dict, meta: dict, style: Style
     ax = fig.subplots()
     width = 0.8 / len(machines)
     ordered = [baseline] + layouts
+    looks = case_looks(families)
     for k, (fname, c) in enumerate(ordered):
         for i, machine in enumerate(machines):
             p = summary.get(machine, fname, c["name"], n)
             if p is None:
                 continue
             v, lo, hi = y_value(p, "time")
-            ax.bar(k + (i - (len(machines) - 1) / 2) * width, v, width, color=case_look(i)["color"],
+            ax.bar(k + (i - (len(machines) - 1) / 2) * width, v, width, color=looks[(fname, c["name"])]["color"],
+                   edgecolor="white",
                    hatch=["", "//", "..", "xx"][i % 4], label=machine if k == 0 else None,
                    yerr=[[v - lo], [hi - v]], capsize=3)
     ax.set_yscale("log")

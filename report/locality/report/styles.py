@@ -19,8 +19,9 @@ import matplotlib
 
 CM = 1 / 2.54
 
-# Okabe & Ito (2008), "Color Universal Design".
-PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442"]
+# Okabe & Ito (2008), "Color Universal Design", without its yellow, which
+# does not show on white (lines and hollow markers vanish).
+PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
 MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*", "<", ">", "h", "p"]
 LINESTYLES = ["-", "--", ":", "-.", (0, (5, 1, 1, 1, 1, 1)), (0, (1, 2)), (0, (6, 2)), (0, (3, 1, 1, 1))]
 
@@ -50,9 +51,35 @@ def style_of(name: str) -> Style:
 
 
 def case_look(index: int) -> dict:
-    """Colour, marker and line style of the index-th case of a figure."""
+    """The index-th look: colour, marker and line style. 7 colours and 12
+    markers: the first 84 looks differ in colour or marker."""
     return {"color": PALETTE[index % len(PALETTE)], "marker": MARKERS[index % len(MARKERS)],
             "linestyle": LINESTYLES[index % len(LINESTYLES)]}
+
+
+def case_looks(families: dict) -> dict[tuple[str, str], dict]:
+    """One look per case for a whole report, read from the descriptors:
+    cases in teaching order, each taking the first look that no case it is
+    drawn beside has taken (the cases of its family, and the baseline and
+    layout cases, which share the comparison figures). The same case keeps
+    its look in every figure; two cases of one figure never share one."""
+    ordered = sorted(families.items(), key=lambda kv: (kv[1].get("order", 0), kv[0]))
+    compared = {(f, c["name"]) for f, d in ordered for c in d.get("cases", [])
+                if c.get("role") in ("baseline", "layout")}
+    taken: dict[tuple[str, str], int] = {}
+    for family, desc in ordered:
+        for c in desc.get("cases", []):
+            key = (family, c["name"])
+            beside = {k for k in taken if k[0] == family or (key in compared and k in compared)}
+            used = {taken[k] for k in beside}
+            taken[key] = next(i for i in range(len(taken) + 1) if i not in used)
+    return {k: case_look(i) for k, i in taken.items()}
+
+
+def machine_linestyle(index: int):
+    """Where several machines share a figure: the case keeps its colour and
+    marker, each machine has a line style of its own."""
+    return ["-", "--", ":", "-."][index % 4]
 
 
 @contextlib.contextmanager
