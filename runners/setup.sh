@@ -19,7 +19,7 @@ LOCALITY_PACKAGES=(
   libpapi-dev papi-tools valgrind
   likwid mbw
   pybind11-dev python3-pybind11 python3-dev python3-venv python3-pip python3-setuptools python3-wheel
-  python3-matplotlib python3-numpy python3-pandas python3-scipy python3-pytest python3-jsonschema
+  python3-matplotlib python3-numpy python3-pandas python3-scipy python3-pytest python3-jsonschema python3-yaml
 )
 # Added by runners/test.sh: what only the tests need (LaTeX to compile the
 # generated snippets, Chromium to open the HTML page).
@@ -34,12 +34,12 @@ source "$LOCALITY_ROOT/runners/debian.sh"
 print_other_managers() {
   if command -v dnf >/dev/null 2>&1; then
     log "no apt-get here; with dnf (Fedora, RHEL) the equivalent is:"
-    printf '  sudo dnf install -y %s\n' "cmake gcc-c++ make git pkgconf google-benchmark-devel gtest-devel json-devel highway-devel hwloc-devel papi-devel valgrind-devel pybind11-devel python3-devel python3-matplotlib python3-numpy python3-pandas python3-scipy python3-pytest python3-jsonschema" >&2
+    printf '  sudo dnf install -y %s\n' "cmake gcc-c++ make git pkgconf google-benchmark-devel gtest-devel json-devel highway-devel hwloc-devel papi-devel valgrind-devel pybind11-devel python3-devel python3-matplotlib python3-numpy python3-pandas python3-scipy python3-pytest python3-jsonschema python3-pyyaml" >&2
   fi
   if command -v brew >/dev/null 2>&1; then
     log "no apt-get here; with Homebrew (macOS) the equivalent is:"
     printf '  brew install %s\n' "cmake google-benchmark googletest nlohmann-json highway hwloc pybind11 python numpy scipy python-matplotlib" >&2
-    log "then: python3 -m pip install pandas jsonschema pytest (PAPI and valgrind do not exist there; the suite builds without them)"
+    log "then: python3 -m pip install pandas jsonschema pyyaml pytest (PAPI and valgrind do not exist there; the suite builds without them)"
   fi
   if ! command -v dnf >/dev/null 2>&1 && ! command -v brew >/dev/null 2>&1; then
     log "no apt-get, dnf or brew found: install the packages listed in runners/setup.sh by hand"

@@ -87,8 +87,9 @@ def test_latex_snippets_compile(poisoned_report, tmp_path):
     inputs += [p for p in sorted((poisoned_report / "figures").glob("*.tex"))]
     body = "\n".join(f"\\input{{{p}}}" for p in [poisoned_report / "table.tex"] + inputs)
     doc = tmp_path / "doc.tex"
-    doc.write_text("\\documentclass{article}\\usepackage[T1]{fontenc}\\usepackage{lmodern}\\usepackage{booktabs}\\usepackage{graphicx}"
-                   f"\\graphicspath{{{{{poisoned_report}/}}}}\\begin{{document}}\n{body}\n\\end{{document}}\n")
+    doc.write_text("\\documentclass{article}\\usepackage[T1]{fontenc}\\usepackage{lmodern}"
+                   "\\usepackage{booktabs,longtable,graphicx}"
+                   f"\\begin{{document}}\n{body}\n\\end{{document}}\n")
     proc = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", doc.name], cwd=tmp_path,
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout[-3000:]

@@ -31,7 +31,7 @@ def rendered(real_result, tmp_path_factory):
     return out
 
 
-@pytest.mark.parametrize("style, width_cm, smallest", [("print", 16, 8), ("slides", 25.4, 14)])
+@pytest.mark.parametrize("style, width_cm, smallest", [("print", 16, 8), ("slides", 25.4, 18)])
 def test_every_figure_fits_the_medium_with_readable_text(rendered, style, width_cm, smallest):
     svgs = sorted(rendered[style].glob("*.svg"))
     assert svgs

@@ -92,6 +92,9 @@ def _main(argv: list[str] | None = None) -> int:
     parser.add_argument("--formats", default="png,svg",
                         help="figure formats, comma-separated, from png, svg, pdf (default png,svg)")
     parser.add_argument("--pdf", action="store_true", help="also write PDF figures")
+    parser.add_argument("--no-footer", action="store_true",
+                        help="figures without the line naming machine, build and figure id under them (the "
+                             "report, the captions and the LaTeX snippets still name them)")
     parser.add_argument("--style", choices=sorted(STYLES), default="screen",
                         help="figure size and text for the medium: screen (default), print (16 cm wide, "
                              "text at least 8 pt) or slides (16:9, text at least 14 pt)")
@@ -150,7 +153,7 @@ def _main(argv: list[str] | None = None) -> int:
     try:
         exists = check_replaceable(out, [Path(r) for r in args.results], args.force)
         results, notes = load_results(args.results)
-        report = build_report(results, style=args.style, names=names, notes=notes)
+        report = build_report(results, style=args.style, names=names, notes=notes, footer=not args.no_footer)
         # Written into a folder beside the target and moved into place only
         # when complete: a failure never leaves a partial report behind.
         written = write_folder(out, lambda folder: write_report(report, folder, formats), replace=exists)

@@ -9,8 +9,9 @@ goes into (escape.py).
 
 from __future__ import annotations
 
+
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -23,11 +24,10 @@ from locality.report.html import render_html
 from locality.report.styles import STYLES, Style, case_looks, rc
 from locality.report.summary import NOISY, Summary
 from locality.report.tables import comparison_table, family_table, latex_figure, latex_table, to_markdown
-from locality.report.texts import PLAUSIBLE_GHZ, citation, clock_text, implausible_clock, l1_read_gb_s, probe_text
+from locality.report.texts import PLAUSIBLE_GHZ, bibtex, citation, clock_text, implausible_clock, l1_read_gb_s, probe_text
 from locality.report.tidy import cache_note_text, cache_notes, caches, source_labels, tidy
 from locality.report.write import safe_filename, write_figures
 
-LIBRARY_DEBUG_NOTE = "Google Benchmark library built as debug (Debian's; compiled with optimisation)"
 NOISY_CLOCK = 0.05  # the clock probe's samples varying by more than this: a noisy machine
 
 
@@ -78,7 +78,6 @@ def figure_meta(result: ResultFile, figure_id: str, names: dict | None = None) -
         "git_commit": loc.get("git_commit", "?"),
         "date": loc.get("started_utc", ctx.get("date", "")),
         "counters_backend": loc.get("counters", {}).get("backend", "unknown"),
-        "library_note": LIBRARY_DEBUG_NOTE if ctx.get("library_build_type") == "debug" else "",
         "figure_id": figure_id,
     }
 
@@ -288,8 +287,8 @@ def collect_warnings(report: Report, notes: list[str]) -> list[str]:
 
 
 def build_report(results: list[ResultFile], style: str = "screen", names: dict | None = None,
-                 notes: list[str] | None = None) -> Report:
-    st = STYLES[style]
+                 notes: list[str] | None = None, footer: bool = True) -> Report:
+    st = replace(STYLES[style], footer=footer)
     labels = source_labels(results, names)
     frame = tidy(results, names)
     ok = frame[frame["error"] == ""] if not frame.empty else frame
@@ -451,8 +450,9 @@ def render_markdown(report: Report, formats: tuple[str, ...]) -> str:
     out += [f"- {e(w)}" for w in report.warnings] or ["- none"]
     out += ["", "## The key numbers", "", to_markdown(report.table)]
     out += ["Full data: `data.csv` (one row per benchmark, repetition and source); per point: `points.csv`; "
-            "LaTeX: `table.tex`, `tables/` and `figures/` (booktabs tables and figure environments to "
-            "`\\input`).", ""]
+            "LaTeX: `table.tex`, `tables/` and `figures/` (booktabs tables, longtables and figure environments "
+            "to `\\input` from any folder; they need `\\usepackage{booktabs,longtable,graphicx}`), and "
+            "`locality.bib` (the tool's BibTeX entry, from its CITATION.cff).", ""]
     out += ["## Figures", ""]
     for entry in report.figures:
         stem = safe_filename(entry.name)
@@ -474,7 +474,9 @@ def write_report(report: Report, folder: str | Path, formats: tuple[str, ...] = 
     escape.csv_frame(report.summary.to_frame()).to_csv(points, index=False)
     tex = folder / "table.tex"
     tex.write_text(latex_table(report.table, "LOC-vector-vs-list"), encoding="utf-8")
-    written += [csv, points, tex]
+    bib = folder / "locality.bib"
+    bib.write_text(bibtex(report), encoding="utf-8")
+    written += [csv, points, tex, bib]
     tables = folder / "tables"
     tables.mkdir(exist_ok=True)
     for family, table in report.family_tables.items():

@@ -55,6 +55,25 @@ def latex(text) -> str:
     return "".join(_TEX.get(ch, ch) for ch in text)
 
 
+# Typography in prose and tables: "1.7x" is 1.7 times, "+-5%" plus or
+# minus, "0.25-0.27" a range (an en dash).
+_TEX_TYPOGRAPHY = re.compile(r"(?P<times>(?<=\d)x(?![A-Za-z0-9]))|(?P<pm>\+-)|"
+                             r"(?P<range>(?:(?<=[\d%])|(?<=\dx))-(?=\d))")
+_TEX_MARKS = {"times": r"$\times$", "pm": r"$\pm$", "range": "--"}
+
+
+def latex_prose(text) -> str:
+    """latex() for sentences and table cells: as safe, with the signs a
+    typesetter uses (1.7$\\times$, $\\pm$5\\%, 0.25--0.27)."""
+    text = "".join(ch for ch in str(text) if ch >= " " or ch == "\t")
+    out, at = [], 0
+    for m in _TEX_TYPOGRAPHY.finditer(text):
+        out += [latex(text[at:m.start()]), _TEX_MARKS[m.lastgroup]]
+        at = m.end()
+    out.append(latex(text[at:]))
+    return "".join(out)
+
+
 def html(text) -> str:
     """Safe as HTML text and attribute values."""
     return _html.escape(str(text), quote=True)

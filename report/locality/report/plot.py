@@ -29,8 +29,17 @@ from locality.report.summary import Point, Summary
 SCREEN = STYLES["screen"]
 
 
-def footer_text(meta: dict) -> str:
-    """One or two lines naming the machine, build and run behind a figure."""
+def footer_text(meta: dict, short: bool = False) -> str:
+    """Two lines naming the machine, build and run behind a figure; with
+    `short` (print and slides, where space is dear) one: the figure id, CPU,
+    version and date (the build's details are in the report beside it).
+    Build warnings are the report's, not the figure's."""
+    if short:
+        return " · ".join(p for p in (
+            meta.get("figure_id", ""), meta.get("cpu", "unknown CPU"),
+            f"locality {meta.get('suite_version', '?')} "
+            f"({' / '.join(c[:12] for c in meta.get('git_commit', '?').split(' / '))})",
+            meta.get("date", "")) if p)
     parts = [meta.get("cpu", "unknown CPU")]
     if meta.get("caches"):
         parts.append(", ".join(f"L{c['level']} {units.size_bytes(c['size_bytes'])}" for c in meta["caches"]))
@@ -41,7 +50,6 @@ def footer_text(meta: dict) -> str:
         f"({' / '.join(c[:12] for c in meta.get('git_commit', '?').split(' / '))})",
         meta.get("date", ""),
         f"counters: {meta.get('counters_backend', 'unknown')}",
-        meta.get("library_note", ""),
         meta.get("figure_id", ""),
     ) if p)
     return line1 + "\n" + line2
@@ -61,9 +69,12 @@ def _finish(fig: Figure, meta: dict, style: Style) -> Figure:
     for ax in fig.get_axes():
         for axis in "xy":
             _label_log(ax, axis)
-    footer = footer_text(meta)
+    if not style.footer:
+        return fig
+    footer = footer_text(meta, short=not style.legend_outside)
     if not style.legend_outside:
-        footer = "\n".join(textwrap.fill(line, style.wrap + 20) for line in footer.split("\n"))
+        chars = int(style.width_in * 72 / (0.55 * style.font_pt))
+        footer = "\n".join(textwrap.fill(line, chars) for line in footer.split("\n"))
     lines = footer.count("\n") + 1
     share = min(0.3, (lines * style.font_pt * 1.35 / 72 + 0.1) / fig.get_figheight())
     fig.get_layout_engine().set(rect=(0, share, 1, 1 - share))
@@ -153,7 +164,9 @@ def _mark_caches(ax, caches: list[dict], style: Style) -> None:
 def _mark_detected(ax, steps: list[dict], style: Style) -> None:
     for s in steps:
         ax.axvline(s["size_bytes"], color="#D55E00", linestyle="--", linewidth=1)
-        ax.annotate(f"step after {units.size_bytes(s['size_bytes'])}", xy=(s["size_bytes"], 0),
+        # the size is on the axis and in the caption; wide figures say it again
+        ax.annotate(f"step after {units.size_bytes(s['size_bytes'])}" if style.legend_outside else "step",
+                    xy=(s["size_bytes"], 0),
                     xycoords=("data", "axes fraction"), xytext=(-3, 3), textcoords="offset points",
                     va="bottom", ha="right", fontsize=style.font_pt, color="#D55E00", rotation=90)
 
@@ -170,9 +183,14 @@ def _legend(ax, style: Style, title: str | None = None, inside: bool = False) ->
     elif style.legend_outside:
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0, title=title)
     else:
-        ncol = 2 if style.width_in < 8 else 3
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28), ncol=min(ncol, len(handles)), frameon=False,
-                  title=title)
+        # as many columns as the longest label lets fit across the figure
+        longest = max(len(label) for label in labels)
+        fits = int(style.width_in * 72 / ((longest * 0.6 + 4) * style.font_pt))
+        ncol = max(1, min(3, fits, len(handles)))
+        # below the rotated tick labels and the axis label, whose height grows
+        # with the text and shrinks relative to a taller panel
+        below = -0.28 * (style.font_pt / 8) * (7.2 / 2.54) / style.panel_height_in
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, below), ncol=ncol, frameon=False, title=title)
 
 
 def y_value(p: Point, metric: str) -> tuple[float, float, float]:
@@ -209,10 +227,11 @@ def _draw_series(ax, points: list[Point], x_of, metric: str, label: str, look: d
                 markerfacecolor="white", markeredgecolor=look["color"])
 
 
-def _cycles_axis(ax, ghz: float, unit: str) -> None:
+def _cycles_axis(ax, ghz: float, unit: str, style: Style = SCREEN) -> None:
     """A right-hand axis in cycles at the measured clock."""
     sec = ax.secondary_yaxis("right", functions=(lambda ns: ns * ghz, lambda c: c / ghz))
-    sec.set_ylabel(f"cycles per {unit} at {ghz:.2f} GHz (measured)")
+    sec.set_ylabel(f"cycles per {unit} at {ghz:.2f} GHz (measured)" if style.legend_outside
+                   else f"cycles at {ghz:.2f} GHz")
     low, high = sorted(ax.get_ylim())
     ticks = nice_log_ticks(low * ghz, high * ghz) if ax.get_yscale() == "log" else []
     if ticks:
@@ -322,11 +341,8 @@ def plot_family(summary: Summary, family: str, desc: dict, caches: list[dict], m
         cycles = bool(ghz and metric == "time" and desc and desc.get("cycles") and len(machines) == 1
                       and kind == "curves")
         if cycles:
-            _cycles_axis(ax, ghz, units_here[0])
+            _cycles_axis(ax, ghz, units_here[0], style)
         _legend(ax, style, inside=cycles and style.legend_outside)
-    if desc and desc.get("expected"):
-        fig.suptitle(textwrap.fill("Expected: " + desc["expected"], style.wrap), x=0.01, ha="left", color="0.25",
-                     fontsize=style.font_pt)
     return _finish(fig, meta, style)
 
 

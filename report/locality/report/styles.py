@@ -3,7 +3,7 @@
 - screen: wide figures for reading the report on a monitor.
 - print: 16 cm wide, the text column of course notes, with no text smaller
   than 8 pt at that size.
-- slides: 16:9 at 25.4 x 14.3 cm, text at 14 pt or more.
+- slides: 16:9 at 25.4 x 14.3 cm, text at 18 pt or more (legible from the back of a lecture hall when projected full width).
 
 Every style uses the Okabe-Ito palette, which readers with any common form
 of colour blindness can tell apart, and gives each case a marker and a line
@@ -37,12 +37,13 @@ class Style:
     marker_size: float
     legend_outside: bool    # beside the axes (wide figures) or below them
     wrap: int               # characters per line of long titles
+    footer: bool = True     # the line naming machine, build and figure id under each figure
 
 
 STYLES = {
     "screen": Style("screen", 11.0, 4.4, 8.5, 11, 1.6, 4.5, True, 150),
     "print": Style("print", 16 * CM, 7.2 * CM, 8.0, 9, 1.1, 3.5, False, 80),
-    "slides": Style("slides", 25.4 * CM, 12.0 * CM, 14.0, 16, 2.2, 7.0, False, 70),
+    "slides": Style("slides", 25.4 * CM, 13.0 * CM, 18.0, 20, 2.6, 8.0, False, 60),
 }
 
 

@@ -89,7 +89,11 @@ def latex_table(table: pd.DataFrame, figure_id: str) -> str:
     t = escape.latex
     machines = sorted(table["machine"].unique()) if not table.empty else []
     cols = "l" + "rr" * len(machines)
-    out = [f"% locality {figure_id}: time per element in ns and ratio to the baseline",
+    out = [f"% locality {figure_id}: time per element in ns and ratio to the baseline; needs \\usepackage{{booktabs}}",
+           r"\begin{table}[tbp]", r"\centering",
+           r"\caption{Same work, different layouts: time per element and its ratio to the baseline at the "
+           r"largest size all ran.}",
+           rf"\label{{{label_id(figure_id + '-table')}}}",
            r"\begin{tabular}{" + cols + "}", r"\toprule"]
     if machines:
         out.append("Layout & " + " & ".join(rf"\multicolumn{{2}}{{c}}{{{t(m)}}}" for m in machines) + r" \\")
@@ -100,10 +104,11 @@ def latex_table(table: pd.DataFrame, figure_id: str) -> str:
             cells = []
             for m in machines:
                 r = table[(table["machine"] == m) & (table["layout"] == label)]
-                cells += ([units.number(r["value_ns"].iloc[0]), units.number(r["vs_baseline"].iloc[0])] if len(r)
+                cells += ([escape.latex_prose(units.number(r["value_ns"].iloc[0])),
+                           escape.latex_prose(units.number(r["vs_baseline"].iloc[0]))] if len(r)
                           else ["--", "--"])
             out.append(t(label) + " & " + " & ".join(cells) + r" \\")
-    out += [r"\bottomrule", r"\end{tabular}", ""]
+    out += [r"\bottomrule", r"\end{tabular}", r"\end{table}", ""]
     return "\n".join(out)
 
 
@@ -128,20 +133,29 @@ def family_table(summary: Summary, family: str, desc: dict) -> pd.DataFrame:
 
 
 def family_table_latex(table: pd.DataFrame, family: str, desc: dict) -> str:
-    t = escape.latex
+    """Every point of a family as a longtable (it breaks across pages), with
+    its caption and label; \\input alone, not inside a table environment."""
+    t, prose = escape.latex, escape.latex_prose
     unit = table["unit"].iloc[0] if not table.empty else ""
     label = label_id(f"LOC-{family}-table")
-    out = [f"% locality: every point of {family}; \\input inside a table environment or alone",
-           f"% \\label{{{label}}} (inside a table environment)",
-           r"\begin{tabular}{llrrl}", r"\toprule",
-           rf"Case & Working set & {t(unit)} & 95\,\% interval & Repetitions \\", r"\midrule"]
+    head = rf"Case & Working set & {t(unit)} & 95\,\% interval & Reps. \\"
+    out = [f"% locality: every point of {family}; needs \\usepackage{{booktabs,longtable}}; \\input alone "
+           "(a longtable breaks across pages and holds its own caption)",
+           r"\begingroup\small\setlength{\tabcolsep}{4pt}",
+           r"\begin{longtable}{@{}p{0.32\linewidth}rrrr@{}}",
+           rf"\caption{{Every point of {t(family)}: the statistic of each point over its repetitions, with its "
+           rf"95\,\% interval.}}\label{{{label}}} \\",
+           r"\toprule", head, r"\midrule", r"\endfirsthead",
+           r"\toprule", head, r"\midrule", r"\endhead",
+           r"\bottomrule", r"\endlastfoot"]
     for machine, part in table.groupby("machine", sort=False) if not table.empty else []:
         if table["machine"].nunique() > 1:
-            out.append(rf"\multicolumn{{5}}{{l}}{{\textit{{{t(machine)}}}}} \\")
+            out.append(rf"\multicolumn{{5}}{{@{{}}l}}{{\textit{{{t(machine)}}}}} \\")
         for _, r in part.iterrows():
-            out.append(f"{t(r['label'])} & {t(units.size_bytes(r['working_set_bytes']))} & {units.number(r['value'])} & "
-                       f"{units.interval(r['low'], r['high'])} & {int(r['n'])} " + r"\\")
-    out += [r"\bottomrule", r"\end{tabular}", ""]
+            case = t(r["label"]).replace(r"\_", r"\_\allowbreak{}")  # ids break after an underscore
+            out.append(f"{case} & {t(units.size_bytes(r['working_set_bytes']))} & {prose(units.number(r['value']))} & "
+                       f"{prose(units.interval(r['low'], r['high']))} & {int(r['n'])} " + r"\\")
+    out += [r"\end{longtable}", r"\endgroup", ""]
     return "\n".join(out)
 
 
@@ -151,17 +165,19 @@ def label_id(figure_id: str) -> str:
 
 
 def latex_figure(entry, extension: str) -> str:
-    """A figure environment with the caption and \\label{LOC-...}, for the
-    figure file of the same name beside the folder (\\graphicspath or a
-    relative path: figures/NAME.tex includes NAME.<ext> from the report
-    folder)."""
+    """A figure environment with the caption and \\label{LOC-...}. It finds
+    its image wherever the report folder is and from wherever it is
+    \\input: figures/NAME.tex includes ../NAME.<ext> from its own folder
+    (LaTeX's \\CurrentFilePath, 2019 and later)."""
     stem = safe_filename(entry.name)
-    caption = escape.latex(entry.caption)
+    caption = escape.latex_prose(entry.caption)
     return "\n".join([
         f"% locality {entry.figure_id}; needs \\usepackage{{graphicx}}",
         r"\begin{figure}[tbp]",
         r"  \centering",
-        rf"  \includegraphics[width=\linewidth]{{{stem}.{extension}}}",
+        r"  \edef\localityimage{\CurrentFilePath}",
+        r"  \edef\localityimage{\ifx\localityimage\empty\else\localityimage/\fi ../" + f"{stem}.{extension}}}",
+        r"  \includegraphics[width=\linewidth]{\localityimage}",
         rf"  \caption{{{caption}}}",
         rf"  \label{{{label_id(entry.figure_id)}}}",
         r"\end{figure}",

@@ -44,11 +44,53 @@ def probe_text(loc: dict) -> str:
             + (f", {units.number(after)} after" if after else ""))
 
 
+def _cited_statistic(report) -> str:
+    """The statistic of the figure the citation example names."""
+    entry = report.figures[0] if report.figures else None
+    family = entry.family if entry else ""
+    if not family:  # the comparison: its baseline's family
+        family = next((f for f, d in report.families.items()
+                       if any(c.get("role") == "baseline" for c in d.get("cases", []))), "")
+    return report.families.get(family, {}).get("statistic", "median")
+
+
 def citation(report) -> str:
     loc = report.sources[0].locality or {}
     fid = report.figures[0].figure_id if report.figures else "LOC-..."
     return (f"{fid}: locality {loc.get('suite_version', '?')} (commit {loc.get('git_commit', '?')[:12]}), "
             f"{loc.get('cpu_model', '?')} ({report.labels[0]}), {loc.get('compiler', '?')} "
-            f"{loc.get('build_flags', '')}, {loc.get('started_utc', '?')}; a point is the median (minimum for "
-            f"latencies and bandwidths) of its repetitions with a bootstrap 95% interval. "
-            f"Data: {Path(report.sources[0].path).name}.")
+            f"{loc.get('build_flags', '')}, {loc.get('started_utc', '?')}; a point of this figure is the "
+            f"{_cited_statistic(report)} of its repetitions with a bootstrap 95% interval (each figure's caption "
+            f"names its statistic). Data: {Path(report.sources[0].path).name}.")
+
+
+def _bib_value(text) -> str:
+    """A BibTeX field value: braces balanced away, LaTeX specials escaped."""
+    from locality.report import escape
+
+    return escape.latex(str(text))
+
+
+def bibtex(report) -> str:
+    """A BibTeX entry for the tool, from CITATION.cff (shipped with the
+    package), with the version and commit of the run cited."""
+    from importlib import resources
+
+    import yaml
+
+    cff = yaml.safe_load((resources.files("locality") / "CITATION.cff").read_text(encoding="utf-8")) or {}
+    loc = report.sources[0].locality or {}
+    authors = " and ".join("{" + _bib_value(a.get("name") or f"{a.get('given-names', '')} {a.get('family-names', '')}".strip()) + "}"
+                           for a in cff.get("authors", []))
+    version = loc.get("suite_version") or cff.get("version", "")
+    fields = {
+        "title": "{" + _bib_value(cff.get("title", "locality")) + "}",
+        "author": authors,
+        "year": str(cff.get("date-released", ""))[:4],
+        "version": _bib_value(version),
+        "howpublished": _bib_value(f"Software, version {version}, commit {str(loc.get('git_commit', '?'))[:12]}"),
+    }
+    if cff.get("license"):
+        fields["license"] = _bib_value(cff["license"])
+    body = ",\n".join(f"  {k} = {{{v}}}" for k, v in fields.items() if v)
+    return f"% locality: the tool's citation, from its CITATION.cff\n@misc{{locality,\n{body}\n}}\n"
