@@ -223,6 +223,7 @@ Case object_case(const char* name, const char* summary, double peak, CaseFn fn) 
 
 const bool kRegistered = add_family({
     .name = "allocation",
+    .title = "The cost of getting memory",
     .order = 50,
     .demonstrates = "The cost of getting memory (a 64-byte object on the stack or from new/delete per "
                     "call; churn of 16-128 byte objects through malloc, a pool, a std::pmr pool and a "

@@ -155,6 +155,7 @@ std::string floor_text(const char* a, const char* b, double ratio) {
 
 const bool kRegistered = add_family({
     .name = "aos_soa",
+    .title = "Array of structs, struct of arrays",
     .order = 110,
     .demonstrates = "A loop reading one int field of N 64-byte records: array of structs, struct of arrays "
                     "(summed with the vector kernel), and records split into a 16-byte hot part and a cold "

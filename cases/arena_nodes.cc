@@ -184,6 +184,7 @@ Case build_case(const char* name, const char* summary, double peak, CaseFn fn, c
 
 const bool kRegistered = add_family({
     .name = "arena_nodes",
+    .title = "List nodes packed by allocators",
     .order = 40,
     .demonstrates = "The same linked list with nodes packed by an allocator: a bump arena, a fixed-size "
                     "pool, std::pmr::monotonic_buffer_resource and std::pmr::unsynchronized_pool_resource; "

@@ -98,6 +98,7 @@ Case case_of(const char* name, const char* summary, CaseFn fn, std::string (*una
 
 const bool kRegistered = add_family({
     .name = "bandwidth",
+    .title = "Read, write and copy bandwidth",
     .order = 90,
     .demonstrates = "Sequential read, write and copy bandwidth against working set, with vector kernels "
                     "as wide as the CPU allows, and reads at each narrower width down to plain 64-bit "

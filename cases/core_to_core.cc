@@ -75,6 +75,7 @@ void one_core(benchmark::State& state, std::size_t n) {
 
 const bool kRegistered = add_family({
     .name = "core_to_core",
+    .title = "A cache line passed between cores",
     .order = 190,
     .demonstrates = "Passing a cache line between two cores: two threads on two cores take turns advancing one "
                     "atomic counter (ping-pong), against one thread doing the same turns alone.",

@@ -94,6 +94,7 @@ Claim random_over_sequential(int npad) {
 
 const bool kRegistered = add_family({
     .name = "element_size",
+    .title = "Node size in a list walk",
     .order = 70,
     .demonstrates = "Drepper's list walk: nodes of 8, 64, 128 and 256 bytes (a link and NPAD 0, 7, 15 or "
                     "31 words of padding), walked in address order and in a random cycle; only the link "

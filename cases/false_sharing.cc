@@ -91,6 +91,7 @@ Case case_of(const char* name, const char* summary, CaseFn fn, bool two) {
 
 const bool kRegistered = add_family({
     .name = "false_sharing",
+    .title = "False sharing",
     .order = 130,
     .demonstrates = "Two threads incrementing their own counters, with the counters in one cache line or "
                     "padded to separate lines, and one thread alone for comparison.",

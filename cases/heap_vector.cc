@@ -31,6 +31,7 @@ void sum(benchmark::State& state, std::size_t n) {
 
 const bool kRegistered = add_family({
     .name = "heap_vector",
+    .title = "A contiguous vector on the heap",
     .order = 20,
     .demonstrates = "std::vector<int>: elements contiguous on the heap, the baseline every other "
                     "layout is compared with, summed with the widest vectors this CPU has; and the "

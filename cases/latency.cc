@@ -71,6 +71,7 @@ Case chase_case(const char* name, const char* summary, CaseFn fn, const char* no
 
 const bool kRegistered = add_family({
     .name = "latency",
+    .title = "Load latency in each cache level",
     .order = 60,
     .demonstrates = "Load-to-use latency: a chase through nodes one cache line apart, each load waiting "
                     "for the previous one, in a random cycle (over ordinary pages, and over huge pages "

@@ -145,6 +145,7 @@ Case share_case() {
 
 const bool kRegistered = add_family({
     .name = "line_size",
+    .title = "The cache line size",
     .order = 160,
     .demonstrates = "The cache line size read off the data two ways: a chase whose nodes are two words d "
                     "bytes apart (d = 8 ... 512), and two threads incrementing counters d bytes apart.",

@@ -104,6 +104,7 @@ Case chains_case() {
 
 const bool kRegistered = add_family({
     .name = "mlp",
+    .title = "Memory-level parallelism",
     .order = 140,
     .demonstrates = "Memory-level parallelism: k independent pointer chases interleaved in one loop (k = 1 "
                     "... 32), every load a miss to memory; the core overlaps the misses of different chases.",

@@ -141,6 +141,7 @@ Case case_of(const char* name, const char* summary, double peak, CaseFn fn, Ladd
 
 const bool kRegistered = add_family({
     .name = "prefetch",
+    .title = "Software prefetch",
     .order = 180,
     .demonstrates = "Software prefetch where the hardware cannot guess the next address: a shuffled linked "
                     "list walked plainly and with a prefetch of the node eight steps ahead (a jump pointer "

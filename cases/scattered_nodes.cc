@@ -125,6 +125,7 @@ void std_map_sum(benchmark::State& state, std::size_t n) {
 
 const bool kRegistered = add_family({
     .name = "scattered_nodes",
+    .title = "List nodes scattered over the heap",
     .order = 30,
     .demonstrates = "Linked structures of separately allocated heap nodes: each step loads the next "
                     "node's address from the current one, and shuffled links put consecutive nodes "

@@ -94,6 +94,7 @@ void sum(benchmark::State& state, std::size_t n) {
 
 const bool kRegistered = add_family({
     .name = "stack_array",
+    .title = "An array on the stack",
     .order = 10,
     .demonstrates = "An int array with automatic storage (alloca in the frame that runs the loop); "
                     "arrays over half the default 8 MiB stack run on a thread created with a stack "

@@ -74,6 +74,7 @@ Case case_of(const char* name, const char* summary, CaseFn fn, std::string (*una
 
 const bool kRegistered = add_family({
     .name = "stores",
+    .title = "Ordinary and streaming stores",
     .order = 170,
     .demonstrates = "Writing a buffer with ordinary stores, with non-temporal (streaming) stores, and adding "
                     "one to every word (read-modify-write), beside reading it; bytes per second, each "

@@ -163,6 +163,7 @@ Case chase_case(const char* name, const char* summary, double peak, CaseFn fn) {
 
 const bool kRegistered = add_family({
     .name = "stride",
+    .title = "Strided access",
     .order = 80,
     .demonstrates = "Touching every k-th int of an array four times the last-level cache (k = 1 ... "
                     "1024), and a chase through lines one L1 way apart (all in one set) against one way "

@@ -105,6 +105,7 @@ Case case_of(const char* name, const char* summary, CaseFn fn, double (*peak)(st
 
 const bool kRegistered = add_family({
     .name = "threads",
+    .title = "Bandwidth as threads are added",
     .order = 150,
     .demonstrates = "Read, write and copy bandwidth of all threads together, from one thread to one per CPU "
                     "this run may use, each on a core of its own, over a buffer per thread (in L2, or far "

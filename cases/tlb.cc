@@ -55,6 +55,7 @@ void chase_mapping(benchmark::State& state, std::size_t n) {
 
 const bool kRegistered = add_family({
     .name = "tlb",
+    .title = "TLB reach and huge pages",
     .order = 120,
     .demonstrates = "A random chase over a large buffer backed by 4 KiB pages against the same chase over "
                     "transparent huge pages (2 MiB, madvise MADV_HUGEPAGE); huge_page_share says how much "

@@ -137,6 +137,7 @@ Case matrix_case(const char* name, const char* summary, CaseFn fn) {
 
 const bool kRegistered = add_family({
     .name = "traversal_order",
+    .title = "Row and column order",
     .order = 100,
     .demonstrates = "One N x N int matrix summed in row order (the order it is stored in) and in column "
                     "order, and transposed naively and in 64 x 64 tiles; rows are padded by one line.",

@@ -150,6 +150,7 @@ struct Case {
 
 struct Family {
   std::string name;          // e.g. "scattered_nodes"
+  std::string title = {};    // a few plain words for figure titles and contents ("Load latency in each cache level")
   int order = 0;             // teaching order: families are listed by it
   std::string demonstrates;  // what the family shows
   std::string expected;      // the effect a plot should show, in words

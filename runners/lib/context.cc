@@ -76,6 +76,7 @@ nlohmann::json families_json(std::size_t llc_bytes, bool quick) {
     nlohmann::json claims = nlohmann::json::array();
     for (const Claim& c : f.claims) claims.push_back(claim_json(c));
     out[f.name] = {{"order", f.order},
+                   {"title", f.title.empty() ? f.name : f.title},
                    {"demonstrates", f.demonstrates},
                    {"expected", f.expected},
                    {"unit", unit_json(f.unit)},

@@ -33,6 +33,7 @@ TEST(Catalogue, EveryFamilyIsDescribedWhole) {
   for (const Family& f : families()) {
     EXPECT_TRUE(names.insert(f.name).second) << f.name;
     EXPECT_FALSE(f.demonstrates.empty()) << f.name;
+    EXPECT_FALSE(f.title.empty()) << f.name << " has no title for its figure";
     EXPECT_FALSE(f.expected.empty()) << f.name;
     EXPECT_FALSE(f.unit.name.empty()) << f.name;
     EXPECT_FALSE(f.size_name.empty()) << f.name;

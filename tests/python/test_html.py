@@ -49,3 +49,36 @@ def test_chromium_renders_every_figure_without_console_errors(page, tmp_path):
 
     pixels = matplotlib.image.imread(shot)
     assert pixels.shape[0] >= 10000 and pixels.std() > 0.05  # a tall page with drawings on it
+
+
+def section_order(html: str) -> list[str]:
+    return re.findall(r"<h2[^>]*>([^<]*)</h2>", html)
+
+
+def test_the_page_opens_with_what_the_run_found(page, real_result):
+    """Findings first (every check with its verdict), warnings in one box
+    after them, then the contents, then the families."""
+    from locality.report import load_result
+    from locality.report.document import build_report
+
+    html = page.read_text()
+    order = section_order(html)
+    assert order[:3] == ["What this run found", "Warnings", "Contents"], order
+    report = build_report([load_result(real_result)])
+    checks = sum(len(c.results) for per in report.checks.values() for c in per.values())
+    findings = re.search(r'<table class="findings">(.*?)</table>', html, re.S).group(1)
+    assert findings.count("<tr>") == 1 + checks and checks > 20
+    assert html.count('class="warnings"') == 1
+    assert html.index('class="warnings"') < html.index('id="contents"') < html.index("<figure ")
+    contents = re.search(r'<nav id="contents">(.*?)</nav>', html, re.S).group(1)
+    assert contents.count("<li>") == html.count("<figure ")
+    # a page that opened with the machines would be said
+    assert section_order("<h2>Machines</h2><h2>What this run found</h2>")[0] != "What this run found"
+
+
+def test_captions_are_short_and_the_long_text_sits_beside_them(page):
+    html = page.read_text()
+    captions = [re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<figcaption>(.*?)</figcaption>", html, re.S)]
+    assert captions and max(len(c) for c in captions) <= 600, max(captions, key=len)
+    assert html.count('<p class="details">') >= 10
+    assert "Expected:" not in "".join(captions) and "Expected:" in html

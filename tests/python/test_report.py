@@ -266,7 +266,7 @@ def _cycles_shown(rep) -> bool:
     """Whether any figure has a cycles axis or any caption a number of cycles."""
     labels = [a.get_ylabel() for e in rep.figures for a in e.figure.get_axes()]
     return any(label.startswith("cycles per") for label in labels) \
-        or any(re.search(r"\d cycles", e.caption) for e in rep.figures)
+        or any(re.search(r"\d cycles", e.caption + e.details) for e in rep.figures)
 
 
 def test_a_clock_no_core_runs_at_gives_no_cycles_and_says_why(real_result, real_report, tmp_path):

@@ -23,8 +23,10 @@ from locality.report.load import ResultFile, ResultFileError
 from locality.report.html import render_html
 from locality.report.styles import STYLES, Style, case_looks, rc
 from locality.report.summary import NOISY, Summary
+from locality.report.findings import findings, findings_summary
 from locality.report.tables import comparison_table, family_table, latex_figure, latex_table, to_markdown
-from locality.report.texts import PLAUSIBLE_GHZ, bibtex, citation, clock_text, implausible_clock, l1_read_gb_s, probe_text
+from locality.report.texts import (PLAUSIBLE_GHZ, bibtex, citation, clock_text, implausible_clock, l1_read_gb_s,
+                                   probe_text, title_of)
 from locality.report.tidy import cache_note_text, cache_notes, caches, source_labels, tidy
 from locality.report.write import safe_filename, write_figures
 
@@ -36,8 +38,9 @@ class FigureEntry:
     name: str       # file stem
     figure_id: str  # stable id for citing, e.g. LOC-vector-vs-list
     figure: Figure
-    caption: str    # plain text (escaped by each renderer)
+    caption: str    # plain text (escaped by each renderer): short, what is shown, the number, the verdict
     family: str = ""
+    details: str = ""  # the long text beside the figure in the report: expectation, every check, highlights
 
 
 @dataclass
@@ -152,6 +155,22 @@ def family_caption(desc: dict, checks: dict[str, Check], extra: str) -> str:
         parts.append(f"{head}Verdict: {check.verdict}. {check.sentence}")
     if extra:
         parts.append(extra)
+    return " ".join(parts)
+
+
+def short_caption(family: str, desc: dict, checks: dict[str, Check]) -> str:
+    """What a figure shows, the number to remember and the verdict, in a
+    few lines: the first check's sentence carries the number."""
+    unit = (desc.get("unit") or {}).get("name", "unit")
+    what = ("Bandwidth" if desc.get("metric") == "bandwidth" else f"Time per {unit}") + \
+        f" of each case of {title_of(family, desc)}, by {desc.get('size_name', 'size')}"
+    parts = [what + "."]
+    for series, check in checks.items():
+        head = f"{series}: " if len(checks) > 1 else ""
+        if check.results:
+            parts.append(head + check.results[0].sentence)
+        agree = sum(r.verdict == "agrees" for r in check.results)
+        parts.append(f"{head}Verdict: {check.verdict} ({agree} of {len(check.results)} checks agree).")
     return " ".join(parts)
 
 
@@ -347,7 +366,8 @@ def build_report(results: list[ResultFile], style: str = "screen", names: dict |
                 f"family-{family}", fid,
                 plot.plot_family(summary, family, desc, machine_caches, meta(fid), st, detected, ghz,
                                  looks),
-                family_caption(desc, checks, extra) or f"{family}: time per iteration.", family))
+                short_caption(family, desc, checks) if desc else f"{family}: time per iteration.", family,
+                details=family_caption(desc, checks, extra)))
             report.family_tables[family] = family_table(summary, family, desc)
         if plot.build_cases(families) and any(summary.curve(series[0], f, c["name"]) for f, c in plot.build_cases(families)):
             report.figures.append(FigureEntry(
@@ -441,13 +461,25 @@ def render_markdown(report: Report, formats: tuple[str, ...]) -> str:
     out = ["# locality report", ""]
     out += ["Rendered by `locality-report` from " + ", ".join(
         escape.markdown_code(Path(r.path).name) for r in report.sources) + ".", ""]
-    out += ["## Machines", ""]
+    found = findings(report)
+    out += ["## What this run found", "", findings_summary(found), ""]
+    if found:
+        several = len({f.series for f in found}) > 1
+        out += ["| Figure | Expected | Verdict |" + (" Machine |" if several else ""),
+                "|---|---|---|" + ("---|" if several else "")]
+        out += [f"| [{e(f.title)}](#{f.figure_id.lower()}) | {e(f.says)} | **{f.verdict}** |"
+                + (f" {e(f.series)} |" if several else "") for f in found]
+    out += ["", "## Warnings", ""]
+    out += [f"- {e(w)}" for w in report.warnings] or ["- none"]
+    out += ["", "## Contents", ""]
+    out += [f"- [{e(entry.figure_id)}](#{entry.figure_id.lower()})"
+            + (f": {e(title_of(entry.family, report.families.get(entry.family)))}" if entry.family else "")
+            for entry in report.figures]
+    out += ["", "## Machines", ""]
     seen = set()
     for result, label in zip(report.sources, report.labels):
         out += _machine_section(result, label + ("" if label not in seen else f" ({Path(result.path).name})"))
         seen.add(label)
-    out += ["", "## Warnings", ""]
-    out += [f"- {e(w)}" for w in report.warnings] or ["- none"]
     out += ["", "## The key numbers", "", to_markdown(report.table)]
     out += ["Full data: `data.csv` (one row per benchmark, repetition and source); per point: `points.csv`; "
             "LaTeX: `table.tex`, `tables/` and `figures/` (booktabs tables, longtables and figure environments "
@@ -458,6 +490,8 @@ def render_markdown(report: Report, formats: tuple[str, ...]) -> str:
         stem = safe_filename(entry.name)
         out += [f"### {entry.figure_id}", "", f"![{entry.figure_id}]({stem}.{formats[0]})", "",
                 f"*{entry.figure_id}.* {e(entry.caption)}", ""]
+        if entry.details:
+            out += [e(entry.details), ""]
     out += ["## How to cite", "", "Cite a figure by its id, with the machine and the build:", "", "```",
             citation(report).replace("```", "'''"), "```", ""]
     return "\n".join(out)

@@ -10,8 +10,9 @@ import re
 from pathlib import Path
 
 from locality.report import escape, units
+from locality.report.findings import findings, findings_summary
 from locality.report.styles import rc
-from locality.report.texts import citation, clock_text, probe_text
+from locality.report.texts import citation, clock_text, probe_text, title_of
 
 _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;max-width:72rem;margin:2rem auto;padding:0 1rem;
@@ -23,6 +24,10 @@ figcaption{font-size:.92rem;color:#333}
 .agrees{background:#d9f0e3}.disagrees{background:#f7d4c8}.inconclusive{background:#f3ecc2}
 table{border-collapse:collapse;font-size:.9rem}td,th{border-bottom:1px solid #ddd;padding:.2rem .6rem;text-align:right}
 td:first-child,th:first-child{text-align:left}code{font-size:.88em}
+.findings td,.findings th{text-align:left;vertical-align:top}
+.warnings{border:1px solid #d9b44a;background:#fdf8e6;padding:.4rem 1rem;border-radius:4px}
+.warnings h2{border:none;margin-top:.4rem}.details{font-size:.9rem;color:#333}
+nav ol{columns:2}
 """
 
 
@@ -43,6 +48,11 @@ def _caption(entry, report) -> str:
     # the verdict words get a colour of their own
     return re.sub(r"Verdict: (agrees|disagrees|inconclusive)",
                   lambda m: f'Verdict: <span class="verdict {m[1]}">{m[1]}</span>', text)
+
+
+def _details(entry) -> str:
+    return re.sub(r"Verdict: (agrees|disagrees|inconclusive)",
+                  lambda m: f'Verdict: <span class="verdict {m[1]}">{m[1]}</span>', escape.html(entry.details))
 
 
 def _table(report) -> str:
@@ -68,8 +78,26 @@ def render_html(report, folder: Path | None = None, formats: tuple[str, ...] = (
              f"<title>locality report: {e(', '.join(dict.fromkeys(report.labels)))}</title>",
              f"<style>{_CSS}</style></head><body>",
              "<h1>locality report</h1>",
-             "<p>From " + ", ".join(f"<code>{e(Path(r.path).name)}</code>" for r in report.sources) + ".</p>",
-             "<h2>Machines</h2><ul>"]
+             "<p>From " + ", ".join(f"<code>{e(Path(r.path).name)}</code>" for r in report.sources) + ".</p>"]
+    found = findings(report)
+    parts.append(f'<h2 id="findings">What this run found</h2><p>{e(findings_summary(found))}</p>')
+    if found:
+        parts.append('<table class="findings"><thead><tr><th>figure</th><th>expected</th><th>measured</th>'
+                     "<th>verdict</th></tr></thead><tbody>")
+        parts += [f'<tr><td><a href="#{e(f.figure_id)}">{e(f.title)}</a>'
+                  + (f" ({e(f.series)})" if len(report.checks) and len({g.series for g in found}) > 1 else "")
+                  + f"</td><td>{e(f.says)}</td><td>{e(f.measured)}</td>"
+                  f'<td><span class="verdict {e(f.verdict)}">{e(f.verdict)}</span></td></tr>' for f in found]
+        parts.append("</tbody></table>")
+    parts.append('<div class="warnings" id="warnings"><h2>Warnings</h2><ul>')
+    parts += [f"<li>{e(w)}</li>" for w in report.warnings] or ["<li>none</li>"]
+    parts.append("</ul></div>")
+    parts.append('<nav id="contents"><h2>Contents</h2><ol>')
+    parts += [f'<li><a href="#{e(entry.figure_id)}">{e(entry.figure_id)}</a>'
+              + (f": {e(title_of(entry.family, report.families.get(entry.family)))}" if entry.family else "")
+              + "</li>" for entry in report.figures]
+    parts.append("</ol></nav>")
+    parts.append("<h2>Machines</h2><ul>")
     for result, label in zip(report.sources, report.labels):
         loc = result.locality or {}
         cache_text = ", ".join(f"L{c['level']} {units.size_bytes(c['size_bytes'])}" for c in loc.get("caches", [])
@@ -79,8 +107,6 @@ def render_html(report, folder: Path | None = None, formats: tuple[str, ...] = (
                      f"; {e(loc.get('compiler', ''))} <code>{e(loc.get('build_flags', ''))}</code>; "
                      f"locality {e(loc.get('suite_version', '?'))} <code>{e(loc.get('git_commit', '?')[:12])}</code>"
                      f"; {e(loc.get('started_utc', ''))}</li>")
-    parts.append("</ul><h2>Warnings</h2><ul>")
-    parts += [f"<li>{e(w)}</li>" for w in report.warnings] or ["<li>none</li>"]
     parts.append("</ul><h2>The key numbers</h2>")
     parts.append(_table(report))
     parts.append("<h2>Figures</h2>")
@@ -91,7 +117,7 @@ def render_html(report, folder: Path | None = None, formats: tuple[str, ...] = (
             svg = folder / f"{safe_filename(entry.name)}.svg" if folder is not None and "svg" in formats else None
             parts.append(f'<figure id="{e(entry.figure_id)}">{_svg(entry.figure, svg)}'
                          f"<figcaption><strong>{e(entry.figure_id)}.</strong> {_caption(entry, report)}</figcaption>"
-                         "</figure>")
+                         "</figure>" + (f'<p class="details">{_details(entry)}</p>' if entry.details else ""))
     parts.append(f"<h2>How to cite</h2><p><code>{e(citation(report))}</code></p>")
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"

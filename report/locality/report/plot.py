@@ -22,6 +22,7 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, MaxNLocat
 from locality.report import units
 from locality.report.styles import STYLES, Style, case_look, case_looks, machine_linestyle
 from locality.report.summary import Point, Summary
+from locality.report.texts import title_of
 
 # Figures are plain matplotlib Figures, not pyplot's: nothing global is kept
 # alive, no backend is imposed (notebooks keep theirs), saving needs none.
@@ -301,7 +302,7 @@ def plot_family(summary: Summary, family: str, desc: dict, caches: list[dict], m
         if kind == "bars":
             _draw_bars(ax, summary, family, members, machines, metric, ylabel, style,
                        [look_of(c["name"], 0)["color"] for c in members])
-            ax.set_title(f"{family}: at each case's one size", loc="left")
+            ax.set_title(f"{title_of(family, desc)}: each case at its one size", loc="left")
             continue
         if kind == "series":
             # One line through the cases' points, along the counter they share.
@@ -328,13 +329,13 @@ def plot_family(summary: Summary, family: str, desc: dict, caches: list[dict], m
                     _draw_series(ax, pts, lambda p: p.working_set_bytes, metric, label, look, style)
         if kind in ("series", "axis"):
             _log_axes(ax, style, members[0]["axis"]["label"], x_bytes=False)
-            ax.set_title(f"{family}: {members[0].get('series', '')}".rstrip(": "), loc="left")
+            ax.set_title(f"{title_of(family, desc)}: {members[0].get('series', '')}".rstrip(": "), loc="left")
         else:
             _log_axes(ax, style, "working set (bytes the loop touches, log scale)")
             _mark_caches(ax, caches, style)
             if detected and kind == "curves":
                 _mark_detected(ax, detected, style)
-            ax.set_title(family if len(panels) == 1 else f"{family}: "
+            ax.set_title(title_of(family, desc) if len(panels) == 1 else f"{title_of(family, desc)}: "
                          f"{'build and destroy' if kind == 'build' else 'traversals'}", loc="left")
         ax.set_ylabel(ylabel)
         _label_y(ax)

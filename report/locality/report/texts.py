@@ -30,6 +30,11 @@ def implausible_clock(loc: dict) -> str | None:
             f"({PLAUSIBLE_GHZ[0]:g} to {PLAUSIBLE_GHZ[1]:g} GHz): no cycles are shown.")
 
 
+def title_of(family: str, desc: dict | None) -> str:
+    """The family's title from its descriptor (its id where it has none)."""
+    return (desc or {}).get("title") or family
+
+
 def l1_read_gb_s(loc: dict, when: str = "before") -> float | None:
     """The throughput probe's L1 read rate (GB/s), if the file has one."""
     return ((loc.get("clock") or {}).get(when) or {}).get("l1_read", {}).get("gb_s")
