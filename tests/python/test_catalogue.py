@@ -105,12 +105,16 @@ def cited_report():
 
 
 def test_the_cited_run_has_every_family_with_its_checks(cited_report):
-    captions = {e.name: e.caption for e in cited_report.figures}
+    entries = {e.name: e for e in cited_report.figures}
     for family, desc in load_result(CITED).families.items():
-        caption = captions[f"family-{family}"]
-        assert caption.startswith("Expected:"), family
-        assert re.search(r"Verdict: (agrees|disagrees|inconclusive)\.", caption), family
-        assert caption.count("; agrees.") + caption.count("; disagrees.") + caption.count("; inconclusive.") \
+        entry = entries[f"family-{family}"]
+        # the short caption: the verdict over all the family's checks
+        found = re.search(r"Verdict: (agrees|disagrees|inconclusive) \((\d+) of (\d+) checks agree\)\.", entry.caption)
+        assert found and int(found[3]) == len(desc["claims"]), (family, entry.caption)
+        # beside it, the expectation and every check
+        details = entry.details
+        assert details.startswith("Expected:"), family
+        assert details.count("; agrees.") + details.count("; disagrees.") + details.count("; inconclusive.") \
             == len(desc["claims"]), family
 
 
@@ -132,8 +136,10 @@ def test_a_family_is_one_file(tmp_path):
     assert report.returncode == 0, report.stderr
     assert (tmp_path / "rep" / "family-one_more_family.png").is_file()
     md = (tmp_path / "rep" / "report.md").read_text()
-    caption = next(line for line in md.splitlines() if line.startswith("*LOC-one_more_family.*"))
-    assert "Walking the array twice costs more" in caption
+    lines = md.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("*LOC-one_more_family.*"))
+    caption, details = lines[at], lines[at + 2]
+    assert "Walking the array twice costs more" in details
     assert re.search(r"[Tt]wice costs more than once: [0-9.\\]+x .*; (agrees|disagrees|inconclusive)", caption), caption
 
 
