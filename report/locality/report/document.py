@@ -25,8 +25,8 @@ from locality.report.styles import STYLES, Style, case_looks, rc
 from locality.report.summary import NOISY, Summary
 from locality.report.findings import findings, findings_summary
 from locality.report.tables import comparison_table, family_table, latex_figure, latex_table, to_markdown
-from locality.report.texts import (PLAUSIBLE_GHZ, bibtex, citation, clock_text, implausible_clock, l1_read_gb_s,
-                                   probe_text, title_of)
+from locality.report.texts import (bibtex, citation, clock_text, implausible_clock, l1_read_gb_s,
+                                   probe_text, probed_ghz, title_of)
 from locality.report.tidy import cache_note_text, cache_notes, caches, source_labels, tidy
 from locality.report.write import safe_filename, write_figures
 
@@ -98,9 +98,8 @@ def clock_ghz(result: ResultFile) -> float | None:
     """The probed clock before the run, or None where there is none or no
     core could run at it (then no cycles are shown; implausible_clock says
     why)."""
-    clock = (result.locality or {}).get("clock", {})
-    ghz = clock.get("before", {}).get("ghz")
-    return ghz if ghz and PLAUSIBLE_GHZ[0] <= ghz <= PLAUSIBLE_GHZ[1] else None
+    loc = result.locality or {}
+    return None if implausible_clock(loc) else (probed_ghz(loc) or None)
 
 
 # ---- captions -----------------------------------------------------------------------------

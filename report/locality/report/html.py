@@ -43,16 +43,10 @@ def _svg(figure, written: Path | None) -> str:
     return text[text.index("<svg"):]
 
 
-def _caption(entry, report) -> str:
-    text = escape.html(entry.caption)
-    # the verdict words get a colour of their own
+def _with_verdicts(text: str) -> str:
+    """Escaped text whose verdict words get a colour of their own."""
     return re.sub(r"Verdict: (agrees|disagrees|inconclusive)",
-                  lambda m: f'Verdict: <span class="verdict {m[1]}">{m[1]}</span>', text)
-
-
-def _details(entry) -> str:
-    return re.sub(r"Verdict: (agrees|disagrees|inconclusive)",
-                  lambda m: f'Verdict: <span class="verdict {m[1]}">{m[1]}</span>', escape.html(entry.details))
+                  lambda m: f'Verdict: <span class="verdict {m[1]}">{m[1]}</span>', escape.html(text))
 
 
 def _table(report) -> str:
@@ -81,11 +75,12 @@ def render_html(report, folder: Path | None = None, formats: tuple[str, ...] = (
              "<p>From " + ", ".join(f"<code>{e(Path(r.path).name)}</code>" for r in report.sources) + ".</p>"]
     found = findings(report)
     parts.append(f'<h2 id="findings">What this run found</h2><p>{e(findings_summary(found))}</p>')
+    several = len({f.series for f in found}) > 1
     if found:
         parts.append('<table class="findings"><thead><tr><th>figure</th><th>expected</th><th>measured</th>'
                      "<th>verdict</th></tr></thead><tbody>")
         parts += [f'<tr><td><a href="#{e(f.figure_id)}">{e(f.title)}</a>'
-                  + (f" ({e(f.series)})" if len(report.checks) and len({g.series for g in found}) > 1 else "")
+                  + (f" ({e(f.series)})" if several else "")
                   + f"</td><td>{e(f.says)}</td><td>{e(f.measured)}</td>"
                   f'<td><span class="verdict {e(f.verdict)}">{e(f.verdict)}</span></td></tr>' for f in found]
         parts.append("</tbody></table>")
@@ -116,8 +111,8 @@ def render_html(report, folder: Path | None = None, formats: tuple[str, ...] = (
         for entry in report.figures:
             svg = folder / f"{safe_filename(entry.name)}.svg" if folder is not None and "svg" in formats else None
             parts.append(f'<figure id="{e(entry.figure_id)}">{_svg(entry.figure, svg)}'
-                         f"<figcaption><strong>{e(entry.figure_id)}.</strong> {_caption(entry, report)}</figcaption>"
-                         "</figure>" + (f'<p class="details">{_details(entry)}</p>' if entry.details else ""))
+                         f"<figcaption><strong>{e(entry.figure_id)}.</strong> {_with_verdicts(entry.caption)}</figcaption>"
+                         "</figure>" + (f'<p class="details">{_with_verdicts(entry.details)}</p>' if entry.details else ""))
     parts.append(f"<h2>How to cite</h2><p><code>{e(citation(report))}</code></p>")
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"

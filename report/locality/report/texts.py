@@ -14,16 +14,21 @@ from locality.report import units
 PLAUSIBLE_GHZ = (0.2, 7.0)
 
 
+def probed_ghz(loc: dict) -> float | None:
+    """The clock the probe measured before the run, if the file has one."""
+    return ((loc.get("clock") or {}).get("before") or {}).get("ghz")
+
+
 def clock_text(loc: dict) -> str:
     """The probed clock as the machine section shows it."""
-    ghz = ((loc.get("clock") or {}).get("before") or {}).get("ghz")
+    ghz = probed_ghz(loc)
     if not ghz:
         return "not measured"
     return f"{units.number(ghz)} GHz" + (" (not a core's clock: no cycles shown)" if implausible_clock(loc) else "")
 
 
 def implausible_clock(loc: dict) -> str | None:
-    ghz = ((loc.get("clock") or {}).get("before") or {}).get("ghz")
+    ghz = probed_ghz(loc)
     if not ghz or PLAUSIBLE_GHZ[0] <= ghz <= PLAUSIBLE_GHZ[1]:
         return None
     return (f"the probed clock, {units.number(ghz)} GHz, is outside what any core runs at "
