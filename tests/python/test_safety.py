@@ -202,3 +202,57 @@ def test_a_symlink_as_output_is_named_as_one(workspace):
 def test_a_newline_in_a_file_name_stays_on_one_line(workspace):
     line = one_error_line(report("results/no\nsuch.json", cwd=workspace))
     assert "no\\nsuch.json" in line
+
+
+def test_a_stop_swallowed_inside_a_callback_still_stops_the_report(tmp_path, capsys):
+    """A signal handled inside a weakref callback (matplotlib has many) has
+    its exception printed as "Exception ignored" and swallowed by Python; the
+    report must neither print that nor publish."""
+    import signal
+    import weakref
+
+    from locality.report import interrupt
+    from locality.report.output import write_folder
+
+    class Thing:
+        pass
+
+    def write(folder):
+        thing = Thing()
+        # the callback receives the signal and runs a few bytecodes after it
+        ref = weakref.ref(thing, lambda _: [os.kill(os.getpid(), signal.SIGTERM), sum(range(100))])
+        del thing
+        assert ref() is None
+        (folder / "report.md").write_text("complete\n")
+        return [folder / "report.md"]
+
+    with interrupt.handled():
+        with pytest.raises(interrupt.Stopped) as stopped:
+            write_folder(tmp_path / "rep", write)
+    assert stopped.value.signo == signal.SIGTERM
+    assert list(tmp_path.iterdir()) == [], "nothing published, no temporary left"
+    err = capsys.readouterr().err
+    assert "Exception ignored" not in err and "Traceback" not in err, err
+    # without the handlers the same callback's stop is lost and the folder
+    # published: what the test above guards against
+    with interrupt.handled():
+        signal.signal(signal.SIGTERM, lambda s, f: (_ for _ in ()).throw(interrupt.Stopped(s)))
+        sys.unraisablehook = lambda args: None
+        assert write_folder(tmp_path / "rep", write) == [tmp_path / "rep" / "report.md"]
+
+
+def test_a_signal_after_the_report_is_in_place_changes_nothing(tmp_path):
+    import signal
+
+    from locality.report import interrupt
+    from locality.report.output import write_folder
+
+    def write(folder):
+        (folder / "report.md").write_text("complete\n")
+        return [folder / "report.md"]
+
+    with interrupt.handled():
+        written = write_folder(tmp_path / "rep", write)
+        os.kill(os.getpid(), signal.SIGHUP)  # handled at once: ignored, nothing raised
+        assert sum(range(100)) and interrupt.pending() is None
+    assert written == [tmp_path / "rep" / "report.md"] and (tmp_path / "rep" / MARKER).is_file()

@@ -12,7 +12,9 @@ import sys
 from pathlib import Path
 
 from locality import __version__
+from locality.report import interrupt
 from locality.report.escape import one_line
+from locality.report.interrupt import Stopped
 from locality.report.load import ResultFileError, load_results
 from locality.report.output import OutputError, check_replaceable, write_folder
 from locality.report.styles import STYLES
@@ -42,39 +44,19 @@ def _labels(items: list[str], parser) -> dict[str, str]:
     return names
 
 
-class Stopped(BaseException):
-    """SIGTERM or SIGHUP: raised where the program is, so that the output
-    folder's clean-up runs as it does for Ctrl-C."""
-
-    def __init__(self, signo: int):
-        super().__init__(signo)
-        self.signo = signo
-
-
-def _raise_stopped(signo, _frame):
-    raise Stopped(signo)
-
-
 def main(argv: list[str] | None = None) -> int:
-    """The command line; an interruption (Ctrl-C, SIGTERM, SIGHUP) leaves
-    nothing behind and exits with 128 + the signal's number."""
-    previous = {}
-    try:
-        for signo in (signal.SIGTERM, signal.SIGHUP):
-            previous[signo] = signal.signal(signo, _raise_stopped)
-    except ValueError:  # not the main thread: leave the handlers as they are
-        previous = {}
-    try:
-        return _main(argv)
-    except KeyboardInterrupt:
-        print("locality-report: interrupted (SIGINT); nothing was written", file=sys.stderr)
-        return 128 + signal.SIGINT
-    except Stopped as e:
-        print(f"locality-report: stopped by {signal.Signals(e.signo).name}; nothing was written", file=sys.stderr)
-        return 128 + e.signo
-    finally:
-        for signo, handler in previous.items():
-            signal.signal(signo, handler)
+    """The command line; an interruption (Ctrl-C, SIGTERM, SIGHUP) before
+    the report is in place leaves nothing behind and exits with 128 + the
+    signal's number (see interrupt.py)."""
+    with interrupt.handled():
+        try:
+            code = _main(argv)
+        except (Stopped, KeyboardInterrupt) as e:
+            signo = e.signo if isinstance(e, Stopped) else interrupt.pending() or signal.SIGINT
+            how = "interrupted (SIGINT)" if signo == signal.SIGINT else f"stopped by {signal.Signals(signo).name}"
+            print(f"locality-report: {how}; nothing was written", file=sys.stderr)
+            return 128 + signo
+        return code
 
 
 def _main(argv: list[str] | None = None) -> int:

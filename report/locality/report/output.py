@@ -26,6 +26,8 @@ import tempfile
 from pathlib import Path
 from typing import Callable, Iterable
 
+from locality.report.interrupt import publishing
+
 MARKER = ".locality-report"
 
 
@@ -182,31 +184,33 @@ def write_folder(out: Path, write: Callable[[Path], list[Path]], replace: bool =
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(staging, 0o777 & ~umask)
-        if replace:
-            old = _temp_folder(parent, out.name, "old")
-            os.rename(out, old / "report")
-            # What was moved aside is checked again: a file written or
-            # edited since the first check is not deleted.
-            problem = _problems(old / "report", out)
-            if problem:
-                os.rename(old / "report", out)
-                raise OutputError(problem.replace("--force will not", "it changed while the report was "
-                                                  "written; --force will not"))
-        try:
-            os.mkdir(out)
-        except FileExistsError:
-            raise OutputError(f"{out} appeared while the report was being written; nothing was replaced "
-                              "(run again, or give another -o)") from None
-        claimed = True
-        try:
-            os.rename(staging, out)  # over the empty folder just made, and only over that
-        except OSError as e:
-            if e.errno in (errno.ENOTEMPTY, errno.EEXIST, errno.ENOTDIR):
-                claimed = False  # someone else's content is in it now: leave it
-                raise OutputError(f"{out} was filled by someone else while the report was being published; "
-                                  "nothing was replaced") from None
-            raise
-        claimed = False
+        # No signal interrupts the publishing, and none starts it after a stop
+        with publishing():
+            if replace:
+                old = _temp_folder(parent, out.name, "old")
+                os.rename(out, old / "report")
+                # What was moved aside is checked again: a file written or
+                # edited since the first check is not deleted.
+                problem = _problems(old / "report", out)
+                if problem:
+                    os.rename(old / "report", out)
+                    raise OutputError(problem.replace("--force will not", "it changed while the report was "
+                                                      "written; --force will not"))
+            try:
+                os.mkdir(out)
+            except FileExistsError:
+                raise OutputError(f"{out} appeared while the report was being written; nothing was replaced "
+                                  "(run again, or give another -o)") from None
+            claimed = True
+            try:
+                os.rename(staging, out)  # over the empty folder just made, and only over that
+            except OSError as e:
+                if e.errno in (errno.ENOTEMPTY, errno.EEXIST, errno.ENOTDIR):
+                    claimed = False  # someone else's content is in it now: leave it
+                    raise OutputError(f"{out} was filled by someone else while the report was being published; "
+                                      "nothing was replaced") from None
+                raise
+            claimed = False
     except BaseException:
         if claimed:
             try:
