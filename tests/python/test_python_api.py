@@ -206,3 +206,16 @@ def test_example_sweep_runs_headless_and_plots(tmp_path):
 def test_bad_arguments_are_one_value_error(kwargs, says):
     with pytest.raises(ValueError, match=says):
         locality.run("heap_vector/sum", **{"sizes": [1024], **kwargs})
+
+
+def test_the_report_package_loads_pandas_and_matplotlib_only_when_used():
+    """`python -m locality.report` installs its signal handlers before the
+    heavy libraries load; the package's exports are still the functions
+    and classes (tidy the function, not the submodule of that name)."""
+    code = ("import sys, locality.report as r; heavy = [m for m in ('pandas', 'matplotlib') if m in sys.modules]; "
+            "import locality.report.tidy; from locality.report import tidy, Summary, load_result; "
+            "print(heavy, callable(tidy) and not isinstance(tidy, type(sys)), Summary.__name__, "
+            "sorted(r.__all__) == r.__all__)")
+    proc = run([sys.executable, "-c", code])
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["[]", "True", "Summary", "True"], proc.stdout

@@ -10,8 +10,34 @@
 - document, tables, html: captions, tables and pages; write, output: files.
 """
 
-from locality.report.load import ResultFile, ResultFileError, load_result, load_results, schema_path
-from locality.report.summary import Summary
-from locality.report.tidy import tidy
+# Loaded on first use: `python -m locality.report` installs its signal
+# handlers before pandas and matplotlib load (seconds on a busy machine).
+import sys
+import types
 
-__all__ = ["ResultFile", "ResultFileError", "Summary", "load_result", "load_results", "schema_path", "tidy"]
+_EXPORTS = {"ResultFile": "load", "ResultFileError": "load", "load_result": "load", "load_results": "load",
+            "schema_path": "load", "Summary": "summary", "tidy": "tidy"}
+
+
+def __getattr__(name):
+    if name in _EXPORTS:
+        import importlib
+
+        return getattr(importlib.import_module(f"locality.report.{_EXPORTS[name]}"), name)
+    raise AttributeError(f"module 'locality.report' has no attribute {name!r}")
+
+
+__all__ = sorted(_EXPORTS)
+
+
+class _Package(types.ModuleType):
+    """Once loaded, the submodule `tidy` would be set as an attribute of
+    this package and hide the function `tidy` that the package exports."""
+
+    def __setattr__(self, name, value):
+        if name == "tidy" and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

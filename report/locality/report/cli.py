@@ -15,9 +15,7 @@ from locality import __version__
 from locality.report import interrupt
 from locality.report.escape import one_line
 from locality.report.interrupt import Stopped
-from locality.report.load import ResultFileError, load_results
 from locality.report.output import OutputError, check_replaceable, write_folder
-from locality.report.styles import STYLES
 
 FORMATS = ("png", "svg", "pdf")
 
@@ -60,6 +58,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main(argv: list[str] | None = None) -> int:
+    # pandas and matplotlib load here, under the signal handlers
+    from locality.report.load import ResultFileError, load_results
+    from locality.report.styles import STYLES
+
     parser = _Parser(
         prog="locality-report",
         description="Render plots, captions and tables (report.md, report.html, data.csv, LaTeX) from "
