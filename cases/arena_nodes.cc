@@ -197,12 +197,14 @@ const bool kRegistered = add_family({
     .size_name = "elements",
     .cases = {
         list_case("bump_list_sum", "list with nodes from a bump arena, linked in allocation order", 40,
-                  &bump_list_sum, "list, bump arena", Role::layout),
-        list_case("pool_list_sum", "list with nodes from a fixed-size pool with a free list", 40, &pool_list_sum),
+                  &bump_list_sum, "list, bump arena", Role::layout)
+            .simulated_by_default_run(),
+        list_case("pool_list_sum", "list with nodes from a fixed-size pool with a free list", 40, &pool_list_sum)
+            .labelled("list, fixed-size pool"),
         needs_pmr(list_case("pmr_monotonic_list_sum", "std::pmr::list<int> on a monotonic_buffer_resource", 72,
-                            &pmr_monotonic_list_sum)),
+                            &pmr_monotonic_list_sum).labelled("list, pmr monotonic")),
         needs_pmr(list_case("pmr_pool_list_sum", "std::pmr::list<int> on an unsynchronized_pool_resource", 72,
-                            &pmr_pool_list_sum)),
+                            &pmr_pool_list_sum).labelled("list, pmr pool")),
         build_case("build_new", "build and free a list node by node with new/delete", 40, &build_new,
                    "new/delete per node"),
         build_case("build_bump", "build a list in a bump arena and release it at once", 24, &build_bump,

@@ -113,21 +113,21 @@ const bool kRegistered = add_family({
     .cases = {
         [] {
           Case c = case_of("read", "add every 64-bit word of the buffer into vector accumulators (widest vectors)",
-                           &run<Kind::read>);
+                           &run<Kind::read>).labelled("read, widest vectors");
           c.gallery = "bandwidth";
           return c;
         }(),
         case_of("read_256", "the same read with 256-bit vectors", &run<Kind::read, kernels::Width::at_most_256>,
-                &not_narrower<256>),
+                &not_narrower<256>).labelled("read, 256-bit vectors"),
         case_of("read_128", "the same read with 128-bit vectors", &run<Kind::read, kernels::Width::at_most_128>,
-                &not_narrower<128>),
+                &not_narrower<128>).labelled("read, 128-bit vectors"),
         case_of("read_scalar", "the same read with plain 64-bit loads into general registers",
-                &run<Kind::read, kernels::Width::scalar>),
+                &run<Kind::read, kernels::Width::scalar>).labelled("read, 64-bit scalar loads"),
         case_of("read_nt", "the same read with 128-bit non-temporal loads (MOVNTDQA)", &run<Kind::read_nt>,
-                &kernels::nontemporal_loads_unavailable),
-        case_of("write", "store a constant into every 64-bit word of the buffer", &run<Kind::write>),
+                &kernels::nontemporal_loads_unavailable).labelled("read, non-temporal loads"),
+        case_of("write", "store a constant into every 64-bit word of the buffer", &run<Kind::write>).labelled("write"),
         case_of("copy", "copy the buffer to a second buffer", &run<Kind::copy>, nullptr,
-                {"word copied (read and written)", 2 * sizeof(Word)}),
+                {"word copied (read and written)", 2 * sizeof(Word)}).labelled("copy"),
     },
     .claims = {
         {.kind = "growth", .says = "reading from memory costs at least 3x more per word than from L1",

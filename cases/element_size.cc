@@ -77,6 +77,7 @@ Case walk_case(const char* order_name) {
                      std::to_string(Npad) + ")",
           .peak_bytes_per_element = sizeof(PadNode<Npad>) + 24.0,
           .fn = &walk<Npad, Order>,
+          .label = std::string(Order == ChaseOrder::sequential ? "in order" : "random") + ", " + bytes + "-byte nodes",
           .unit = {"node", sizeof(PadNode<Npad>)},
           .ladder = &node_ladder<Npad>};
 }

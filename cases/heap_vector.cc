@@ -45,7 +45,7 @@ const bool kRegistered = add_family({
     .size_name = "ints",
     .cases = {{.name = "sum", .summary = "sum all elements of a std::vector<int> in order (vector kernel)",
                .peak_bytes_per_element = 4, .fn = &sum<kernels::sum_ints>, .label = "std::vector",
-               .role = Role::baseline, .gallery = "contiguous"},
+               .role = Role::baseline, .simulated_by_default = true, .gallery = "contiguous"},
               {.name = "sum_one_chain",
                .summary = "the same sum as one scalar add chain (no vectors): bound by the core",
                .peak_bytes_per_element = 4, .fn = &sum<kernels::sum_ints_one_chain>,

@@ -86,15 +86,17 @@ const bool kRegistered = add_family({
     .size_name = "nodes (64-byte lines)",
     .cases = {
         chase_case("random_chase", "dependent loads through a random single cycle of 64-byte nodes",
-                   &chase<ChaseOrder::random, false>, "", "latency"),
+                   &chase<ChaseOrder::random, false>, "", "latency").labelled("random order").simulated_by_default_run(),
         chase_case("random_chase_huge_pages",
                    "the same random cycle in memory advised to use 2 MiB pages (no TLB misses)",
                    &chase<ChaseOrder::random, true>,
-                   "the simulator has no TLB: its misses equal random_chase's"),
+                   "the simulator has no TLB: its misses equal random_chase's").labelled("random order, huge pages"),
         chase_case("sequential_chase", "dependent loads through 64-byte nodes in address order",
-                   &chase<ChaseOrder::sequential, false>),
+                   &chase<ChaseOrder::sequential, false>)
+            .labelled("address order")
+            .simulated_by_default_run(),
         chase_case("page_random_chase", "pages in random order, lines in order inside each page",
-                   &chase<ChaseOrder::page_random, false>),
+                   &chase<ChaseOrder::page_random, false>).labelled("random pages, lines in order"),
     },
     .claims = {
         {.kind = "growth", .says = "a random load costs at least 10x more beyond the last-level cache than in L1",

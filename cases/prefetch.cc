@@ -153,12 +153,14 @@ const bool kRegistered = add_family({
                 "overlaps them); a prefetch does not make it slower.",
     .unit = {"element", 4},
     .size_name = "elements",
-    .cases = {case_of("list", "walk a shuffled list of 32-byte nodes", 48, &list<false>, &nodes_ladder),
+    .cases = {case_of("list", "walk a shuffled list of 32-byte nodes", 48, &list<false>, &nodes_ladder)
+                  .labelled("shuffled list"),
               case_of("list_prefetch", "the same walk, prefetching the node eight steps ahead", 48, &list<true>,
-                      &nodes_ladder),
-              case_of("hashed_array", "sum an int array in a hashed order", 8, &array<false>, &ints_ladder),
+                      &nodes_ladder).labelled("shuffled list, prefetched"),
+              case_of("hashed_array", "sum an int array in a hashed order", 8, &array<false>, &ints_ladder)
+                  .labelled("hashed array"),
               case_of("hashed_array_prefetch", "the same, prefetching the element 32 steps ahead", 8,
-                      &array<true>, &ints_ladder)},
+                      &array<true>, &ints_ladder).labelled("hashed array, prefetched")},
     .claims = {
         {.kind = "ratio", .says = "the plain list walk costs at least twice the walk with prefetch",
          .cases = {"list", "list_prefetch"}, .at = "beyond:LLC", .min = 2},

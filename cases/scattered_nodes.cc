@@ -140,14 +140,14 @@ const bool kRegistered = add_family({
         {.name = "list_sum_fresh",
          .summary = "singly linked list, nodes allocated and linked in order (adjacent: the pitfall)",
          .peak_bytes_per_element = 48, .fn = &list_sum_fresh, .label = "list, new per node, fresh heap",
-         .role = Role::layout},
+         .role = Role::layout, .simulated_by_default = true},
         {.name = "list_sum", .summary = "the same list linked in a shuffled order (truly scattered)",
          .peak_bytes_per_element = 64, .fn = &list_sum, .label = "list, new per node, shuffled",
-         .role = Role::layout, .gallery = "scattered"},
+         .role = Role::layout, .simulated_by_default = true, .gallery = "scattered"},
         {.name = "std_list_sum", .summary = "std::list<int> built by push_back on a fresh heap",
-         .peak_bytes_per_element = 48, .fn = &std_list_sum},
+         .peak_bytes_per_element = 48, .fn = &std_list_sum, .label = "std::list"},
         {.name = "std_map_sum", .summary = "std::map traversed in key order, keys inserted in random order",
-         .peak_bytes_per_element = 80, .fn = &std_map_sum, .max_elements = std::size_t{1} << 22,
+         .peak_bytes_per_element = 80, .fn = &std_map_sum, .label = "std::map", .max_elements = std::size_t{1} << 22,
          .max_elements_why = "building the map by random inserts takes seconds per million nodes; 4 Mi "
                              "nodes of 48 bytes are already 192 MiB, beyond the last-level cache of "
                              "most machines"},

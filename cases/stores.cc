@@ -85,11 +85,13 @@ const bool kRegistered = add_family({
                 "and beat ordinary stores there; the read-modify-write moves what the ordinary store moves.",
     .unit = {"word", sizeof(Word)},
     .size_name = "64-bit words",
-    .cases = {case_of("read", "read every word (the reference)", &run<Kind::read>),
-              case_of("write", "store a constant into every word (ordinary stores)", &run<Kind::write>),
+    .cases = {case_of("read", "read every word (the reference)", &run<Kind::read>).labelled("read"),
+              case_of("write", "store a constant into every word (ordinary stores)", &run<Kind::write>)
+                  .labelled("ordinary stores"),
               case_of("write_nt", "the same with non-temporal (streaming) stores", &run<Kind::write_nt>,
-                      &kernels::nontemporal_stores_unavailable),
-              case_of("increment", "add one to every word (read, modify, write)", &run<Kind::increment>)},
+                      &kernels::nontemporal_stores_unavailable).labelled("non-temporal stores"),
+              case_of("increment", "add one to every word (read, modify, write)", &run<Kind::increment>)
+                  .labelled("read, modify, write")},
     .claims = {
         {.kind = "ratio",
          .says = "beyond the last-level cache non-temporal stores write at least 20% faster than ordinary ones",

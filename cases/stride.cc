@@ -180,9 +180,9 @@ const bool kRegistered = add_family({
               every_case<32>(), every_case<64>(), every_case<128>(), every_case<256>(), every_case<512>(),
               every_case<1024>(),
               chase_case("same_set_chase", "random chase through lines one L1 way apart (one cache set)",
-                         4096.0, &spaced_chase<true>),
+                         4096.0, &spaced_chase<true>).labelled("lines in one cache set"),
               chase_case("spread_set_chase", "random chase through lines one L1 way plus one line apart",
-                         4160.0, &spaced_chase<false>)},
+                         4160.0, &spaced_chase<false>).labelled("lines spread over sets")},
     .claims = {
         {.kind = "ratio",
          .says = "a touched int costs at least 8x more at k = 16 (a line per int) than at k = 1 (16 ints "

@@ -66,10 +66,10 @@ const bool kRegistered = add_family({
     .unit = {"load", sizeof(LineNode)},
     .size_name = "lines (64 bytes)",
     .cases = {{.name = "random_4k_pages", .summary = "random chase over a buffer of 4 KiB pages",
-               .peak_bytes_per_element = 80, .fn = &chase_mapping<false>,
+               .peak_bytes_per_element = 80, .fn = &chase_mapping<false>, .label = "4 KiB pages",
                .not_simulated = "the simulator has no TLB: both page sizes give the same misses"},
               {.name = "random_huge_pages", .summary = "random chase over a buffer of 2 MiB transparent huge pages",
-               .peak_bytes_per_element = 80, .fn = &chase_mapping<true>,
+               .peak_bytes_per_element = 80, .fn = &chase_mapping<true>, .label = "2 MiB huge pages",
                .not_simulated = "the simulator has no TLB: both page sizes give the same misses"}},
     .claims = {{.kind = "ratio",
                 .says = "beyond the last-level cache a load over 4 KiB pages costs at least 5% more than over "

@@ -147,10 +147,14 @@ const bool kRegistered = add_family({
                 "leaves L2.",
     .unit = {"element", sizeof(int)},
     .size_name = "elements (N x N)",
-    .cases = {matrix_case("row_major_sum", "sum the matrix row by row (vector kernel per row)", &sum<true>),
-              matrix_case("column_major_sum", "sum the matrix column by column", &sum<false>),
-              matrix_case("transpose_naive", "b[c][r] = a[r][c] in row order of a", &transpose<false>),
-              matrix_case("transpose_tiled", "the same transpose in 64 x 64 tiles", &transpose<true>)},
+    .cases = {matrix_case("row_major_sum", "sum the matrix row by row (vector kernel per row)", &sum<true>)
+                  .labelled("sum, row by row"),
+              matrix_case("column_major_sum", "sum the matrix column by column", &sum<false>)
+                  .labelled("sum, column by column"),
+              matrix_case("transpose_naive", "b[c][r] = a[r][c] in row order of a", &transpose<false>)
+                  .labelled("transpose, naive"),
+              matrix_case("transpose_tiled", "the same transpose in 64 x 64 tiles", &transpose<true>)
+                  .labelled("transpose, 64 x 64 tiles")},
     .claims = {
         {.kind = "ratio", .says = "in L1 column order costs at least twice row order",
          .cases = {"column_major_sum", "row_major_sum"}, .at = "in:L1", .min = 2},

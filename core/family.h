@@ -132,6 +132,10 @@ struct Case {
   // Why a cache simulation cannot model it (the simulator knows one core and
   // no coherence traffic, no prefetcher, no TLB); empty: it can.
   std::string not_simulated = {};
+  // Simulated in a default run on a machine without hardware miss counters
+  // (a stated subset, so that the report shows misses beside the times in
+  // the run's ten minutes): the layouts and the latency ladder.
+  bool simulated_by_default = false;
   // Peak memory at a size where it is not proportional to the size (the
   // threads family: a buffer per thread, sized from the caches); null:
   // peak_bytes_per_element times the size.
@@ -146,6 +150,17 @@ struct Case {
   // separately allocated nodes and over one array: their ratio). At most
   // one case of the catalogue takes each; empty: none.
   std::string gallery = {};
+
+  // The case with its legend label set (for cases made by a helper).
+  Case labelled(std::string words) && {
+    label = std::move(words);
+    return std::move(*this);
+  }
+  // The case, simulated in a default run (for cases made by a helper).
+  Case simulated_by_default_run() && {
+    simulated_by_default = true;
+    return std::move(*this);
+  }
 };
 
 struct Family {

@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <utility>
 
 #include "core/family.h"
 #include "runners/lib/plan.h"
@@ -48,6 +49,40 @@ TEST(Catalogue, EveryFamilyIsDescribedWhole) {
       EXPECT_GE(unit_of(f, c).bytes, 0) << c.name;
     }
   }
+}
+
+// Legends show the label, in words a student reads: never the identifier
+// (no underscore, which identifiers have and words do not), and two cases of
+// one series (one legend) never share one.
+TEST(Catalogue, EveryCaseHasAPlainWordsLabelOfItsOwn) {
+  for (const Family& f : families()) {
+    std::set<std::pair<std::string, std::string>> labels;
+    for (const Case& c : f.cases) {
+      EXPECT_FALSE(c.label.empty()) << f.name << "/" << c.name << " has no legend label";
+      EXPECT_EQ(c.label.find('_'), std::string::npos) << f.name << "/" << c.name << ": " << c.label;
+      EXPECT_LE(c.label.size(), 40U) << f.name << "/" << c.name << ": a legend label, not a sentence";
+      EXPECT_TRUE(labels.insert({c.series, c.label}).second) << f.name << ": two cases labelled " << c.label;
+    }
+  }
+}
+
+// The default run simulates a stated subset where there are no hardware
+// counters: every layout and the baseline (the comparison figure), and the
+// latency ladder; each of them is a case the simulator can model.
+TEST(Catalogue, TheDefaultRunSimulatesTheLayoutsAndTheLatencyLadder) {
+  std::size_t latency = 0;
+  for (const Family& f : families()) {
+    for (const Case& c : f.cases) {
+      if (c.role == Role::baseline || c.role == Role::layout) {
+        EXPECT_TRUE(c.simulated_by_default) << f.name << "/" << c.name;
+      }
+      if (c.simulated_by_default) {
+        EXPECT_TRUE(c.not_simulated.empty()) << f.name << "/" << c.name << ": " << c.not_simulated;
+        latency += f.name == "latency";
+      }
+    }
+  }
+  EXPECT_GE(latency, 1U);
 }
 
 // The gallery reads its columns from the descriptors: each column is taken
