@@ -65,7 +65,8 @@ void print_estimate(std::ostream& out, const Plan& plan, const Fit& fit, const O
   out << "estimated time: " << format_seconds(e.total()) << " of a " << format_seconds(opt.budget) << " budget ("
       << "timing the cases " << format_seconds(e.calibration_s) << ", first pass " << format_seconds(e.first_pass_s)
       << ", reruns of noisy points up to " << format_seconds(e.reruns_s) << ", probes " << format_seconds(e.fixed_s)
-      << ", report " << format_seconds(e.report_s) << ")\n";
+      << ", report " << format_seconds(e.report_s)
+      << (e.simulate_s > 0 ? ", simulated misses " + format_seconds(e.simulate_s) : std::string()) << ")\n";
   if (!fit.cut.empty()) {
     std::map<std::string, int> by_case;
     for (const auto& c : fit.cut) by_case[c.name.substr(0, c.name.rfind('/'))]++;

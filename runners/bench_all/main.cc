@@ -25,6 +25,7 @@
 #include "runners/bench_all/simulation.h"
 #include "runners/lib/calibration.h"
 #include "runners/lib/context.h"
+#include "runners/lib/events.h"
 #include "runners/lib/probe.h"
 #include "runners/lib/result_file.h"
 #include "runners/lib/sampling.h"
@@ -49,6 +50,7 @@ struct Record {
   double calibration_s = 0;
   double first_pass_s = 0;
   std::optional<ClockProbe> clock_before, clock_after;
+  Simulation simulation = Simulation::none;
 };
 
 // The options and the plan; exits where the command asks for a listing
@@ -106,7 +108,15 @@ void plan_the_run(Session& s, Record& r, const char* argv0) {
   r.sampling["fixture_cache_bytes"] = Fixtures::capacity();
   if (opt.simulation_child) return;
   catch_signals();  // a Ctrl-C while the cases are timed ends the run there
-  r.fit = plan_to_budget(s, r.calibration_s);
+  // The simulation's time is kept where it will run: always for
+  // --simulate, for the default subset where no CPU PMU is exposed (the
+  // run decides once it has opened the counters).
+  r.simulation = simulation_of(opt, s.plan.sizes_given);
+  const bool expect_simulation =
+      r.simulation == Simulation::all || (r.simulation == Simulation::by_default && !cpu_pmu_exposed());
+  const double simulate_s =
+      expect_simulation ? simulation_seconds(simulated_sizes(s.plan, r.simulation, opt.simulate_max_elements)) : 0;
+  r.fit = plan_to_budget(s, r.calibration_s, simulate_s);
   if (g_signal != 0) {
     std::cerr << "bench_all: " << signal_name(g_signal) << " before the run started: nothing measured\n";
     std::exit(128 + g_signal);
@@ -128,7 +138,7 @@ void plan_the_run(Session& s, Record& r, const char* argv0) {
   if (!opt.full && !s.plan.sizes_given) {
     // The report's time is kept out of the run's.
     s.deadline = r.run_start + std::chrono::duration_cast<Clock::duration>(
-                                   std::chrono::duration<double>(opt.budget - r.fit.estimate.report_s));
+                                   std::chrono::duration<double>(opt.budget - r.fit.estimate.report_s - r.fit.estimate.simulate_s));
   }
 }
 
@@ -233,8 +243,12 @@ nlohmann::json assemble(Session& s, Record& r) {
   nlohmann::json benchmarks = kept_benchmarks(s, out_of_time);
   if (benchmarks.empty()) return nullptr;
   nlohmann::json simulation;
-  if (s.opt.simulate && !s.interrupted) {
-    simulation = simulate(s.plan, s.opt.simulate_max_elements, benchmarks, r.counters, r.calibration);
+  // The default run's subset only where the hardware counted no misses.
+  const Simulation mode = r.simulation == Simulation::by_default && hardware_counts_misses(r.counters)
+                              ? Simulation::none
+                              : r.simulation;
+  if (mode != Simulation::none && !s.interrupted) {
+    simulation = simulate(s.plan, mode, s.opt.simulate_max_elements, benchmarks, r.counters, r.calibration);
   }
   result["benchmarks"] = benchmarks;
   nlohmann::json& loc = result["context"]["locality"];

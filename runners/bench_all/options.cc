@@ -166,6 +166,10 @@ const std::vector<Flag> kFlags = {
      "also simulate the caches with valgrind's callgrind\n(the machine's geometry, or a valid one near it) and\n"
      "write sim_d1_misses_per_elem, sim_l2_misses_per_elem\nand sim_ll_misses_per_elem",
      [](Options& o, auto&, auto&) { o.simulate = true; }},
+    {"--no-simulate", T::nothing, nullptr,
+     "no simulation, not even the default run's: without\nhardware miss counters, the default run (every family,\n"
+     "no --quick or --sizes) simulates the layouts and the\nlatency chases up to --simulate-max-elements",
+     [](Options& o, auto&, auto&) { o.simulate = false; }},
     {"--simulate-max-elements", T::value, "N",
      "largest size to simulate (default 1048576); larger\nsizes are timed but not simulated",
      [](Options& o, const std::string& flag, const std::string& v) { o.simulate_max_elements = size_value(flag, v); }},

@@ -18,7 +18,9 @@ struct Options {
   bool quick = false;
   bool list_counters = false;
   bool list_tests = false;
-  bool simulate = false;
+  // --simulate (true), --no-simulate (false); unset: the default run's
+  // stated subset where there are no hardware miss counters.
+  std::optional<bool> simulate;
   bool simulation_child = false;  // internal: the run under valgrind
   bool pin = true;
   bool full = false;

@@ -240,7 +240,7 @@ void initialize_google_benchmark(const char* argv0, const Session& s, bool inter
 
 // Times the cases once (or takes their costs from the cache), estimates
 // the plan and trims it to the budget; prints what it cut in one line.
-Fit plan_to_budget(Session& s, double& calibration_s) {
+Fit plan_to_budget(Session& s, double& calibration_s, double simulate_s) {
   const Options& opt = s.opt;
   const BuildInfo build = this_build();
   // The machine that runs the cases, whatever topology hwloc was told to
@@ -255,6 +255,7 @@ Fit plan_to_budget(Session& s, double& calibration_s) {
   Budget budget;
   budget.seconds = opt.budget;
   budget.cut = !opt.full && !s.plan.sizes_given && !opt.simulation_child;
+  budget.simulate_s = simulate_s;
   Fit fit = fit_to_budget(s.plan, costs, s.repetitions, s.min_time, Fixtures::capacity(), calibration_s, budget);
   return fit;
 }

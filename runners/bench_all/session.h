@@ -89,8 +89,9 @@ struct Session {
 void initialize_google_benchmark(const char* argv0, const Session& s, bool interleave);
 
 // Times the cases once (or takes their costs from the cache), estimates
-// the plan and trims it to the budget.
-Fit plan_to_budget(Session& s, double& calibration_s);
+// the plan and trims it to the budget, keeping `simulate_s` seconds for
+// the simulation after the passes.
+Fit plan_to_budget(Session& s, double& calibration_s, double simulate_s);
 
 // Pins the run to the last allowed CPU (unless --no-pin) and records it.
 int pin_cpu(const Options& opt, nlohmann::json& sampling);

@@ -143,8 +143,9 @@ Fit fit_to_budget(Plan& plan, const Costs& costs, int repetitions, double min_ti
     e.calibration_s = calibration_s;
     e.fixed_s = kFixedSeconds;
     e.report_s = report_seconds(benchmarks.size());
+    e.simulate_s = budget.simulate_s;
     e.first_pass_s = pass_seconds(benchmarks, nullptr);
-    const double left = budget.seconds - e.calibration_s - e.fixed_s - e.report_s - e.first_pass_s;
+    const double left = budget.seconds - e.calibration_s - e.fixed_s - e.report_s - e.simulate_s - e.first_pass_s;
     e.reruns_s = repetitions >= 2 ? std::clamp(left, 0.0, e.first_pass_s) : 0;
     return e;
   };
@@ -161,12 +162,17 @@ Fit fit_to_budget(Plan& plan, const Costs& costs, int repetitions, double min_ti
   const double for_passes = budget.seconds - calibration_s - kFixedSeconds;
   // Drop the most expensive benchmark among the largest sizes of cases
   // that keep at least two, until the first pass and the report fit in
-  // 60% of what is left (the reruns get the rest); where that is not
-  // enough, the most expensive of any.
+  // 60% of what is left, and with the simulation in 85% (the reruns get
+  // the rest: the simulation takes its time from them first); where that
+  // is not enough, the most expensive of any.
   std::vector<double> each;
   double first = pass_seconds(plan.benchmarks, &each);
   bool any_size = false;
-  while (first + report_seconds(plan.benchmarks.size()) > 0.6 * for_passes && plan.benchmarks.size() > 1) {
+  auto too_long = [&] {
+    const double first_and_report = first + report_seconds(plan.benchmarks.size());
+    return first_and_report > 0.6 * for_passes || first_and_report + budget.simulate_s > 0.85 * for_passes;
+  };
+  while (too_long() && plan.benchmarks.size() > 1) {
     const std::size_t victim =
         dearest_largest_size(plan.benchmarks, [&each](std::size_t i) { return each[i]; }, any_size);
     if (victim == plan.benchmarks.size() || each[victim] <= 0) {

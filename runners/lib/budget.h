@@ -56,7 +56,8 @@ struct TimeEstimate {
   double reruns_s = 0;  // the time left to rerun noisy points (at most the first pass)
   double fixed_s = 0;   // probes, counters, writing the file
   double report_s = 0;  // rendering the report afterwards (runners/bench.sh)
-  double total() const { return calibration_s + first_pass_s + reruns_s + fixed_s + report_s; }
+  double simulate_s = 0;  // the default run's simulated misses, where there is no PMU
+  double total() const { return calibration_s + first_pass_s + reruns_s + fixed_s + report_s + simulate_s; }
 };
 
 // The seconds the report takes to render a run of `benchmarks` benchmarks.
@@ -65,6 +66,7 @@ double report_seconds(std::size_t benchmarks);
 struct Budget {
   double seconds = 600;  // the whole run, report included
   bool cut = true;       // false: --full or --sizes; estimate only
+  double simulate_s = 0;  // kept for the simulation after the passes
 };
 
 struct Fit {

@@ -1,6 +1,7 @@
 #include "runners/lib/events.h"
 
 
+#include <filesystem>
 #include <sstream>
 #include <stdexcept>
 
@@ -79,6 +80,11 @@ std::vector<EventChoice> choose_events(
     choices.push_back(std::move(choice));
   }
   return choices;
+}
+
+bool cpu_pmu_exposed() {
+  return std::filesystem::exists("/sys/bus/event_source/devices/cpu") ||
+         std::filesystem::exists("/sys/bus/event_source/devices/cpu_core");
 }
 
 std::string explain_no_counters(const NoCounterFacts& f) {

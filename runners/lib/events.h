@@ -53,4 +53,8 @@ struct NoCounterFacts {
 // One line: what PAPI said, the likely cause, and what would fix it.
 std::string explain_no_counters(const NoCounterFacts& facts);
 
+// Whether the kernel exposes a CPU PMU (/sys/bus/event_source/devices/cpu
+// or cpu_core): where it does not, no hardware event can be counted.
+bool cpu_pmu_exposed();
+
 }  // namespace locality

@@ -130,8 +130,7 @@ PapiProbe probe_papi(const std::vector<std::string>& wanted) {
   probe.status.backend = "none";
   probe.status.status = "unavailable";
   NoCounterFacts facts;
-  facts.cpu_pmu_present = std::filesystem::exists("/sys/bus/event_source/devices/cpu") ||
-                          std::filesystem::exists("/sys/bus/event_source/devices/cpu_core");
+  facts.cpu_pmu_present = cpu_pmu_exposed();
   facts.perf_event_paranoid = read_int("/proc/sys/kernel/perf_event_paranoid", -1);
   facts.root = geteuid() == 0;
 

@@ -85,4 +85,8 @@ struct SimulationOutcome {
 // Progress goes to stderr.
 SimulationOutcome run_simulation(const SimulationRequest& request);
 
+// Whether this build can simulate (valgrind's client requests compiled in)
+// and valgrind is installed.
+bool valgrind_installed();
+
 }  // namespace locality

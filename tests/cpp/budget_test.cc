@@ -115,6 +115,34 @@ TEST(Budget, ThePlanIsCutFromTheDearestLargestSizesUntilItFits) {
   EXPECT_GE(dear, 2u);
 }
 
+// The default run's simulation takes its time from the reruns first, and
+// cuts sizes only where the reruns cannot give it; the total stays within
+// the budget either way.
+TEST(Budget, TheSimulationTakesItsTimeFromTheRerunsFirst) {
+  const Family f = test_family();
+  // dear's sizes cost about 70 s in all: the reruns get less than that
+  const Costs costs = {{"fam/cheap", {1024, 0.001, 0.0001}}, {"fam/dear", {1024, 0.2, 0.0001}}};
+  Budget budget;
+  budget.seconds = 150;
+  Plan plain = test_plan(f);
+  const Fit without = fit_to_budget(plain, costs, 5, 0.03, std::size_t{1} << 40, 5, budget);
+  ASSERT_TRUE(without.cut.empty());
+  ASSERT_GT(without.estimate.reruns_s, 20);
+  budget.simulate_s = 20;
+  Plan with_sim = test_plan(f);
+  const Fit with = fit_to_budget(with_sim, costs, 5, 0.03, std::size_t{1} << 40, 5, budget);
+  EXPECT_TRUE(with.cut.empty());
+  EXPECT_DOUBLE_EQ(with.estimate.simulate_s, 20);
+  EXPECT_NEAR(with.estimate.reruns_s, without.estimate.reruns_s - 20, 1e-9);
+  EXPECT_NEAR(with.estimate.total(), without.estimate.total(), 1e-9);
+  // a simulation that leaves no room for the first pass cuts sizes
+  budget.simulate_s = 80;
+  Plan crowded = test_plan(f);
+  const Fit cut = fit_to_budget(crowded, costs, 5, 0.03, std::size_t{1} << 40, 5, budget);
+  EXPECT_FALSE(cut.cut.empty());
+  EXPECT_LE(cut.estimate.first_pass_s + cut.estimate.report_s + 80, 0.85 * (150 - 5 - cut.estimate.fixed_s) + 1e-9);
+}
+
 TEST(Budget, WithoutCuttingTheEstimateIsOnlyReported) {
   const Family f = test_family();
   Plan plan = test_plan(f);

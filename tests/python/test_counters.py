@@ -149,3 +149,43 @@ def test_papi_backend_counts_end_to_end_with_software_events(bench_all, tmp_path
         assert b["dtlb_misses_per_elem"] >= 0
     # no miss counter was read, so calibration has nothing to compare
     assert data["context"]["locality"]["calibration"] == []
+
+
+@pytest.mark.skipif(has_pmu(), reason="this machine has a PMU: the default run reads the hardware's misses")
+def test_the_default_run_simulates_the_layouts_and_the_latency_ladder(bench_all, tmp_path):
+    """Every family, planned by a (short) budget, no PMU: the run simulates
+    the stated subset (descriptors' simulated_by_default), says so in one
+    line, keeps its time inside the budget, and nothing else gets misses."""
+    out = tmp_path / "default.json"
+    proc = run([bench_all, "--budget", "150", "--max-memory", "256M", "--simulate-max-elements", "16K",
+                "--benchmark_min_time=0.005", "--rerun-budget", "0", "--out", out])
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "no hardware miss counters: simulating the misses of the layouts and the latency chases" in proc.stderr
+    data = load_json(out)
+    validate(out, data)
+    loc = data["context"]["locality"]
+    assert "simulated misses" in proc.stderr  # the estimate kept time for it
+    subset = {(f, c["name"]) for f, d in loc["families"].items() for c in d["cases"]
+              if c.get("simulated_by_default")}
+    assert ("latency", "random_chase") in subset and len(subset) >= 6
+    simulated = {tuple(b["run_name"].split("/")[:2]) for b in data["benchmarks"] if "sim_d1_misses_per_elem" in b}
+    assert simulated == subset, simulated ^ subset
+    sizes = {int(b["run_name"].split("/")[2]) for b in data["benchmarks"] if "sim_d1_misses_per_elem" in b}
+    assert max(sizes) <= 16384
+    sim = loc["counters"]["simulation"]
+    assert loc["counters"]["backend"] == "simulated" and "default run" in sim["selection"]
+    assert sim["simulated"] == len({b["run_name"] for b in data["benchmarks"] if "sim_d1_misses_per_elem" in b})
+    # the miss the layouts cost: the shuffled list misses more per element than the vector
+    runs = by_name(out)
+    n = max(s for s in sizes if f"heap_vector/sum/{s}" in runs and f"scattered_nodes/list_sum/{s}" in runs)
+    assert runs[f"scattered_nodes/list_sum/{n}"]["sim_d1_misses_per_elem"] > \
+        4 * runs[f"heap_vector/sum/{n}"]["sim_d1_misses_per_elem"]
+
+
+def test_selected_families_and_no_simulate_are_not_simulated_by_default(bench_all):
+    for args in (["heap_vector", "--dry-run"], ["--dry-run", "--no-simulate"], ["--dry-run", "--quick"]):
+        proc = run([bench_all, *args])
+        assert proc.returncode == 0, proc.stderr
+        assert "simulated misses" not in proc.stdout, args
+    proc = run([bench_all, "--dry-run", "heap_vector", "--simulate"])
+    assert "simulated misses" in proc.stdout
