@@ -191,6 +191,38 @@ def test_simulated_misses_get_their_own_labelled_figure():
 
 def test_a_file_without_miss_counters_gets_no_misses_figure(real_report):
     assert not any(e.name.startswith("misses-") for e in real_report.figures)
+    for e in real_report.figures:
+        assert not any("misses" in ax.get_title(loc="left") for ax in e.figure.axes), e.name
+
+
+def test_family_figures_show_the_misses_under_the_times(tmp_path):
+    """Where a family's curves have miss counts, a panel under the times
+    draws them per case, on the same working-set axis, in the case's look."""
+    sim = FIXTURES / "vm-simulated.json"
+    rep = build_report([load_result(sim)])
+    figures = {e.name: e.figure for e in rep.figures}
+    fig = figures["family-scattered_nodes"]
+    times, misses = fig.axes[0], fig.axes[1]
+    assert "L1d misses" in misses.get_title(loc="left") and "simulated" in misses.get_title(loc="left")
+    assert misses.get_xlim() == times.get_xlim()
+    drawn = {line.get_gid(): line for line in misses.lines if line.get_gid()}
+    assert set(drawn) == {"scattered_nodes/list_sum", "scattered_nodes/list_sum_fresh"}
+    for gid, line in drawn.items():
+        timed = next(t for t in times.lines if t.get_gid() == gid)
+        assert (line.get_color(), line.get_marker()) == (timed.get_color(), timed.get_marker())
+    # the shuffled list misses about once per node beyond L1
+    shuffled = drawn["scattered_nodes/list_sum"].get_ydata()
+    assert shuffled[-1] == pytest.approx(1, rel=0.05)
+    # the same figure from the file without its counts has no such panel
+    data = load_json(sim)
+    for b in data["benchmarks"]:
+        for key in [k for k in b if k.startswith("sim_")]:
+            del b[key]
+    bare = tmp_path / "bare.json"
+    bare.write_text(json.dumps(data))
+    plain = {e.name: e.figure for e in build_report([load_result(bare)]).figures}["family-scattered_nodes"]
+    assert len(plain.axes) == len(fig.axes) - 1
+    assert not any("misses" in ax.get_title(loc="left") for ax in plain.axes)
 
 
 def test_warnings_name_noise_the_debug_library_and_missing_counters(real_report, quick_report):

@@ -153,12 +153,27 @@ def _label_y(ax) -> None:
     _label_log(ax, "y")
 
 
-def _mark_caches(ax, caches: list[dict], style: Style) -> None:
+def _fit_x_to_data(ax, margin: float = 1.4) -> None:
+    """The x range of a working-set axis: the data's, a little wider, so
+    that no part of the axis is empty (call before _mark_caches)."""
+    xs = [float(x) for line in ax.get_lines() for x in line.get_xdata() if float(x) > 0]
+    if xs:
+        ax.set_xlim(min(xs) / margin, max(xs) * margin)
+
+
+def _mark_caches(ax, caches: list[dict], style: Style, bottom: bool = False) -> None:
+    """A dotted line and a label at each cache size inside the x range (a
+    cache the data does not reach has nothing to mark); the label at the
+    top, or at the bottom where the data runs along the top (misses)."""
+    low, high = ax.get_xlim()
     for c in caches:
         size = c["size_bytes"]
+        if not low < size < high:
+            continue
         ax.axvline(size, color="0.45", linestyle=":", linewidth=1)
-        ax.annotate(f"L{c['level']} {units.size_bytes(size)}", xy=(size, 1), xycoords=("data", "axes fraction"),
-                    xytext=(3, -3), textcoords="offset points", va="top", ha="left",
+        ax.annotate(f"L{c['level']} {units.size_bytes(size)}", xy=(size, 0 if bottom else 1),
+                    xycoords=("data", "axes fraction"), xytext=(3, 3 if bottom else -3), textcoords="offset points",
+                    va="bottom" if bottom else "top", ha="left",
                     fontsize=style.font_pt, color="0.3", rotation=90)
 
 
@@ -172,16 +187,14 @@ def _mark_detected(ax, steps: list[dict], style: Style) -> None:
                     va="bottom", ha="right", fontsize=style.font_pt, color="#D55E00", rotation=90)
 
 
-def _legend(ax, style: Style, title: str | None = None, inside: bool = False) -> None:
-    """The legend beside the axes (screen), below them (print, slides), or
-    inside at the upper left where a right-hand axis takes the space beside
-    them (curves that rise with the working set leave that corner empty)."""
+def _legend(ax, style: Style, title: str | None = None, below: bool = False) -> None:
+    """The legend beside the axes (screen), or below them (print, slides,
+    and where a right-hand axis takes the space beside them): never over
+    the data or the cache labels."""
     handles, labels = ax.get_legend_handles_labels()
     if not handles:
         return
-    if inside:
-        ax.legend(loc="upper left", framealpha=0.9, title=title)
-    elif style.legend_outside:
+    if style.legend_outside and not below:
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0, title=title)
     else:
         # as many columns as the longest label lets fit across the figure
@@ -282,6 +295,8 @@ def plot_family(summary: Summary, family: str, desc: dict, caches: list[dict], m
         else:
             groups["bars"].append(c)
     panels = [("curves", groups["curves"])] if groups["curves"] else []
+    miss = family_miss_column(summary, family, groups["curves"])
+    panels += [("misses", groups["curves"])] if miss else []
     panels += [("axis", groups["axis"])] if groups["axis"] else []
     panels += [("build", groups["build"])] if groups["build"] else []
     panels += [("series", v) for v in groups["series"].values()]
@@ -303,6 +318,12 @@ def plot_family(summary: Summary, family: str, desc: dict, caches: list[dict], m
             _draw_bars(ax, summary, family, members, machines, metric, ylabel, style,
                        [look_of(c["name"], 0)["color"] for c in members])
             ax.set_title(f"{title_of(family, desc)}: each case at its one size", loc="left")
+            continue
+        if kind == "misses":
+            # the times' working-set axis, so that a miss sits under its time
+            _draw_misses(ax, summary, family, members, machines, miss, look_of, style, unit_of(members[0]))
+            ax.set_xlim(axes[0].get_xlim())
+            _mark_caches(ax, caches, style, bottom=True)
             continue
         if kind == "series":
             # One line through the cases' points, along the counter they share.
@@ -332,6 +353,7 @@ def plot_family(summary: Summary, family: str, desc: dict, caches: list[dict], m
             ax.set_title(f"{title_of(family, desc)}: {members[0].get('series', '')}".rstrip(": "), loc="left")
         else:
             _log_axes(ax, style, "working set (bytes the loop touches, log scale)")
+            _fit_x_to_data(ax)
             _mark_caches(ax, caches, style)
             if detected and kind == "curves":
                 _mark_detected(ax, detected, style)
@@ -343,8 +365,56 @@ def plot_family(summary: Summary, family: str, desc: dict, caches: list[dict], m
                       and kind == "curves")
         if cycles:
             _cycles_axis(ax, ghz, units_here[0], style)
-        _legend(ax, style, inside=cycles and style.legend_outside)
+        _legend(ax, style, below=cycles)
     return _finish(fig, meta, style)
+
+
+# The miss counter a family figure shows beside its times, best first:
+# measured L1d misses, else simulated ones.
+FAMILY_MISSES = (("l1d_misses_per_elem", "measured by the hardware (PAPI)"),
+                 ("sim_d1_misses_per_elem", "simulated by callgrind: LRU, no prefetcher"))
+
+
+def family_miss_column(summary: Summary, family: str, cases: list[dict]) -> tuple[str, str] | None:
+    """(counter, source) of the L1d misses a family figure draws under its
+    curves, or None where none of its curves' points has them."""
+    names = {c["name"] for c in cases}
+    present = set()
+    for p in summary:
+        if p.family == family and p.case in names:
+            present.update(p.counters)
+    return next(((c, s) for c, s in FAMILY_MISSES if c in present), None)
+
+
+def _draw_misses(ax, summary: Summary, family: str, members: list[dict], machines: list[str],
+                 miss: tuple[str, str], look_of, style: Style, unit: str) -> None:
+    """L1d misses per unit against the working set, under the times: the
+    misses that explain them, one line per case in its look."""
+    column, source = miss
+    for m_index, machine in enumerate(machines):
+        for c in members:
+            pts = sorted((p for p in summary.curve(machine, family, c["name"]) if column in p.counters),
+                         key=lambda p: p.working_set_bytes)
+            if not pts:
+                continue
+            look = look_of(c["name"], m_index)
+            ax.plot([p.working_set_bytes for p in pts], [p.counters[column] for p in pts], color=look["color"],
+                    linestyle=look["linestyle"], marker=look["marker"], markersize=style.marker_size,
+                    linewidth=style.line_width, gid=f"{family}/{c['name']}")
+    ax.set_xscale("log", base=2)
+    ax.xaxis.set_major_locator(LogLocator(base=4))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: units.size_bytes(v)))
+    ax.set_yscale("symlog", linthresh=0.01)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    top = max([y for line in ax.get_lines() for y in line.get_ydata()] + [1.0])
+    ax.set_ylim(0, top * 1.6)
+    ax.grid(True, which="major", alpha=0.3)
+    ax.set_xlabel("working set (bytes the loop touches, log scale)")
+    if not style.legend_outside:
+        ax.tick_params(axis="x", labelrotation=30)
+    ax.set_ylabel(f"L1d misses per {unit}")
+    ax.set_title(f"L1d misses per {unit}, {source}" if style.legend_outside else f"L1d misses ({source.split(':')[0]})",
+                 loc="left")
 
 
 def _draw_bars(ax, summary: Summary, family: str, members: list[dict], machines: list[str], metric: str,
