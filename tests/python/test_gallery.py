@@ -9,6 +9,7 @@ computed again here from the raw JSON, by the rules the page states."""
 import csv
 import json
 import math
+import os
 import shutil
 import subprocess
 import sys
@@ -187,6 +188,12 @@ def test_chromium_shows_the_gallery_and_its_figures_without_console_errors(made,
     assert drawn.max() > 2000  # the table, the overview, then the figures
     lower = slice(drawn.max() // 2, drawn.max())
     assert np.abs(shown[lower] - without[lower]).mean() > 0.02
+    # the window a reader sees first, kept to be looked at ($LOCALITY_SCREENSHOTS)
+    folder = Path(os.environ.get("LOCALITY_SCREENSHOTS", tmp_path))
+    folder.mkdir(parents=True, exist_ok=True)
+    import matplotlib.image
+
+    matplotlib.image.imsave(folder / "gallery-top.png", shown[:900, :, :3])
 
 
 def test_a_bad_file_stops_the_gallery_naming_every_bad_file(klass, tmp_path):

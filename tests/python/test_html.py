@@ -1,11 +1,14 @@
 """The HTML page: one self-contained file that opens in a browser with no
 console error and shows every figure (Debian's Chromium, headless)."""
 
+import os
 import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
+import numpy as np
 import pytest
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -82,3 +85,43 @@ def test_captions_are_short_and_the_long_text_sits_beside_them(page):
     assert captions and max(len(c) for c in captions) <= 600, max(captions, key=len)
     assert html.count('<p class="details">') >= 10
     assert "Expected:" not in "".join(captions) and "Expected:" in html
+
+
+def _tall_screenshot(page, folder, name):
+    shot = folder / f"{name}.png"
+    subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={folder / (name + '-profile')}", "--window-size=1280,20000",
+                    f"--screenshot={shot}", page.as_uri()], capture_output=True, text=True, timeout=180)
+    assert shot.is_file()
+    import matplotlib.image
+
+    return matplotlib.image.imread(shot)[:, :, :3]
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="no Chromium (runners/test.sh installs Debian's)")
+def test_screenshots_of_the_top_of_the_page_and_of_a_family(page, tmp_path):
+    """What a reader sees first (a 1280 x 900 window at the top) and at a
+    family's figure, cut from one rendering of the page; a copy with the
+    figure outlined in magenta says where the figure starts (an outline
+    changes no layout). The screenshots go to $LOCALITY_SCREENSHOTS when
+    set, to be looked at."""
+    import matplotlib.image
+
+    html = page.read_text()
+    family = re.search(r'<figure id="(LOC-[a-z_]+)"', html[html.index('id="contents"'):])[1]
+    marked = page.with_name("marked.html")
+    marked.write_text(html.replace("</head>", f"<style>#{family}{{outline:4px solid #ff00ff;outline-offset:-4px}}"
+                                              "</style></head>", 1))
+    shown = _tall_screenshot(page, tmp_path, "page")
+    outlined = _tall_screenshot(marked, tmp_path, "marked")
+    magenta = (outlined[:, :, 0] > 0.9) & (outlined[:, :, 1] < 0.1) & (outlined[:, :, 2] > 0.9)
+    rows = np.where(magenta.sum(axis=1) > 200)[0]
+    assert rows.size, f"{family} not found on the page"
+    top, at_family = shown[:900], shown[rows[0]:rows[0] + 900]
+    assert top.std() > 0.05 and at_family.std() > 0.05  # text and drawings, not a blank window
+    assert np.abs(top - at_family).mean() > 0.02
+    # the figure is drawn where the outline says: the first rows under it hold its picture
+    assert shown[rows[0] + 20:rows[0] + 420].std() > 0.05
+    folder = Path(os.environ.get("LOCALITY_SCREENSHOTS", tmp_path))
+    folder.mkdir(parents=True, exist_ok=True)
+    matplotlib.image.imsave(folder / "report-top.png", top)
+    matplotlib.image.imsave(folder / f"report-{family}.png", at_family)

@@ -2,9 +2,12 @@
 8 pt, slides 16:9 with text of 14 pt or more, and every case of a family
 figure can be told from the others without colour."""
 
+import math
 import re
 import subprocess
 import sys
+import zlib
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +15,25 @@ from locality.report import load_result
 from locality.report.document import build_report
 
 CM = 72 / 2.54  # points per cm
+
+
+def pdf_text_sizes(pdf: Path) -> tuple[float, list[float]]:
+    """(page width, size of every text run) of a matplotlib PDF, in points
+    as printed at the page's own size: each run's font size (Tf) times the
+    scale of the matrix it is drawn with (q ... cm BT /F Tf ... ET Q)."""
+    raw = pdf.read_bytes()
+    width = float(re.search(rb"/MediaBox\s*\[\s*[-\d.]+\s+[-\d.]+\s+([\d.]+)", raw)[1])
+    sizes = []
+    for stream in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", raw, re.S):
+        try:
+            text = zlib.decompress(stream[1])
+        except zlib.error:
+            continue  # fonts and images
+        runs = re.findall(rb"/F\d+\s+([\d.]+)\s+Tf", text)
+        placed = re.findall(rb"([-\d.]+)\s+([-\d.]+)(?:\s+[-\d.]+){4}\s+cm\s*BT\s*/F\d+\s+([\d.]+)\s+Tf", text)
+        assert len(placed) == len(runs), (pdf.name, "text drawn without its own matrix")
+        sizes += [float(size) * math.hypot(float(a), float(b)) for a, b, size in placed]
+    return width, sizes
 
 
 def font_sizes(svg: str) -> list[float]:
@@ -25,7 +47,7 @@ def rendered(real_result, tmp_path_factory):
     for style in ("print", "slides"):
         folder = tmp_path_factory.mktemp(style) / "rep"
         proc = subprocess.run([sys.executable, "-m", "locality.report", str(real_result), "-o", str(folder),
-                               "--style", style, "--formats", "svg"], capture_output=True, text=True, timeout=600)
+                               "--style", style, "--formats", "svg,pdf"], capture_output=True, text=True, timeout=600)
         assert proc.returncode == 0, proc.stderr
         out[style] = folder
     return out
@@ -42,6 +64,31 @@ def test_every_figure_fits_the_medium_with_readable_text(rendered, style, width_
         sizes = font_sizes(text)
         assert sizes, svg.name
         assert min(sizes) >= smallest - 0.01, (svg.name, min(sizes))
+
+
+@pytest.mark.parametrize("style, width_cm, smallest", [("print", 16, 8), ("slides", 25.4, 18)])
+def test_the_printed_pdf_text_is_never_below_the_medium_minimum(rendered, style, width_cm, smallest):
+    """Measured from the rendered PDFs, placed at the medium's width (a
+    16 cm column, a 16:9 slide's full width): no text run below 8 pt in
+    print, 18 pt on slides."""
+    pdfs = sorted(rendered[style].glob("*.pdf"))
+    assert len(pdfs) >= 10
+    for pdf in pdfs:
+        width, sizes = pdf_text_sizes(pdf)
+        scale = width_cm * CM / width
+        assert sizes, pdf.name
+        assert min(sizes) * scale >= smallest - 0.01, (pdf.name, min(sizes) * scale)
+
+
+def test_the_pdf_measure_finds_the_screen_style_too_small_for_a_column(real_result, tmp_path):
+    """The same measure says no to the screen style placed in a 16 cm
+    column (its 8.5 pt text on an 11-inch-wide figure prints at about 5 pt)."""
+    out = tmp_path / "screen"
+    proc = subprocess.run([sys.executable, "-m", "locality.report", str(real_result), "-o", str(out),
+                           "--style", "screen", "--formats", "pdf"], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    width, sizes = pdf_text_sizes(out / "family-latency.pdf")
+    assert min(sizes) * (16 * CM / width) < 6
 
 
 def test_family_lines_differ_in_marker_and_line_style_not_only_colour(real_result):
