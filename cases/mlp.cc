@@ -120,8 +120,12 @@ const bool kRegistered = add_family({
                 .says = "one chase costs at least 4x per load what 32 interleaved chases cost (at least 4 misses "
                         "in flight)",
                 .cases = {"chains_1", "chains_32"}, .min = 4},
-               {.kind = "ratio", .says = "32 chases cost no more per load than 16 (the plateau)",
-                .cases = {"chains_32", "chains_16"}, .max = 1.1}},
+               // Two-sided: where 32 chases are much cheaper than 16, the core keeps more
+               // than 16 misses in flight and the curve has not reached its plateau.
+               {.kind = "ratio",
+                .says = "32 chases cost what 16 cost per load, within 20% either way (the plateau: more chases "
+                        "add no misses in flight)",
+                .cases = {"chains_32", "chains_16"}, .min = 0.8, .max = 1.2}},
     .statistic = Statistic::minimum,
     .ladder = &nodes_ladder,
     .cycles = true,
