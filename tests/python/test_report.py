@@ -203,15 +203,19 @@ def test_family_figures_show_the_misses_under_the_times(tmp_path):
     figures = {e.name: e.figure for e in rep.figures}
     fig = figures["family-scattered_nodes"]
     times, misses = fig.axes[0], fig.axes[1]
-    assert "L1d misses" in misses.get_title(loc="left") and "simulated" in misses.get_title(loc="left")
+    assert "Misses" in misses.get_title(loc="left") and "simulated" in misses.get_title(loc="left")
     assert misses.get_xlim() == times.get_xlim()
     drawn = {line.get_gid(): line for line in misses.lines if line.get_gid()}
-    assert set(drawn) == {"scattered_nodes/list_sum", "scattered_nodes/list_sum_fresh"}
+    cases = {"scattered_nodes/list_sum", "scattered_nodes/list_sum_fresh"}
+    assert set(drawn) == {f"{c}/{level}" for c in cases for level in ("L1d", "L2", "last level")}
     for gid, line in drawn.items():
-        timed = next(t for t in times.lines if t.get_gid() == gid)
+        timed = next(t for t in times.lines if t.get_gid() == gid.rsplit("/", 1)[0])
         assert (line.get_color(), line.get_marker()) == (timed.get_color(), timed.get_marker())
+    # the levels differ in line style, named in the panel's own legend
+    assert drawn["scattered_nodes/list_sum/L1d"].get_linestyle() != drawn["scattered_nodes/list_sum/L2"].get_linestyle()
+    assert [t.get_text() for t in misses.get_legend().get_texts()] == ["L1d", "L2", "last level"]
     # the shuffled list misses about once per node beyond L1
-    shuffled = drawn["scattered_nodes/list_sum"].get_ydata()
+    shuffled = drawn["scattered_nodes/list_sum/L1d"].get_ydata()
     assert shuffled[-1] == pytest.approx(1, rel=0.05)
     # the same figure from the file without its counts has no such panel
     data = load_json(sim)

@@ -17,6 +17,7 @@ import textwrap
 import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, MaxNLocator, NullFormatter, NullLocator
 
 from locality.report import units
@@ -369,38 +370,51 @@ def plot_family(summary: Summary, family: str, desc: dict, caches: list[dict], m
     return _finish(fig, meta, style)
 
 
-# The miss counter a family figure shows beside its times, best first:
-# measured L1d misses, else simulated ones.
-FAMILY_MISSES = (("l1d_misses_per_elem", "measured by the hardware (PAPI)"),
-                 ("sim_d1_misses_per_elem", "simulated by callgrind: LRU, no prefetcher"))
+# The miss counters a family figure shows under its times, by source (best
+# first: measured, else simulated): each level's column, its words and the
+# line style that tells the levels apart (the colour and marker tell cases).
+FAMILY_MISSES = (
+    ("measured by the hardware (PAPI)",
+     (("l1d_misses_per_elem", "L1d", "-"), ("l2_misses_per_elem", "L2", "--"), ("llc_misses_per_elem", "last level", ":"))),
+    ("simulated by callgrind: LRU, no prefetcher",
+     (("sim_d1_misses_per_elem", "L1d", "-"), ("sim_l2_misses_per_elem", "L2", "--"),
+      ("sim_ll_misses_per_elem", "last level", ":"))),
+)
 
 
-def family_miss_column(summary: Summary, family: str, cases: list[dict]) -> tuple[str, str] | None:
-    """(counter, source) of the L1d misses a family figure draws under its
-    curves, or None where none of its curves' points has them."""
+def family_miss_column(summary: Summary, family: str, cases: list[dict]) -> tuple[str, tuple] | None:
+    """(source, levels) of the misses a family figure draws under its
+    curves (levels: (column, words, line style) of each level present), or
+    None where none of its curves' points has L1d misses."""
     names = {c["name"] for c in cases}
     present = set()
     for p in summary:
         if p.family == family and p.case in names:
             present.update(p.counters)
-    return next(((c, s) for c, s in FAMILY_MISSES if c in present), None)
+    for source, levels in FAMILY_MISSES:
+        if levels[0][0] in present:
+            return source, tuple(level for level in levels if level[0] in present)
+    return None
 
 
 def _draw_misses(ax, summary: Summary, family: str, members: list[dict], machines: list[str],
-                 miss: tuple[str, str], look_of, style: Style, unit: str) -> None:
-    """L1d misses per unit against the working set, under the times: the
-    misses that explain them, one line per case in its look."""
-    column, source = miss
+                 miss: tuple[str, tuple], look_of, style: Style, unit: str) -> None:
+    """Misses per unit at each level against the working set, under the
+    times: the misses that explain them; a case keeps its colour and
+    marker, each level has a line style of its own (L1d solid)."""
+    source, levels = miss
     for m_index, machine in enumerate(machines):
         for c in members:
-            pts = sorted((p for p in summary.curve(machine, family, c["name"]) if column in p.counters),
-                         key=lambda p: p.working_set_bytes)
-            if not pts:
-                continue
             look = look_of(c["name"], m_index)
-            ax.plot([p.working_set_bytes for p in pts], [p.counters[column] for p in pts], color=look["color"],
-                    linestyle=look["linestyle"], marker=look["marker"], markersize=style.marker_size,
-                    linewidth=style.line_width, gid=f"{family}/{c['name']}")
+            for column, words, linestyle in levels:
+                pts = sorted((p for p in summary.curve(machine, family, c["name"]) if column in p.counters),
+                             key=lambda p: p.working_set_bytes)
+                if not pts:
+                    continue
+                ax.plot([p.working_set_bytes for p in pts], [p.counters[column] for p in pts], color=look["color"],
+                        linestyle=linestyle, marker=look["marker"], markersize=style.marker_size * 0.8,
+                        linewidth=style.line_width, gid=f"{family}/{c['name']}/{words}",
+                        markerfacecolor=look["color"] if linestyle == "-" else "white")
     ax.set_xscale("log", base=2)
     ax.xaxis.set_major_locator(LogLocator(base=4))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: units.size_bytes(v)))
@@ -412,9 +426,13 @@ def _draw_misses(ax, summary: Summary, family: str, members: list[dict], machine
     ax.set_xlabel("working set (bytes the loop touches, log scale)")
     if not style.legend_outside:
         ax.tick_params(axis="x", labelrotation=30)
-    ax.set_ylabel(f"L1d misses per {unit}")
-    ax.set_title(f"L1d misses per {unit}, {source}" if style.legend_outside else f"L1d misses ({source.split(':')[0]})",
-                 loc="left")
+    ax.set_ylabel(f"misses per {unit}")
+    ax.set_title(f"Misses per {unit} at each level, {source}" if style.legend_outside
+                 else f"Misses ({source.split(':')[0]})", loc="left")
+    # the levels' line styles, in black: the cases' colours are in the legend above
+    handles = [Line2D([], [], color="0.2", linestyle=ls, linewidth=style.line_width, label=words)
+               for _, words, ls in levels]
+    ax.legend(handles=handles, loc="best", framealpha=0.9, ncol=len(handles))
 
 
 def _draw_bars(ax, summary: Summary, family: str, members: list[dict], machines: list[str], metric: str,
