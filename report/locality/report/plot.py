@@ -18,6 +18,7 @@ import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.transforms import offset_copy
 from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, MaxNLocator, NullFormatter, NullLocator
 
 from locality.report import units
@@ -202,10 +203,13 @@ def _legend(ax, style: Style, title: str | None = None, below: bool = False) -> 
         longest = max(len(label) for label in labels)
         fits = int(style.width_in * 72 / ((longest * 0.6 + 4) * style.font_pt))
         ncol = max(1, min(3, fits, len(handles)))
-        # below the rotated tick labels and the axis label, whose height grows
-        # with the text and shrinks relative to a taller panel
-        below = -0.28 * (style.font_pt / 8) * (7.2 / 2.54) / style.panel_height_in
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, below), ncol=ncol, frameon=False, title=title)
+        # below the tick labels (rotated 30 degrees where the figure is
+        # narrow: about three lines of text high) and the axis label, a
+        # distance in points whatever the panel's height
+        ticks = 3.0 if not style.legend_outside else 1.0
+        below = offset_copy(ax.transAxes, fig=ax.figure, y=-((ticks + 1.3) * style.font_pt + 11), units="points")
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0), bbox_transform=below, ncol=ncol, frameon=False,
+                  title=title)
 
 
 def y_value(p: Point, metric: str) -> tuple[float, float, float]:
