@@ -3,7 +3,7 @@
 # the C++ tests again under AddressSanitizer and UndefinedBehaviorSanitizer,
 # and the Python tests (pytest). Fails when any test fails.
 set -euo pipefail
-export LOCALITY_EXTRA_PACKAGES="texlive-latex-base texlive-latex-recommended texlive-fonts-recommended lmodern chromium"
+export LOCALITY_EXTRA_PACKAGES="texlive-latex-base texlive-latex-recommended texlive-fonts-recommended lmodern chromium slurmctld slurmd slurm-client munge"
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 cd "$LOCALITY_ROOT"
 
