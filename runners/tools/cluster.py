@@ -296,7 +296,7 @@ def gallery(args) -> bool:
 
 def options(argv: list[str]):
     head, bench_args = (argv[:argv.index("--")], argv[argv.index("--") + 1:]) if "--" in argv else (argv, [])
-    p = argparse.ArgumentParser(prog="runners/cluster.sh", description=__doc__.split("\n")[0],
+    p = argparse.ArgumentParser(prog="runners/cluster.sh", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter,
                                 epilog="everything after -- goes to bench_all (default: the default run)")
     p.add_argument("--results", type=Path, required=True, help="shared folder for the result files")
