@@ -75,7 +75,7 @@ def test_allocations_are_counted_from_python():
     res = locality.run("arena_nodes/build_new", sizes=[2048], repetitions=1, min_time=0.001)
     assert res[0]["allocs_per_iter"] == 2048
     res = locality.run("arena_nodes/build_bump", sizes=[2048], repetitions=1, min_time=0.001)
-    assert res[0]["allocs_per_iter"] == 1
+    assert res[0]["allocs_per_iter"] == 0  # one buffer, taken before the timed lists and reused
 
 
 def test_errors_are_clear_python_exceptions():
