@@ -1,0 +1,149 @@
+#!/usr/bin/env python3
+"""Do two runs of one build say the same thing? Claim by claim, with the report's own checks.
+
+    runners/tools/reproduce.py A.json B.json [--within 0.10] [--json OUT]
+
+Each file is checked as the report checks it (the same engine, the same
+statistic, the same intervals); then, over the claims both files decide
+with a number:
+
+  flips      claims whose verdict differs between A and B (agrees against
+             disagrees, or either against inconclusive)
+  within     the share of numeric claims whose values differ by at most
+             --within (relative to the smaller of the two)
+  covered    the share of claims where B's value lies inside A's stated
+             interval, and where A's lies inside B's
+  loose      checks that pass by more than 3x their bound in both runs
+             (value / min or max / value), which can say no to little
+
+and prints one line per claim that moved more than --within or flipped.
+The targets (issue "Claims that reproduce"): no flip, within >= 90%,
+covered >= 80% both ways, no loose check unless its bound is a physical
+limit that says so. Exit status: 0 when every target is met, 1 when one is
+not, 2 on bad input. Run it with the venv's Python (.venv/bin/python).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+
+from locality.report.checks import check_family
+from locality.report.document import families_of
+from locality.report.load import ResultFileError, load_result
+from locality.report.summary import Summary
+from locality.report.tidy import caches, tidy
+
+TARGETS = {"within": 0.90, "covered": 0.80}
+LOOSE = 3.0
+
+
+def claims_of(path: str) -> dict[str, dict]:
+    """'family: says' -> verdict, value, interval and bounds of each claim."""
+    result = load_result(path)
+    frame = tidy([result])
+    ok = frame[frame["error"] == ""]
+    if "working_set_bytes" in ok.columns:
+        ok = ok[ok["working_set_bytes"].notna()]
+    summary = Summary(ok)
+    families = families_of([result])
+    found = {}
+    for series in summary.series():
+        for family in sorted({p.family for p in summary}):
+            check = check_family(summary, series, family, families, caches(result))
+            for r in check.results if check else []:
+                key = f"{family}: {r.claim.get('says', '')}"
+                found[key] = {"verdict": r.verdict, "value": r.value, "low": r.low, "high": r.high,
+                              "min": r.claim.get("min"), "max": r.claim.get("max"), "kind": r.claim.get("kind")}
+    return found
+
+
+def margin(c: dict) -> float:
+    """How many times over its bound a claim passes (inf without a bound)."""
+    v = c["value"]
+    if not (isinstance(v, float) and math.isfinite(v) and v > 0):
+        return math.nan
+    ratios = []
+    if c["min"] is not None and c["min"] > 0:
+        ratios.append(v / c["min"])
+    if c["max"] is not None and c["max"] > 0:
+        ratios.append(c["max"] / v)
+    return min(ratios) if ratios else math.nan
+
+
+def inside(value: float, c: dict) -> bool:
+    return math.isfinite(c["low"]) and math.isfinite(c["high"]) and c["low"] <= value <= c["high"]
+
+
+def compare(a: dict[str, dict], b: dict[str, dict], within: float) -> dict:
+    common = sorted(set(a) & set(b))
+    flips = [k for k in common if a[k]["verdict"] != b[k]["verdict"]]
+    numeric = [k for k in common if all(isinstance(x[k]["value"], float) and math.isfinite(x[k]["value"])
+                                        and x[k]["value"] > 0 for x in (a, b))]
+    moved = {k: max(a[k]["value"], b[k]["value"]) / min(a[k]["value"], b[k]["value"]) - 1 for k in numeric}
+    ranged = [k for k in numeric if math.isfinite(a[k]["low"]) and math.isfinite(b[k]["low"])]
+    loose = [k for k in numeric if margin(a[k]) > LOOSE and margin(b[k]) > LOOSE]
+    share = lambda keys, total: len(keys) / len(total) if total else math.nan  # noqa: E731
+    return {
+        "claims": len(common), "numeric": len(numeric), "flips": flips,
+        "within": share([k for k in numeric if moved[k] <= within], numeric),
+        "b_in_a": share([k for k in ranged if inside(b[k]["value"], a[k])], ranged),
+        "a_in_b": share([k for k in ranged if inside(a[k]["value"], b[k])], ranged),
+        "loose": loose, "moved": moved, "only_one": sorted(set(a) ^ set(b)),
+    }
+
+
+def report(out: dict, a: dict, b: dict, within: float) -> bool:
+    pct = lambda x: "n/a" if not math.isfinite(x) else f"{100 * x:.1f}%"  # noqa: E731
+    print(f"claims in both runs: {out['claims']} ({out['numeric']} with a number in both)")
+    print(f"verdict flips: {len(out['flips'])}")
+    for k in out["flips"]:
+        print(f"  flip  {k}: {a[k]['verdict']} -> {b[k]['verdict']}")
+    print(f"within {100 * within:.0f}%: {pct(out['within'])} (target {pct(TARGETS['within'])})")
+    for k, m in sorted(out["moved"].items(), key=lambda kv: -kv[1]):
+        if m > within:
+            print(f"  moved {k}: {a[k]['value']:.4g} -> {b[k]['value']:.4g} ({100 * m:.0f}%)")
+    print(f"B's value inside A's interval: {pct(out['b_in_a'])}; A's inside B's: {pct(out['a_in_b'])} "
+          f"(target {pct(TARGETS['covered'])} each)")
+    print(f"checks passing by more than {LOOSE:g}x their bound in both runs: {len(out['loose'])}")
+    for k in out["loose"]:
+        print(f"  loose {k}: {margin(a[k]):.1f}x and {margin(b[k]):.1f}x the bound")
+    if out["only_one"]:
+        print(f"claims in one run only (not compared): {len(out['only_one'])}")
+    return (not out["flips"] and out["within"] >= TARGETS["within"] and out["b_in_a"] >= TARGETS["covered"]
+            and out["a_in_b"] >= TARGETS["covered"] and not out["loose"])
+
+
+def main(argv: list[str]) -> int:
+    p = argparse.ArgumentParser(prog="reproduce.py", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("a")
+    p.add_argument("b")
+    p.add_argument("--within", type=float, default=0.10, help="relative difference counted as agreeing (0.10)")
+    p.add_argument("--json", type=Path, help="also write the comparison as JSON (a new file)")
+    args = p.parse_args(argv)
+    if not 0 < args.within < 10:
+        p.error("--within: a fraction such as 0.10")
+    try:
+        a, b = claims_of(args.a), claims_of(args.b)
+    except (ResultFileError, OSError) as e:
+        print(f"reproduce.py: error: {e}", file=sys.stderr)
+        return 2
+    out = compare(a, b, args.within)
+    met = report(out, a, b, args.within)
+    if args.json:
+        try:
+            with open(args.json, "x") as f:
+                json.dump({"a": args.a, "b": args.b, **out, "met": met}, f, indent=1, default=str)
+        except OSError as e:
+            print(f"reproduce.py: error: cannot write {args.json}: {e.strerror or e}", file=sys.stderr)
+            return 2
+    print("targets met" if met else "targets not met")
+    return 0 if met else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

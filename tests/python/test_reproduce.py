@@ -1,0 +1,60 @@
+"""runners/tools/reproduce.py, the measure of "claims that reproduce": a run
+compared with itself agrees on every claim; a copy in which one case got
+3x slower is caught (the claims on it move and their intervals no longer
+cover each other); bad input is one line and exit 2."""
+
+import json
+import subprocess
+import sys
+
+from conftest import CITED, ROOT
+
+SCRIPT = ROOT / "runners" / "tools" / "reproduce.py"
+
+
+def run(*args):
+    return subprocess.run([sys.executable, str(SCRIPT), *map(str, args)], capture_output=True, text=True,
+                          timeout=300)
+
+
+def test_a_run_reproduces_itself_claim_for_claim(tmp_path):
+    out = tmp_path / "same.json"
+    proc = run(CITED, CITED, "--json", out)
+    assert proc.returncode in (0, 1), proc.stderr
+    got = json.loads(out.read_text())
+    assert got["claims"] > 20 and got["flips"] == []
+    assert got["within"] == 1.0 and got["b_in_a"] == 1.0 and got["a_in_b"] == 1.0
+    # the committed run still has checks that pass by more than 3x: named, so the exit is 1
+    assert (proc.returncode == 1) == bool(got["loose"])
+    assert ("targets met" in proc.stdout) == (proc.returncode == 0)
+
+
+def test_one_case_three_times_slower_is_caught(tmp_path):
+    data = json.loads(CITED.read_text())
+    for b in data["benchmarks"]:
+        if b.get("run_name", "").startswith("heap_vector/sum/"):
+            b["real_time"] *= 3
+            b["cpu_time"] *= 3
+    slower = tmp_path / "slower.json"
+    slower.write_text(json.dumps(data))
+    out = tmp_path / "cmp.json"
+    proc = run(CITED, slower, "--json", out)
+    assert proc.returncode == 1, proc.stderr
+    got = json.loads(out.read_text())
+    moved = [k for k, m in got["moved"].items() if m > 0.10]
+    # every claim on the vector moved by 3x (ratios by 2x or more) and only those
+    assert moved and all("vector" in k or "heap_vector" in k for k in moved), moved
+    assert got["within"] < 1.0 and got["b_in_a"] < 1.0
+    assert any(line.startswith("  moved ") for line in proc.stdout.splitlines())
+
+
+def test_bad_input_is_one_line_and_exit_2(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text("{")
+    proc = run(CITED, bad)
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("reproduce.py: error: ")
+    out = tmp_path / "exists.json"
+    out.write_text("keep")
+    proc = run(CITED, CITED, "--json", out)
+    assert proc.returncode == 2 and out.read_text() == "keep"
