@@ -160,8 +160,14 @@ const bool kRegistered = add_family({
         {.kind = "ratio",
          .says = "the fresh list costs at most 20x the vector (its 32-byte chunks are 8x the vector's bytes)",
          .cases = {"list_sum_fresh", "heap_vector/sum"}, .at = "beyond:LLC", .max = 20},
-        {.kind = "ratio", .says = "the randomly built std::map costs at least 10x the vector",
-         .cases = {"std_map_sum", "heap_vector/sum"}, .at = "beyond:LLC", .min = 10},
+        // Against the list at the same node count, not the vector: the map's
+        // ladder stops at 4 Mi nodes, where the vector (16 MiB) is still in
+        // the caches, so a comparison with it was never decided.
+        {.kind = "ratio",
+         .says = "the randomly built std::map costs 0.8x to 2x the shuffled list per element: a miss per "
+                 "element as well (an in-order walk reaches each node once from above; its climbs back "
+                 "up revisit nodes just touched)",
+         .cases = {"std_map_sum", "list_sum"}, .at = "beyond:LLC", .min = 0.8, .max = 2},
     },
     .statistic = Statistic::minimum,
 });
