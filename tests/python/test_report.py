@@ -317,3 +317,51 @@ def test_a_clock_no_core_runs_at_gives_no_cycles_and_says_why(real_result, real_
     rep = build_report([load_result(bad)])
     assert not _cycles_shown(rep)
     assert any("the probed clock, 15.7 GHz, is outside what any core runs at" in w for w in rep.warnings)
+
+
+def _cycle_numbers(rep) -> list[str]:
+    return [m for e in rep.figures for m in re.findall(r"([\d.]+) cycles", e.caption + e.details)]
+
+
+def test_cycles_use_the_faster_clock_probe_and_say_when_the_probes_differ(real_result, tmp_path):
+    """A probe that shared its core reads slow, never fast: a slow probe
+    before the run changes no cycle count, and the machine line says the
+    probes differ; probes that agree say nothing."""
+    from locality.report.texts import clock_text, probed_ghz
+
+    data = load_json(real_result)
+    loc = data["context"]["locality"]
+    after = loc["clock"]["after"]["ghz"]
+    loc["clock"]["before"]["ghz"] = after
+    same = tmp_path / "same-probes.json"
+    same.write_text(json.dumps(data))
+    assert "differ" not in clock_text(loc)
+    loc["clock"]["before"]["ghz"] = after / 1.3
+    slow = tmp_path / "slow-probe-before.json"
+    slow.write_text(json.dumps(data))
+    assert probed_ghz(loc) == after
+    assert "the clock probes differ" in clock_text(loc) and "cycles use the faster" in clock_text(loc)
+    shown = _cycle_numbers(build_report([load_result(same)]))
+    assert shown and _cycle_numbers(build_report([load_result(slow)])) == shown
+
+
+def test_no_point_is_called_last_level_where_the_latency_curve_does_not_confirm_its_size():
+    """The cited run's latency curve steps at 4 MiB beyond L2 while the
+    last level used is 32 MiB: its 16 MiB point is memory as likely as L3,
+    so the highlights name none "in the last level" and say why; with the
+    size confirmed they would."""
+    from conftest import CITED
+    from locality.report.document import highlights
+    from locality.report.tidy import caches
+
+    result = load_result(CITED)
+    rep = build_report([result])
+    levels = rep.checks["latency"][next(iter(rep.checks["latency"]))]
+    if levels.marks.get("llc_confirmed", True):
+        pytest.skip("the cited run's curve confirms its last level")
+    details = next(e.details for e in rep.figures if e.figure_id == "LOC-latency")
+    assert "in the last level (" not in details
+    assert "none named in the last level, whose size the latency curve does not confirm" in details
+    series = rep.summary.series()[0]
+    trusting = highlights(rep.summary, series, "latency", rep.families["latency"], caches(result), None, True)
+    assert "in the last level (" in trusting

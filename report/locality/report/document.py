@@ -95,7 +95,7 @@ def families_of(results: list[ResultFile]) -> dict:
 
 
 def clock_ghz(result: ResultFile) -> float | None:
-    """The probed clock before the run, or None where there is none or no
+    """The clock for cycles (texts.probed_ghz), or None where there is none or no
     core could run at it (then no cycles are shown; implausible_clock says
     why)."""
     loc = result.locality or {}
@@ -110,9 +110,11 @@ REGION_NAMES = [("in:L1", "in L1"), ("in:L2", "in L2"), ("in:LLC", "in the last 
 
 
 def highlights(summary: Summary, series: str, family: str, desc: dict, caches_: list[dict],
-               ghz: float | None) -> str:
+               ghz: float | None, llc_confirmed: bool = True) -> str:
     """The family's first case at the largest size in each region, with
-    cycles where the family counts them."""
+    cycles where the family counts them. Where the latency curve has no
+    step near the last level's stated size (a virtual machine's share of
+    it), no point is named "in the last level": it may be memory."""
     if not desc or not desc.get("cases"):
         return ""
     cases = [c for c in desc["cases"] if summary.curve(series, family, c["name"]) and not c.get("series")]
@@ -129,6 +131,9 @@ def highlights(summary: Summary, series: str, family: str, desc: dict, caches_: 
             continue
         inside = [p for p in pts if bounds[0] <= p.working_set_bytes <= bounds[1]]
         if not inside:
+            continue
+        if region == "in:LLC" and not llc_confirmed:
+            parts.append("none named in the last level, whose size the latency curve does not confirm")
             continue
         p = inside[-1]
         if metric == "bandwidth" and p.unit_bytes:
@@ -350,17 +355,25 @@ def build_report(results: list[ResultFile], style: str = "screen", names: dict |
         present = list(dict.fromkeys(p.family for p in summary))
         present.sort(key=lambda f: (families.get(f, {}).get("order", 10**6), f))
         for family in present:
-            desc = families.get(family, {})
-            fid = f"LOC-{family}"
             checks = {}
             for s in series:
                 check = check_family(summary, s, family, families, machine_caches)
                 if check is not None:
                     checks[s] = check
             report.checks[family] = checks
+        # the levels check says whether the latency curve confirms the last
+        # level's size; every family's highlights need it
+        confirmed = [c.marks["llc_confirmed"] for checks in report.checks.values() for c in checks.values()
+                     if "llc_confirmed" in c.marks]
+        llc_confirmed = all(confirmed)
+        for family in present:
+            desc = families.get(family, {})
+            fid = f"LOC-{family}"
+            checks = report.checks[family]
             detected = next((c.marks.get("detected_levels") for c in checks.values()
                              if c.marks.get("detected_levels")), None)
-            extra = highlights(summary, series[0], family, desc, machine_caches, ghz) if len(series) == 1 else ""
+            extra = highlights(summary, series[0], family, desc, machine_caches, ghz,
+                               llc_confirmed) if len(series) == 1 else ""
             report.figures.append(FigureEntry(
                 f"family-{family}", fid,
                 plot.plot_family(summary, family, desc, machine_caches, meta(fid), st, detected, ghz,

@@ -103,7 +103,9 @@ def levels(engine, family: str, claim: dict) -> ClaimResult:
         note = "each level steps within 2x of its size"
     measured = f"from {chosen}, " + "; ".join(words) + f" — {note}"
     result = engine.result(claim, verdict, measured)
-    result.marks = {"detected_levels": steps, "levels_from": chosen}
+    # whether the curve confirms the last level's size: where it does not,
+    # the captions name no point "in the last level" (it may be memory)
+    result.marks = {"detected_levels": steps, "levels_from": chosen, "llc_confirmed": bool(last["within_2x"])}
     return result
 
 

@@ -14,9 +14,33 @@ from locality.report import units
 PLAUSIBLE_GHZ = (0.2, 7.0)
 
 
+def _probes(loc: dict) -> dict[str, float]:
+    clock = loc.get("clock") or {}
+    found = {w: (clock.get(w) or {}).get("ghz") for w in ("before", "after")}
+    return {w: float(g) for w, g in found.items() if isinstance(g, (int, float)) and g > 0}
+
+
+# Probes before and after the run further apart than this: the clock moved.
+CLOCK_MOVED = 1.05
+
+
 def probed_ghz(loc: dict) -> float | None:
-    """The clock the probe measured before the run, if the file has one."""
-    return ((loc.get("clock") or {}).get("before") or {}).get("ghz")
+    """The core's clock for converting times to cycles: the faster of the
+    probes before and after the run. A probe that shared its core with
+    other work (a busy host, a vCPU descheduled) counts fewer adds per
+    nanosecond, never more, so the slower one is the disturbed one: taken
+    alone, it gave an L1 hit of 3.7 cycles on a core whose L1 takes 4."""
+    probes = _probes(loc)
+    return max(probes.values()) if probes else None
+
+
+def clock_moved(loc: dict) -> str | None:
+    """Why the two probes differ, where they differ by more than 5%."""
+    probes = _probes(loc)
+    if len(probes) < 2 or max(probes.values()) <= CLOCK_MOVED * min(probes.values()):
+        return None
+    return (f"the clock probes differ: {units.number(probes['before'])} GHz before the run, "
+            f"{units.number(probes['after'])} after; cycles use the faster")
 
 
 def clock_text(loc: dict) -> str:
@@ -24,7 +48,10 @@ def clock_text(loc: dict) -> str:
     ghz = probed_ghz(loc)
     if not ghz:
         return "not measured"
-    return f"{units.number(ghz)} GHz" + (" (not a core's clock: no cycles shown)" if implausible_clock(loc) else "")
+    if implausible_clock(loc):
+        return f"{units.number(ghz)} GHz (not a core's clock: no cycles shown)"
+    moved = clock_moved(loc)
+    return f"{units.number(ghz)} GHz" + (f" ({moved})" if moved else "")
 
 
 def implausible_clock(loc: dict) -> str | None:
