@@ -53,7 +53,7 @@ def _conf(top: Path, host: str) -> str:
         "ProctrackType=proctrack/linuxproc", "TaskPlugin=task/none", "JobAcctGatherType=jobacct_gather/none",
         "AccountingStorageType=accounting_storage/none", "SelectType=select/cons_tres",
         "SelectTypeParameters=CR_Core", "MpiDefault=none", "MailProg=/bin/true", "ReturnToService=2",
-        "MinJobAge=3600", f"NodeName={host} NodeAddr=127.0.0.1 CPUs={os.cpu_count()} State=UNKNOWN",
+        "MinJobAge=3600", f"NodeName={host} NodeAddr=127.0.0.1 CPUs={os.cpu_count()} Features=locality-test State=UNKNOWN",
         "PartitionName=test Nodes=ALL Default=YES MaxTime=INFINITE State=UP", ""])
 
 
@@ -138,13 +138,17 @@ def test_a_two_task_array_writes_two_files_and_the_gallery_shows_both(cluster, t
 
 def test_failed_tasks_say_why_and_keep_every_other_result(cluster, tmp_path):
     host = cluster["host"]
-    rc, lines = _finish(_runner(cluster, tmp_path, "--node", host, "--node", "no-such-node"))
+    rc, lines = _finish(_runner(cluster, tmp_path, "--constraint", "locality-test,no-such-feature",
+                                "--node", host, "--node", "no-such-node"))
     assert rc == 1
-    assert any(re.match(r"cluster: task 1 \(node no-such-node\): FAILED: could not be placed on node "
+    assert any(re.match(r"cluster: task 1 \(feature no-such-feature\): FAILED: could not be placed on "
+                        r"feature no-such-feature: .*[Ii]nvalid feature", ln) for ln in lines), lines
+    assert any(re.match(r"cluster: task 3 \(node no-such-node\): FAILED: could not be placed on node "
                         r"no-such-node: .*[Ii]nvalid node name", ln) for ln in lines), lines
-    assert any(ln.startswith(f"cluster: task 0 (node {host}) on {host}: done: ") for ln in lines), lines
+    assert any(ln.startswith(f"cluster: task 0 (feature locality-test) on {host}: done: ") for ln in lines), lines
+    assert any(ln.startswith(f"cluster: task 2 (node {host}) on {host}: done: ") for ln in lines), lines
     first = _digests(tmp_path)
-    assert len(first) == 1 and _gallery_files(tmp_path) == set(first)
+    assert len(first) == 2 and _gallery_files(tmp_path) == set(first)
 
     # Cancelled while it runs: SLURM's state is the reason; the other task still runs.
     slow = ["--sizes", "4K,64K,1M", "--benchmark_min_time=0.5", "heap_vector"]
@@ -173,7 +177,7 @@ def test_failed_tasks_say_why_and_keep_every_other_result(cluster, tmp_path):
 
     # Nothing written before was lost, and the gallery holds every file.
     now = _digests(tmp_path)
-    assert {k: now[k] for k in first} == first and len(now) == 2
+    assert {k: now[k] for k in first} == first and len(now) == 3
     assert _gallery_files(tmp_path) == set(now)
 
 
