@@ -225,9 +225,11 @@ def conclude(t: Task, job: str, state: Path, record: dict | None) -> None:
     err = state / f"{job}_{t.index}.err"
     if own and own["rc"] == 0 and own["result"]:
         return finish(t, True, own["result"])
-    # a run stopped part-way keeps what it measured in its journal
-    partial = sorted(state.parent.glob(f"*-slurm{job}_{t.index}.partial.json"))
-    kept = f"; what it measured is in {partial[-1]}" if partial else ""
+    # a run stopped part-way keeps what it measured: the result file a
+    # SIGTERM lets bench_all write, or else its journal
+    left = sorted(state.parent.glob(f"*-slurm{job}_{t.index}.json")) or \
+        sorted(state.parent.glob(f"*-slurm{job}_{t.index}.partial.json"))
+    kept = f"; what it measured before it stopped is in {left[-1]}" if left else ""
     if own:
         why = own["why"] or last_line(read(err), "bench_all:") or "no error line"
         return finish(t, False, f"bench_all exit {own['rc']}: {why}{kept} (log: {err})")
