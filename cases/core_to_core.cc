@@ -91,8 +91,13 @@ const bool kRegistered = add_family({
               {.name = "one_core", .summary = "the same turns taken by one thread", .fn = &one_core,
                .label = "one core",
                .not_simulated = "a one-core cache simulation has no coherence traffic"}},
-    .claims = {{.kind = "ratio", .says = "a hand-over between two cores costs at least 3x one on a single core",
-                .cases = {"two_cores", "one_core"}, .min = 3}},
+    // Not a ratio to one_core: a branch-predicted loop of about a cycle,
+    // 150x below the hand-over on the development VM, says nothing.
+    .claims = {{.kind = "value",
+                .says = "a hand-over between two cores costs at least 5 ns: the line leaves one core's private "
+                        "caches for the other's, which takes some 20 cycles or more on any machine at up to 4 GHz "
+                        "(a physical limit, not a typical value)",
+                .cases = {"two_cores"}, .min = 5}},
     .statistic = Statistic::median,
     .ladder = &exchanges_ladder,
     .cycles = true,
