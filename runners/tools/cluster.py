@@ -75,9 +75,6 @@ status "$rc" "$host" "$out" ""
 exit "$rc"
 """
 
-FINAL_OK = {"COMPLETED"}
-
-
 def say(text: str) -> None:
     print(f"cluster: {text}", flush=True)
 
@@ -87,16 +84,14 @@ def fail(text: str, code: int = 2) -> None:
     sys.exit(code)
 
 
-def slurm(cmd: list[str], check: bool = True) -> subprocess.CompletedProcess:
+def slurm(cmd: list[str]) -> subprocess.CompletedProcess:
+    """A SLURM command's result; its exit status is the caller's to read."""
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     except FileNotFoundError:
         fail(f"no {cmd[0]} on PATH: run this on a SLURM login node (Debian: apt-get install slurm-client)")
     except subprocess.TimeoutExpired:
         fail(f"{cmd[0]} did not answer in 120 s")
-    if check and proc.returncode != 0:
-        fail(f"{' '.join(cmd[:2])}: {last_line(proc.stderr) or f'exit {proc.returncode}'}")
-    return proc
 
 
 def last_line(text: str, prefer: str = "") -> str:
@@ -144,7 +139,7 @@ def submit(args, tasks: list[Task], state: Path) -> str:
     cmd += [f"--account={args.account}"] if args.account else []
     cmd += [o for opt in args.sbatch_option for o in shlex.split(opt)]
     cmd += [script, str(state), str(args.results), args.bench_all, *args.bench_args]
-    proc = slurm(cmd, check=False)
+    proc = slurm(cmd)
     if proc.returncode != 0:
         os.unlink(script)
         fail(f"sbatch refused the job: {last_line(proc.stderr) or f'exit {proc.returncode}'}")
@@ -157,12 +152,12 @@ def submit(args, tasks: list[Task], state: Path) -> str:
     say(f"job {job}: {len(tasks)} task(s) of bench_all {shlex.join(args.bench_args)}".rstrip())
     for t in tasks:
         if t.update:
-            placed = slurm(["scontrol", "update", f"JobId={job}_{t.index}", t.update], check=False)
+            placed = slurm(["scontrol", "update", f"JobId={job}_{t.index}", t.update])
             if placed.returncode != 0:
                 why = last_line(placed.stderr) or f"scontrol exit {placed.returncode}"
-                slurm(["scancel", f"{job}_{t.index}"], check=False)
+                slurm(["scancel", f"{job}_{t.index}"])
                 finish(t, False, f"could not be placed on {t.where}: {why}")
-    slurm(["scontrol", "release", job], check=False)
+    slurm(["scontrol", "release", job])
     return job
 
 
@@ -175,7 +170,7 @@ def finish(t: Task, ok: bool, text: str) -> None:
 def queued(job: str) -> dict[int, tuple[str, str, str]] | None:
     """Task -> (state, node, reason) of the tasks squeue still shows; None
     when squeue did not answer (a busy controller: ask again later)."""
-    proc = slurm(["squeue", "-h", "-r", "-j", job, "-o", "%K|%T|%N|%r"], check=False)
+    proc = slurm(["squeue", "-h", "-r", "-j", job, "-o", "%K|%T|%N|%r"])
     if proc.returncode != 0 and "Invalid job id" not in proc.stderr:
         return None
     found = {}
@@ -190,7 +185,7 @@ def records(job: str) -> dict[int, dict]:
     """Task -> SLURM's record of an ended task: scontrol while it keeps
     them (MinJobAge), sacct where accounting is on."""
     found: dict[int, dict] = {}
-    proc = slurm(["scontrol", "show", "job", "-o", job], check=False)
+    proc = slurm(["scontrol", "show", "job", "-o", job])
     for line in proc.stdout.splitlines() if proc.returncode == 0 else []:
         fields = dict(tok.split("=", 1) for tok in line.split() if "=" in tok)
         if fields.get("ArrayTaskId", "").isdigit():
@@ -200,7 +195,7 @@ def records(job: str) -> dict[int, dict]:
                                                  "node": fields.get("NodeList", "")}
     if found:
         return found
-    proc = slurm(["sacct", "-n", "-P", "-X", "-j", job, "--format=JobID,State,ExitCode,NodeList"], check=False)
+    proc = slurm(["sacct", "-n", "-P", "-X", "-j", job, "--format=JobID,State,ExitCode,NodeList"])
     for line in proc.stdout.splitlines() if proc.returncode == 0 else []:
         parts = line.split("|")
         task = parts[0].rpartition("_")[2] if len(parts) == 4 else ""

@@ -32,8 +32,7 @@ import math
 import sys
 from pathlib import Path
 
-from locality.report.checks import check_family
-from locality.report.document import families_of
+from locality.report.document import check_families, families_of
 from locality.report.load import ResultFileError, load_result
 from locality.report.summary import Summary
 from locality.report.tidy import caches, tidy
@@ -49,13 +48,10 @@ def claims_of(path: str) -> dict[str, dict]:
     ok = frame[frame["error"] == ""]
     if "working_set_bytes" in ok.columns:
         ok = ok[ok["working_set_bytes"].notna()]
-    summary = Summary(ok)
-    families = families_of([result])
     found = {}
-    for series in summary.series():
-        for family in sorted({p.family for p in summary}):
-            check = check_family(summary, series, family, families, caches(result))
-            for r in check.results if check else []:
+    for family, checks in check_families(Summary(ok), families_of([result]), caches(result)).items():
+        for check in checks.values():
+            for r in check.results:
                 key = f"{family}: {r.claim.get('says', '')}"
                 found[key] = {"verdict": r.verdict, "value": r.value, "low": r.low, "high": r.high,
                               "min": r.claim.get("min"), "max": r.claim.get("max"), "kind": r.claim.get("kind")}

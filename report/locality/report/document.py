@@ -309,6 +309,21 @@ def collect_warnings(report: Report, notes: list[str]) -> list[str]:
 # ---- building --------------------------------------------------------------------------------
 
 
+def check_families(summary: Summary, families: dict, machine_caches: list[dict]) -> dict[str, dict[str, Check]]:
+    """Every family of the summary in teaching order, with its checks per
+    series (none for a family without claims)."""
+    present = list(dict.fromkeys(p.family for p in summary))
+    present.sort(key=lambda f: (families.get(f, {}).get("order", 10**6), f))
+    checks: dict[str, dict[str, Check]] = {}
+    for family in present:
+        checks[family] = {}
+        for s in summary.series():
+            check = check_family(summary, s, family, families, machine_caches)
+            if check is not None:
+                checks[family][s] = check
+    return checks
+
+
 def build_report(results: list[ResultFile], style: str = "screen", names: dict | None = None,
                  notes: list[str] | None = None, footer: bool = True) -> Report:
     st = replace(STYLES[style], footer=footer)
@@ -352,24 +367,15 @@ def build_report(results: list[ResultFile], style: str = "screen", names: dict |
                 plot.plot_misses(summary, families, source, machine_caches, meta(fid), st,
                                  multiplexed=source == "papi" and counters.get("multiplexed", False)),
                 misses_caption(summary, families, source)))
-        present = list(dict.fromkeys(p.family for p in summary))
-        present.sort(key=lambda f: (families.get(f, {}).get("order", 10**6), f))
-        for family in present:
-            checks = {}
-            for s in series:
-                check = check_family(summary, s, family, families, machine_caches)
-                if check is not None:
-                    checks[s] = check
-            report.checks[family] = checks
+        report.checks = check_families(summary, families, machine_caches)
         # the levels check says whether the latency curve confirms the last
         # level's size; every family's highlights need it
         confirmed = [c.marks["llc_confirmed"] for checks in report.checks.values() for c in checks.values()
                      if "llc_confirmed" in c.marks]
         llc_confirmed = all(confirmed)
-        for family in present:
+        for family, checks in report.checks.items():
             desc = families.get(family, {})
             fid = f"LOC-{family}"
-            checks = report.checks[family]
             detected = next((c.marks.get("detected_levels") for c in checks.values()
                              if c.marks.get("detected_levels")), None)
             extra = highlights(summary, series[0], family, desc, machine_caches, ghz,
