@@ -184,7 +184,9 @@ void build_pmr_pool(benchmark::State&, std::size_t) {}
 
 Case list_case(const char* name, const char* summary, double peak, CaseFn fn, const char* label = "",
                Role role = Role::none) {
-  return {.name = name, .summary = summary, .peak_bytes_per_element = peak, .fn = fn, .label = label, .role = role};
+  return {.name = name, .summary = summary, .peak_bytes_per_element = peak, .fn = fn, .label = label, .role = role,
+          .model = {.kind = "list", .tolerance = 0.5,
+                    .parts = "where the next node is in the next line and the prefetcher fetches it early"}};
 }
 
 Case build_case(const char* name, const char* summary, double peak, CaseFn fn, const char* label) {

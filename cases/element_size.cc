@@ -79,7 +79,12 @@ Case walk_case(const char* order_name) {
           .fn = &walk<Npad, Order>,
           .label = std::string(Order == ChaseOrder::sequential ? "in order" : "random") + ", " + bytes + "-byte nodes",
           .unit = {"node", sizeof(PadNode<Npad>)},
-          .ladder = &node_ladder<Npad>};
+          .ladder = &node_ladder<Npad>,
+          .model = Order == ChaseOrder::sequential
+                       ? Model{.kind = "stream", .bytes = sizeof(void*), .stride = sizeof(PadNode<Npad>),
+                               .tolerance = 0.5,
+                               .parts = "in the caches, where each load waits for the one before (a chase)"}
+                       : Model{.kind = "random"}};
 }
 
 Claim random_over_sequential(int npad) {

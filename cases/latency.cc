@@ -86,15 +86,23 @@ const bool kRegistered = add_family({
     .size_name = "nodes (64-byte lines)",
     .cases = {
         chase_case("random_chase", "dependent loads through a random single cycle of 64-byte nodes",
-                   &chase<ChaseOrder::random, false>, "", "latency").labelled("random order").simulated_by_default_run(),
+                   &chase<ChaseOrder::random, false>, "", "latency")
+            .labelled("random order")
+            .simulated_by_default_run()
+            .modelled({.kind = "random", .parts = "in the transitions, where a real cache keeps more than "
+                                                  "min(1, C/W) of a random working set"}),
         chase_case("random_chase_huge_pages",
                    "the same random cycle in memory advised to use 2 MiB pages (no TLB misses)",
                    &chase<ChaseOrder::random, true>,
-                   "the simulator has no TLB: its misses equal random_chase's").labelled("random order, huge pages"),
+                   "the simulator has no TLB: its misses equal random_chase's")
+            .labelled("random order, huge pages")
+            .modelled({.kind = "random", .page_walks = false}),
         chase_case("sequential_chase", "dependent loads through 64-byte nodes in address order",
                    &chase<ChaseOrder::sequential, false>)
             .labelled("address order")
-            .simulated_by_default_run(),
+            .simulated_by_default_run()
+            .modelled({.kind = "cyclic", .parts = "beyond L1: the prefetcher fetches the next lines before "
+                                                  "the loads ask, so a load costs far less than a miss"}),
         chase_case("page_random_chase", "pages in random order, lines in order inside each page",
                    &chase<ChaseOrder::page_random, false>).labelled("random pages, lines in order"),
     },

@@ -99,7 +99,9 @@ Case chains_case() {
           .label = "k = " + std::to_string(K),
           .series = "k independent chases",
           .axis = {"chains", "independent chases interleaved (k)"},
-          .not_simulated = "a cache simulation has no misses in flight: every k gives the same misses per load"};
+          .not_simulated = "a cache simulation has no misses in flight: every k gives the same misses per load",
+          .model = {.kind = "little", .tolerance = 0.5,
+                    .parts = "where k outgrows the core's miss buffers, or the page walks of k chases queue"}};
 }
 
 const bool kRegistered = add_family({

@@ -123,6 +123,11 @@ void std_map_sum(benchmark::State& state, std::size_t n) {
   });
 }
 
+// A hop to another line costs a random access, a hop inside the line an L1
+// load: the textbook list, without a prefetcher.
+const Model kListModel = {.kind = "list", .tolerance = 0.5,
+                          .parts = "where the next node is in the next line and the prefetcher fetches it early"};
+
 const bool kRegistered = add_family({
     .name = "scattered_nodes",
     .title = "List nodes scattered over the heap",
@@ -140,12 +145,12 @@ const bool kRegistered = add_family({
         {.name = "list_sum_fresh",
          .summary = "singly linked list, nodes allocated and linked in order (adjacent: the pitfall)",
          .peak_bytes_per_element = 48, .fn = &list_sum_fresh, .label = "list, new per node, fresh heap",
-         .role = Role::layout, .simulated_by_default = true},
+         .role = Role::layout, .simulated_by_default = true, .model = kListModel},
         {.name = "list_sum", .summary = "the same list linked in a shuffled order (truly scattered)",
          .peak_bytes_per_element = 64, .fn = &list_sum, .label = "list, new per node, shuffled",
-         .role = Role::layout, .simulated_by_default = true, .gallery = "scattered"},
+         .role = Role::layout, .simulated_by_default = true, .gallery = "scattered", .model = kListModel},
         {.name = "std_list_sum", .summary = "std::list<int> built by push_back on a fresh heap",
-         .peak_bytes_per_element = 48, .fn = &std_list_sum, .label = "std::list"},
+         .peak_bytes_per_element = 48, .fn = &std_list_sum, .label = "std::list", .model = kListModel},
         {.name = "std_map_sum", .summary = "std::map traversed in key order, keys inserted in random order",
          .peak_bytes_per_element = 80, .fn = &std_map_sum, .label = "std::map", .max_elements = std::size_t{1} << 22,
          .max_elements_why = "building the map by random inserts takes seconds per million nodes; 4 Mi "

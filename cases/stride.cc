@@ -153,7 +153,9 @@ Case every_case() {
           .fn = &every<K>,
           .label = "k = " + std::to_string(K),
           .series = "every k-th int",
-          .axis = {"stride_bytes", "stride (bytes between touched ints)"}};
+          .axis = {"stride_bytes", "stride (bytes between touched ints)"},
+          .model = {.kind = "stream", .bytes = sizeof(int), .stride = K * sizeof(int), .tolerance = 0.5,
+                    .parts = "at strides of a page or more, where each load also misses the TLB"}};
 }
 
 Case chase_case(const char* name, const char* summary, double peak, CaseFn fn) {

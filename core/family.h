@@ -106,6 +106,38 @@ struct Axis {
   std::string label;
 };
 
+// A textbook model of what one unit of a case costs, which the report
+// evaluates with the machine's parameters measured in the same run (each
+// level's size, load latency and read bandwidth) and draws beside the
+// measurement. Kinds (the report's models module holds one small function
+// for each):
+//   random    one dependent load per unit to a random line of the working set
+//             W: it hits a level of C bytes with probability min(1, C/W), plus
+//             a page walk past the TLB's reach where `page_walks`.
+//   cyclic    one dependent load per unit to the next line, around and around:
+//             under LRU every load misses each level smaller than W.
+//   stream    the lines one unit touches (`bytes` read, `stride` bytes apart:
+//             max(bytes, min(stride, line)) bytes moved) over the read
+//             bandwidth of the level W fits in.
+//   little    Little's law: k dependent chases (the case's axis counter) keep
+//             k misses in flight, so a load costs latency(W) / k, and no less
+//             than a line over the memory bandwidth.
+//   list      a linked list: a hop to another line (the node-gap counters say
+//             how many) costs a random access at W, a hop inside the line an
+//             L1 load.
+// Empty kind: no model. The measurement is expected within `tolerance`
+// (relative) of the model; `parts` says in a few words where a student
+// should expect it to leave the model and why (the prefetcher, the miss
+// buffers): the report says where it does.
+struct Model {
+  std::string kind = {};
+  double bytes = 0;
+  double stride = 0;
+  bool page_walks = true;
+  double tolerance = 0.25;
+  std::string parts = {};
+};
+
 struct Case {
   std::string name;     // e.g. "list_sum"
   std::string summary;  // one line: what this case shows
@@ -150,10 +182,17 @@ struct Case {
   // separately allocated nodes and over one array: their ratio). At most
   // one case of the catalogue takes each; empty: none.
   std::string gallery = {};
+  // What a textbook model predicts it costs (see Model); empty kind: none.
+  Model model = {};
 
   // The case with its legend label set (for cases made by a helper).
   Case labelled(std::string words) && {
     label = std::move(words);
+    return std::move(*this);
+  }
+  // The case with its model (for cases made by a helper).
+  Case modelled(Model m) && {
+    model = std::move(m);
     return std::move(*this);
   }
   // The case, simulated in a default run (for cases made by a helper).

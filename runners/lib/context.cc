@@ -70,6 +70,11 @@ nlohmann::json families_json(std::size_t llc_bytes, bool quick) {
       if (!c.not_simulated.empty()) jc["not_simulated"] = c.not_simulated;
       if (!c.gallery.empty()) jc["gallery"] = c.gallery;
       if (c.simulated_by_default) jc["simulated_by_default"] = true;
+      if (!c.model.kind.empty()) {
+        jc["model"] = {{"kind", c.model.kind},       {"bytes", c.model.bytes},
+                       {"stride", c.model.stride},   {"page_walks", c.model.page_walks},
+                       {"tolerance", c.model.tolerance}, {"parts", c.model.parts}};
+      }
       if (const std::string why = unavailable_reason(c); !why.empty()) jc["unavailable"] = why;
       if (has_own_ladder(f, c)) jc["ladder"] = case_sizes(f, c, llc_bytes, quick);
       cases.push_back(jc);

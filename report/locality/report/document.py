@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.figure import Figure
 
-from locality.report import escape, plot, units
+from locality.report import models, escape, plot, units
 from locality.report.checks import Check, check_family, cache_levels, region_bounds
 from locality.report.load import ResultFile, ResultFileError
 from locality.report.html import render_html
@@ -56,6 +56,8 @@ class Report:
     checks: dict = field(default_factory=dict)  # family -> {series: Check}
     warnings: list[str] = field(default_factory=list)
     families: dict = field(default_factory=dict)
+    models: dict = field(default_factory=dict)       # series -> models.Machine (the fitted parameters)
+    comparisons: dict = field(default_factory=dict)  # (series, family) -> [models.Comparison]
 
 
 def combined_meta(results: list[ResultFile], figure_id: str, names: dict | None = None) -> dict:
@@ -148,6 +150,31 @@ def highlights(summary: Summary, series: str, family: str, desc: dict, caches_: 
     what = "per " + c.get("unit", desc["unit"])["name"] if metric == "time" else "read"
     stat = c.get("statistic", desc.get("statistic", "median"))
     return f"{c['label']}, {what} ({stat} of the repetitions): " + ", ".join(parts) + "."
+
+
+def fit_models(summary: Summary, checks: dict, families: dict, machine_caches: list[dict]) -> dict:
+    """series -> the machine model fitted to that series' run (levels from
+    the topology and the levels check's steps; latencies and bandwidths from
+    the marked cases); series whose run cannot give one are left out."""
+    out = {}
+    for s in summary.series():
+        marks = [c.marks for f in checks.values() for ser, c in f.items() if ser == s and "llc_confirmed" in c.marks]
+        steps = marks[0].get("detected_levels") if marks else None
+        fitted = models.fit(summary, s, families, machine_caches, steps, marks[0]["llc_confirmed"] if marks else None)
+        if fitted is not None:
+            out[s] = fitted
+    return out
+
+
+def model_caption(compared: dict, every: bool = False) -> str:
+    """The model sentence of a family: the first modelled case's (every
+    case's with every=True), per series."""
+    parts = []
+    for series, comps in compared.items():
+        head = f"{series}: " if len(compared) > 1 else ""
+        for comp in comps if every else comps[:1]:
+            parts.append(head + "Model, " + models.sentence(comp))
+    return (" " + " ".join(parts)) if parts else ""
 
 
 def family_caption(desc: dict, checks: dict[str, Check], extra: str) -> str:
@@ -373,6 +400,7 @@ def build_report(results: list[ResultFile], style: str = "screen", names: dict |
         confirmed = [c.marks["llc_confirmed"] for checks in report.checks.values() for c in checks.values()
                      if "llc_confirmed" in c.marks]
         llc_confirmed = all(confirmed)
+        report.models = fit_models(summary, report.checks, families, machine_caches)
         for family, checks in report.checks.items():
             desc = families.get(family, {})
             fid = f"LOC-{family}"
@@ -380,13 +408,16 @@ def build_report(results: list[ResultFile], style: str = "screen", names: dict |
                              if c.marks.get("detected_levels")), None)
             extra = highlights(summary, series[0], family, desc, machine_caches, ghz,
                                llc_confirmed) if len(series) == 1 else ""
+            compared = {s: models.compare(m, summary, s, family, desc) for s, m in report.models.items()}
+            report.comparisons.update({(s, family): c for s, c in compared.items() if c})
             report.figures.append(FigureEntry(
                 f"family-{family}", fid,
                 plot.plot_family(summary, family, desc, machine_caches, meta(fid), st, detected, ghz,
-                                 looks),
-                short_caption(family, desc, checks) if desc else f"{family}: time per iteration.", family,
-                details=family_caption(desc, checks, extra)))
-            report.family_tables[family] = family_table(summary, family, desc)
+                                 looks, report.models),
+                (short_caption(family, desc, checks) + model_caption(compared)) if desc
+                else f"{family}: time per iteration.", family,
+                details=family_caption(desc, checks, extra) + model_caption(compared, every=True)))
+            report.family_tables[family] = family_table(summary, family, desc, report.models)
         if plot.build_cases(families) and any(summary.curve(series[0], f, c["name"]) for f, c in plot.build_cases(families)):
             report.figures.append(FigureEntry(
                 "allocations", "LOC-allocations", plot.plot_allocations(summary, families, meta("LOC-allocations"), st),
@@ -453,6 +484,28 @@ def gaps_caption(summary: Summary, buckets: list[tuple[str, str]]) -> str:
 # ---- writing ---------------------------------------------------------------------------------
 
 
+def model_section_markdown(report: Report) -> list[str]:
+    if not report.models or not report.comparisons:
+        return []
+    e = escape.markdown
+    several = len(report.models) > 1
+    out = ["## The model beside the measurement", "",
+           "Each family's thin dotted lines are what a textbook model predicts on this machine, from "
+           "parameters measured in the same run (" + "; ".join(e(k) + ": " + e(v) for k, v in models.KIND_WORDS.items())
+           + "). The machine's parameters:", ""]
+    for series, fitted in report.models.items():
+        out += [f"- {e(series)}: " if several else ""] if several else []
+        out += [("  " if several else "") + f"- {e(line)}" for line in models.parameters(fitted)]
+        out += [("  " if several else "") + f"- how: {e(note)}" for note in fitted.notes]
+    rows = models.rows(report.comparisons)
+    if rows:
+        out += ["", "| Family | Case | Model | Tolerance | Within, away from the transitions | Farthest |"
+                + (" Machine |" if several else ""), "|---|---|---|---|---|---|" + ("---|" if several else "")]
+        out += [f"| {e(r['family'])} | {e(r['case'])} | {e(r['model'])} | {e(r['tolerance'])} | {e(r['within'])} | "
+                f"{e(r['farthest'])} |" + (f" {e(r['machine'])} |" if several else "") for r in rows]
+    return out + [""]
+
+
 def _machine_section(result: ResultFile, label: str) -> list[str]:
     loc, ctx = result.locality or {}, result.context
     e = escape.markdown
@@ -503,6 +556,7 @@ def render_markdown(report: Report, formats: tuple[str, ...]) -> str:
             "LaTeX: `table.tex`, `tables/` and `figures/` (booktabs tables, longtables and figure environments "
             "to `\\input` from any folder; they need `\\usepackage{booktabs,longtable,graphicx}`), and "
             "`locality.bib` (the tool's BibTeX entry, from its CITATION.cff).", ""]
+    out += model_section_markdown(report)
     out += ["## Figures", ""]
     for entry in report.figures:
         stem = safe_filename(entry.name)

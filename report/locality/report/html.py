@@ -9,7 +9,7 @@ import io
 import re
 from pathlib import Path
 
-from locality.report import escape, units
+from locality.report import escape, models, units
 from locality.report.findings import findings, findings_summary
 from locality.report.styles import rc
 from locality.report.texts import citation, clock_text, probe_text, title_of
@@ -64,6 +64,29 @@ def _table(report) -> str:
     return "\n".join(rows)
 
 
+def _models(report) -> list[str]:
+    """The machine model's parameters and the table of model and
+    measurement, as in the Markdown report."""
+    e = escape.html
+    if not report.models or not report.comparisons:
+        return []
+    out = ['<h2 id="models">The model beside the measurement</h2>',
+           "<p>Each family's thin dotted lines are what a textbook model predicts on this machine, from "
+           "parameters measured in the same run.</p><ul>"]
+    for series, fitted in report.models.items():
+        lines = models.parameters(fitted) + [f"how: {n}" for n in fitted.notes]
+        out.append(f"<li>{e(series)}<ul>" + "".join(f"<li>{e(line)}</li>" for line in lines) + "</ul></li>")
+    out.append("</ul>")
+    rows = models.rows(report.comparisons)
+    if rows:
+        head = ("Family", "Case", "Model", "Tolerance", "Within, away from the transitions", "Farthest", "Machine")
+        out.append("<table><thead><tr>" + "".join(f"<th>{e(h)}</th>" for h in head) + "</tr></thead><tbody>")
+        out += ["<tr>" + "".join(f"<td>{e(r[k])}</td>" for k in ("family", "case", "model", "tolerance", "within",
+                                                                  "farthest", "machine")) + "</tr>" for r in rows]
+        out.append("</tbody></table>")
+    return out
+
+
 def render_html(report, folder: Path | None = None, formats: tuple[str, ...] = ()) -> str:
 
     e = escape.html
@@ -104,6 +127,7 @@ def render_html(report, folder: Path | None = None, formats: tuple[str, ...] = (
                      f"; {e(loc.get('started_utc', ''))}</li>")
     parts.append("</ul><h2>The key numbers</h2>")
     parts.append(_table(report))
+    parts += _models(report)
     parts.append("<h2>Figures</h2>")
     from locality.report.write import safe_filename
 

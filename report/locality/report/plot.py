@@ -21,7 +21,7 @@ from matplotlib.lines import Line2D
 from matplotlib.transforms import offset_copy
 from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, MaxNLocator, NullFormatter, NullLocator
 
-from locality.report import units
+from locality.report import models, units
 from locality.report.styles import STYLES, Style, case_look, case_looks, machine_linestyle
 from locality.report.summary import Point, Summary
 from locality.report.texts import title_of
@@ -246,6 +246,33 @@ def _draw_series(ax, points: list[Point], x_of, metric: str, label: str, look: d
                 markerfacecolor="white", markeredgecolor=look["color"])
 
 
+def _draw_model(ax, points: list[Point], x_of, metric: str, look: dict, style: Style, machine, descs: dict,
+                gid: str) -> bool:
+    """The model's prediction at each point, as a thin dotted line in the
+    case's colour without markers; True where one was drawn."""
+    xs, ys = [], []
+    for p in sorted(points, key=x_of):
+        c = descs.get(p.case, {})
+        if not c.get("model"):
+            continue
+        ns, _ = models.predict(machine, c["model"], p.working_set_bytes, p.counters,
+                               (c.get("axis") or {}).get("counter", ""))
+        if math.isfinite(ns) and ns > 0:
+            xs.append(x_of(p))
+            ys.append(p.unit_bytes / ns if metric == "bandwidth" and p.unit_bytes else ns)
+    if len(xs) < 2:
+        return False
+    ax.plot(xs, ys, color=look["color"], linestyle=(0, (1, 1.5)), linewidth=max(0.8, style.line_width * 0.6),
+            gid=gid + "/model", label="_nolegend_")
+    return True
+
+
+def _model_key(ax, style: Style) -> None:
+    """One legend entry for every model line of the panel."""
+    ax.plot([], [], color="0.25", linestyle=(0, (1, 1.5)), linewidth=max(0.8, style.line_width * 0.6),
+            label="model (thin dotted, this machine's parameters)" if style.legend_outside else "model")
+
+
 def _cycles_axis(ax, ghz: float, unit: str, style: Style = SCREEN) -> None:
     """A right-hand axis in cycles at the measured clock."""
     sec = ax.secondary_yaxis("right", functions=(lambda ns: ns * ghz, lambda c: c / ghz))
@@ -272,12 +299,14 @@ def cases_in_order(desc: dict, summary: Summary, family: str) -> list[dict]:
 
 def plot_family(summary: Summary, family: str, desc: dict, caches: list[dict], meta: dict,
                 style: Style = SCREEN, detected: list[dict] | None = None, ghz: float | None = None,
-                looks: dict | None = None) -> Figure:
+                looks: dict | None = None, machine_models: dict | None = None) -> Figure:
     """Every case of a family: a line per case (and machine) against the
     working set, with the interval band; build costs on a panel of their
     own; cases that form one series along a counter (stride's k) as one
     line against it; cases of a single size as bars. `looks`: the report's
-    case_looks, so that a case looks the same in every figure."""
+    case_looks, so that a case looks the same in every figure.
+    `machine_models`: series -> models.Machine; each modelled case gets
+    its model as a thin dotted line beside it."""
     metric = desc.get("metric", "time") if desc else "time"
     cases = cases_in_order(desc, summary, family)
     if not cases:
@@ -310,6 +339,8 @@ def plot_family(summary: Summary, family: str, desc: dict, caches: list[dict], m
     unit_of = lambda c: c.get("unit", desc.get("unit", {})).get("name", "unit") if desc else "iteration"  # noqa: E731
     looks = looks or case_looks({family: desc} if desc else {})
     index = {c["name"]: i for i, c in enumerate(cases)}
+    descs = {c["name"]: c for c in cases}
+    machine_models = machine_models or {}
 
     def look_of(name: str, m_index: int) -> dict:
         look = dict(looks.get((family, name)) or case_look(index[name]))
@@ -324,9 +355,11 @@ def plot_family(summary: Summary, family: str, desc: dict, caches: list[dict], m
                        [look_of(c["name"], 0)["color"] for c in members])
             ax.set_title(f"{title_of(family, desc)}: each case at its one size", loc="left")
             continue
+        modelled = False
         if kind == "misses":
             # the times' working-set axis, so that a miss sits under its time
-            _draw_misses(ax, summary, family, members, machines, miss, look_of, style, unit_of(members[0]))
+            _draw_misses(ax, summary, family, members, machines, miss, look_of, style, unit_of(members[0]),
+                         machine_models)
             ax.set_xlim(axes[0].get_xlim())
             _mark_caches(ax, caches, style, bottom=True)
             continue
@@ -340,6 +373,9 @@ def plot_family(summary: Summary, family: str, desc: dict, caches: list[dict], m
                     label = members[0]["series"] + ("" if len(machines) == 1 else f" — {machine}")
                     _draw_series(ax, pts, lambda p, a=axis: p.counters[a], metric, label, look, style,
                                  f"{family}/{members[0]['name']}")
+                    if machine in machine_models:
+                        modelled |= _draw_model(ax, pts, lambda p, a=axis: p.counters[a], metric, look, style,
+                                                machine_models[machine], descs, f"{family}/{members[0]['name']}")
         for c in members if kind != "series" else []:
             for m_index, machine in enumerate(machines):
                 pts = summary.curve(machine, family, c["name"])
@@ -353,6 +389,9 @@ def plot_family(summary: Summary, family: str, desc: dict, caches: list[dict], m
                     _draw_series(ax, pts, lambda p, a=counter: p.counters[a], metric, label, look, style)
                 else:
                     _draw_series(ax, pts, lambda p: p.working_set_bytes, metric, label, look, style)
+                    if kind == "curves" and machine in machine_models:
+                        modelled |= _draw_model(ax, pts, lambda p: p.working_set_bytes, metric, look, style,
+                                                machine_models[machine], descs, f"{family}/{c['name']}")
         if kind in ("series", "axis"):
             _log_axes(ax, style, members[0]["axis"]["label"], x_bytes=False)
             ax.set_title(f"{title_of(family, desc)}: {members[0].get('series', '')}".rstrip(": "), loc="left")
@@ -370,6 +409,8 @@ def plot_family(summary: Summary, family: str, desc: dict, caches: list[dict], m
                       and kind == "curves")
         if cycles:
             _cycles_axis(ax, ghz, units_here[0], style)
+        if modelled:
+            _model_key(ax, style)
         _legend(ax, style, below=cycles)
     return _finish(fig, meta, style)
 
@@ -402,7 +443,7 @@ def family_miss_column(summary: Summary, family: str, cases: list[dict]) -> tupl
 
 
 def _draw_misses(ax, summary: Summary, family: str, members: list[dict], machines: list[str],
-                 miss: tuple[str, tuple], look_of, style: Style, unit: str) -> None:
+                 miss: tuple[str, tuple], look_of, style: Style, unit: str, machine_models: dict | None = None) -> None:
     """Misses per unit at each level against the working set, under the
     times: the misses that explain them; a case keeps its colour and
     marker, each level has a line style of its own (L1d solid)."""
@@ -419,6 +460,9 @@ def _draw_misses(ax, summary: Summary, family: str, members: list[dict], machine
                         linestyle=linestyle, marker=look["marker"], markersize=style.marker_size * 0.8,
                         linewidth=style.line_width, gid=f"{family}/{c['name']}/{words}",
                         markerfacecolor=look["color"] if linestyle == "-" else "white")
+                fitted = (machine_models or {}).get(machine)
+                if fitted is not None and c.get("model"):
+                    _draw_model_misses(ax, pts, fitted, c, words, linestyle, look, style, f"{family}/{c['name']}")
     ax.set_xscale("log", base=2)
     ax.xaxis.set_major_locator(LogLocator(base=4))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: units.size_bytes(v)))
@@ -436,7 +480,26 @@ def _draw_misses(ax, summary: Summary, family: str, members: list[dict], machine
     # the levels' line styles, in black: the cases' colours are in the legend above
     handles = [Line2D([], [], color="0.2", linestyle=ls, linewidth=style.line_width, label=words)
                for _, words, ls in levels]
+    if any(str(line.get_gid()).endswith("/model") for line in ax.get_lines()):
+        handles.append(Line2D([], [], color="0.2", alpha=0.45, linewidth=style.line_width * 2.2, label="model"))
     ax.legend(handles=handles, loc="best", framealpha=0.9, ncol=len(handles))
+
+
+def _draw_model_misses(ax, pts: list[Point], machine, c: dict, words: str, linestyle, look: dict, style: Style,
+                       gid: str) -> None:
+    """The model's misses per unit at one level, pale and broad under the
+    measured or simulated line of the same level."""
+    level = {"L1d": "L1", "L2": "L2", "last level": machine.caches[-1].name if machine.caches else ""}.get(words)
+    xs, ys = [], []
+    for p in pts:
+        leave = 1.0 - p.counters.get("gap_share_0_lines", 0.0)
+        predicted = models.misses(machine, c["model"], p.working_set_bytes, leave)
+        if level in predicted:
+            xs.append(p.working_set_bytes)
+            ys.append(predicted[level])
+    if len(xs) > 1:
+        ax.plot(xs, ys, color=look["color"], linestyle=linestyle, alpha=0.45, linewidth=style.line_width * 2.2,
+                gid=f"{gid}/{words}/model", label="_nolegend_")
 
 
 def _draw_bars(ax, summary: Summary, family: str, members: list[dict], machines: list[str], metric: str,

@@ -6,11 +6,12 @@ names through escape.py."""
 
 from __future__ import annotations
 
+import math
 import re
 
 import pandas as pd
 
-from locality.report import escape, units
+from locality.report import escape, models, units
 from locality.report.plot import comparison_cases, y_value
 from locality.report.summary import Summary
 from locality.report.write import safe_filename
@@ -112,18 +113,26 @@ def latex_table(table: pd.DataFrame, figure_id: str) -> str:
     return "\n".join(out)
 
 
-def family_table(summary: Summary, family: str, desc: dict) -> pd.DataFrame:
+def family_table(summary: Summary, family: str, desc: dict, machine_models: dict | None = None) -> pd.DataFrame:
     """Every point of a family: case, size, working set, value and interval
-    in the family's unit (GB/s for bandwidth)."""
+    in the family's unit (GB/s for bandwidth), and beside them what the
+    case's model predicts (`machine_models`: series -> models.Machine)."""
     metric = desc.get("metric", "time") if desc else "time"
+    cases = {c["name"]: c for c in desc.get("cases", [])} if desc else {}
     rows = []
     for p in summary:
         if p.family != family:
             continue
         v, lo, hi = y_value(p, metric)
+        model, c = math.nan, cases.get(p.case, {})
+        if c.get("model") and p.series in (machine_models or {}):
+            model, _ = models.predict(machine_models[p.series], c["model"], p.working_set_bytes, p.counters,
+                                      (c.get("axis") or {}).get("counter", ""))
+            model = p.unit_bytes / model if metric == "bandwidth" and p.unit_bytes and model > 0 else model
         rows.append({"machine": p.series, "case": p.case, "label": p.label or p.case, "size": p.size,
                      "working_set_bytes": p.working_set_bytes, "value": v, "low": lo, "high": hi,
-                     "unit": "GB/s" if metric == "bandwidth" else f"ns per {p.unit_name}", "n": p.n})
+                     "unit": "GB/s" if metric == "bandwidth" else f"ns per {p.unit_name}", "n": p.n,
+                     "model": model})
     order = {c["name"]: i for i, c in enumerate(desc.get("cases", []))} if desc else {}
     frame = pd.DataFrame(rows)
     if frame.empty:
@@ -138,23 +147,27 @@ def family_table_latex(table: pd.DataFrame, family: str, desc: dict) -> str:
     t, prose = escape.latex, escape.latex_prose
     unit = table["unit"].iloc[0] if not table.empty else ""
     label = label_id(f"LOC-{family}-table")
-    head = rf"Case & Working set & {t(unit)} & 95\,\% interval & Reps. \\"
+    modelled = "model" in table.columns and table["model"].notna().any()
+    head = rf"Case & Working set & {t(unit)} & 95\,\% interval & Reps." + (" & Model" if modelled else "") + r" \\"
     out = [f"% locality: every point of {family}; needs \\usepackage{{booktabs,longtable}}; \\input alone "
            "(a longtable breaks across pages and holds its own caption)",
            r"\begingroup\small\setlength{\tabcolsep}{4pt}",
-           r"\begin{longtable}{@{}p{0.32\linewidth}rrrr@{}}",
+           r"\begin{longtable}{@{}p{0.32\linewidth}rrrr" + ("r" if modelled else "") + "@{}}",
            rf"\caption{{Every point of {t(family)}: the statistic of each point over its repetitions, with its "
-           rf"95\,\% interval.}}\label{{{label}}} \\",
+           rf"95\,\% interval" + (", and what its textbook model predicts on this machine" if modelled else "")
+           + rf".}}\label{{{label}}} \\",
            r"\toprule", head, r"\midrule", r"\endfirsthead",
            r"\toprule", head, r"\midrule", r"\endhead",
            r"\bottomrule", r"\endlastfoot"]
     for machine, part in table.groupby("machine", sort=False) if not table.empty else []:
         if table["machine"].nunique() > 1:
-            out.append(rf"\multicolumn{{5}}{{@{{}}l}}{{\textit{{{t(machine)}}}}} \\")
+            out.append(rf"\multicolumn{{{6 if modelled else 5}}}{{@{{}}l}}{{\textit{{{t(machine)}}}}} \\")
         for _, r in part.iterrows():
             case = t(r["label"]).replace(r"\_", r"\_\allowbreak{}")  # ids break after an underscore
             out.append(f"{case} & {t(units.size_bytes(r['working_set_bytes']))} & {prose(units.number(r['value']))} & "
-                       f"{prose(units.interval(r['low'], r['high']))} & {int(r['n'])} " + r"\\")
+                       f"{prose(units.interval(r['low'], r['high']))} & {int(r['n'])} "
+                       + (f"& {prose(units.number(r['model'])) if r['model'] == r['model'] else '--'} " if modelled else "")
+                       + r"\\")
     out += [r"\end{longtable}", r"\endgroup", ""]
     return "\n".join(out)
 

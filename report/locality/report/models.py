@@ -1,0 +1,400 @@
+"""Textbook models beside the measurements: what a simple model of the
+memory hierarchy predicts for this machine, from parameters measured in
+the same run.
+
+The machine's parameters (`fit`): each level's size from the topology
+(the last level from the latency curve's step where the topology's figure
+is not confirmed by it); each level's load latency from the case the
+descriptors mark as the gallery's latency (a random chase), read where the
+working set sits inside the level and corrected for the share of loads the
+smaller levels serve; each level's read bandwidth from the case marked as
+the gallery's bandwidth; the page walk's cost and the TLB's reach from the
+same random chase over huge pages where the kernel granted them (the
+difference between the two chases).
+
+Each model (a case descriptor's `model`, see core/family.h) is one small
+function of those parameters and of the point's working set W:
+  random   sum over levels of P(served there) x latency, P(a level of C
+           bytes holds the line) = min(1, C/W); plus P(TLB miss) x walk,
+           P = 1 - min(1, reach/W), where the chase uses 4 KiB pages;
+  cyclic   the latency of the smallest level that holds W (LRU: a cyclic
+           walk over more than a level misses it on every load);
+  stream   bytes moved per unit (max(bytes, min(stride, line))) over the
+           read bandwidth of the smallest level that holds W;
+  little   Little's law: k misses in flight, latency(W) / k, and no less
+           than a line over the bandwidth;
+  list     share of hops leaving the line x random(W) + the rest x L1.
+Nothing here knows a family or case by name.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from locality.report import units
+
+LEVEL_WORDS = {"L1": "L1", "L2": "L2", "L3": "L3", "L4": "L4", "memory": "memory"}
+WALK_MIN = 0.05  # a page-walk term only where the chases differ by more than this beyond the caches
+HUGE = 0.9  # a chase over huge pages counts as such where this share of its buffer was granted them
+
+
+@dataclass
+class Level:
+    name: str            # "L1", "L2", "L3", "memory"
+    size_bytes: float    # inf for memory
+    latency_ns: float = math.nan
+    bandwidth: float = math.nan  # bytes per ns (GB/s)
+
+
+@dataclass
+class Machine:
+    levels: list[Level]
+    line_bytes: float = 64.0
+    walk_ns: float = 0.0                 # what a page walk adds to a load
+    tlb_reach_bytes: float = math.inf    # the working set the TLB covers with 4 KiB pages
+    notes: list[str] = field(default_factory=list)  # where each parameter came from
+
+    @property
+    def caches(self) -> list[Level]:
+        return [lv for lv in self.levels if math.isfinite(lv.size_bytes)]
+
+    def holding(self, w: float) -> Level:
+        """The smallest level that holds a working set of w bytes."""
+        return next((lv for lv in self.levels if w <= lv.size_bytes), self.levels[-1])
+
+
+# ---- the models ------------------------------------------------------------------------
+
+
+def hit_shares(m: Machine, w: float) -> list[float]:
+    """The share of random loads over w bytes each level serves (the
+    smallest first; memory takes the rest): a level of C bytes holds the
+    line with probability min(1, C/w)."""
+    shares, held = [], 0.0
+    for lv in m.levels:
+        now = 1.0 if not math.isfinite(lv.size_bytes) else min(1.0, lv.size_bytes / w)
+        shares.append(max(0.0, now - held))
+        held = max(held, now)
+    return shares
+
+
+def walk_share(m: Machine, w: float) -> float:
+    return 0.0 if not math.isfinite(m.tlb_reach_bytes) else 1.0 - min(1.0, m.tlb_reach_bytes / w)
+
+
+def random_ns(m: Machine, w: float, page_walks: bool = True) -> float:
+    """Expected time of a dependent load to a random line of w bytes."""
+    t = sum(s * lv.latency_ns for s, lv in zip(hit_shares(m, w), m.levels) if s > 0)
+    return t + (walk_share(m, w) * m.walk_ns if page_walks else 0.0)
+
+
+def cyclic_ns(m: Machine, w: float) -> float:
+    return m.holding(w).latency_ns
+
+
+def moved_bytes(m: Machine, bytes_: float, stride: float) -> float:
+    """Bytes a unit brings in: what it reads, or the line around it where
+    units lie farther apart than what they read."""
+    return max(bytes_, min(stride or bytes_, m.line_bytes))
+
+
+def stream_ns(m: Machine, w: float, bytes_: float, stride: float) -> float:
+    return moved_bytes(m, bytes_, stride) / m.holding(w).bandwidth
+
+
+def little_ns(m: Machine, w: float, k: float) -> float:
+    return max(random_ns(m, w) / k, m.line_bytes / m.holding(w).bandwidth)
+
+
+def list_ns(m: Machine, w: float, leave: float) -> float:
+    return leave * random_ns(m, w) + (1 - leave) * m.levels[0].latency_ns
+
+
+def misses(m: Machine, model: dict, w: float, leave: float = 1.0) -> dict[str, float]:
+    """Misses per unit in each cache level, as the model has them."""
+    kind = model.get("kind")
+    out = {}
+    for lv in m.caches:
+        if kind in ("random", "little"):
+            out[lv.name] = 1.0 - min(1.0, lv.size_bytes / w)
+        elif kind == "list":
+            out[lv.name] = leave * (1.0 - min(1.0, lv.size_bytes / w))
+        elif kind == "cyclic":
+            out[lv.name] = 1.0 if w > lv.size_bytes else 0.0
+        elif kind == "stream":
+            lines = moved_bytes(m, model.get("bytes", 0), model.get("stride", 0)) / m.line_bytes
+            out[lv.name] = lines if w > lv.size_bytes else 0.0
+    return out
+
+
+def predict(m: Machine, model: dict, w: float, counters: dict, axis: str = "") -> tuple[float, str]:
+    """(ns per unit, "") or (nan, why not) for a point of working set w."""
+    kind = model.get("kind")
+    need = {"random": "latency_ns", "cyclic": "latency_ns", "list": "latency_ns", "little": "latency_ns",
+            "stream": "bandwidth"}.get(kind)
+    if need is None:
+        return math.nan, f"no model of kind {kind!r}"
+    if not (w > 0):
+        return math.nan, "the point has no working set"
+    missing = [lv.name for lv in m.levels if not math.isfinite(getattr(lv, need))]
+    if kind == "little" and not math.isfinite(m.holding(w).bandwidth):
+        missing.append(m.holding(w).name + " bandwidth")
+    if missing:
+        return math.nan, f"the run measured no {need.split('_')[0]} for " + ", ".join(missing)
+    if kind == "random":
+        walks = model.get("page_walks", True) or counters.get("huge_page_share", 1.0) < HUGE
+        return random_ns(m, w, walks), ""
+    if kind == "cyclic":
+        return cyclic_ns(m, w), ""
+    if kind == "stream":
+        return stream_ns(m, w, model.get("bytes", 0), model.get("stride", 0)), ""
+    if kind == "little":
+        k = counters.get(axis)
+        return (little_ns(m, w, k), "") if k else (math.nan, f"the point has no {axis or 'axis'} counter")
+    same = counters.get("gap_share_0_lines")
+    if same is None:
+        return math.nan, "the point has no node-gap counters"
+    return list_ns(m, w, 1.0 - same), ""
+
+
+# ---- the machine's parameters, from the run ---------------------------------------------------
+
+
+def _inside(points: list, low: float, high: float):
+    inside = [p for p in points if low <= p.working_set_bytes <= high]
+    return max(inside, key=lambda p: p.working_set_bytes) if inside else None
+
+
+def _levels(caches: list[dict], steps: list[dict] | None, confirmed: bool | None) -> tuple[list[Level], list[str]]:
+    levels = [Level(f"L{c['level']}", float(c["size_bytes"])) for c in caches]
+    notes = []
+    if levels and confirmed is False and steps and len(levels) > 2:
+        beyond = [s for s in steps if s["size_bytes"] >= 2 * levels[-2].size_bytes]
+        if beyond:
+            notes.append(f"{levels[-1].name} taken as {_size(beyond[0]['size_bytes'])}, where the latency steps "
+                         f"(the machine reports {_size(levels[-1].size_bytes)})")
+            levels[-1].size_bytes = float(beyond[0]["size_bytes"])
+    return levels + [Level("memory", math.inf)], notes
+
+
+def _size(b: float) -> str:
+    return units.size_bytes(b)
+
+
+def _calibrate_latency(m: Machine, points: list, page_walks: bool) -> None:
+    """Each level's latency from the chase, read inside the level (at most
+    half its size, at least twice the level before) and corrected for the
+    loads the smaller levels serve there."""
+    low = 0.0
+    for i, lv in enumerate(m.levels):
+        high = lv.size_bytes / 2 if math.isfinite(lv.size_bytes) else math.inf
+        p = _inside(points, low, high)
+        low = 2 * lv.size_bytes
+        if p is None:
+            continue
+        w = p.working_set_bytes
+        shares = hit_shares(m, w)
+        served = sum(s * m.levels[j].latency_ns for j, s in enumerate(shares[:i]) if s > 0)
+        walk = walk_share(m, w) * m.walk_ns if page_walks else 0.0
+        if shares[i] > 0 and all(math.isfinite(m.levels[j].latency_ns) for j in range(i)):
+            lv.latency_ns = max(0.0, (p.value - served - walk) / shares[i])
+            m.notes.append(f"{lv.name} latency {lv.latency_ns:.3g} ns, from {p.case} at {_size(w)}")
+
+
+def _calibrate_walks(m: Machine, four_k: list, huge: list) -> None:
+    """The page walk's cost: the two chases' difference at the largest
+    common working set; the TLB's reach: half the working set where the
+    difference first reaches half of that (there a walk happens on every
+    second load, as 1 - reach/W says)."""
+    by_w = {p.working_set_bytes: p for p in huge}
+    common = sorted(w for w in (p.working_set_bytes for p in four_k) if w in by_w)
+    if len(common) < 3:
+        return
+    extra = {p.working_set_bytes: p.value - by_w[p.working_set_bytes].value for p in four_k
+             if p.working_set_bytes in by_w}
+    walk = extra[common[-1]]
+    if not walk > WALK_MIN * by_w[common[-1]].value:
+        m.notes.append("no page-walk term: beyond the caches the chase over 4 KiB pages costs less than "
+                       f"{WALK_MIN:.0%} more than over huge pages")
+        return
+    # the largest working set where the walks add less than half: the next one up is past twice the reach
+    below = [w for w in common[:-1] if extra[w] < walk / 2]
+    if not below:
+        m.notes.append("no page-walk term: the difference between the chases has no working set where it is "
+                       "below half of its largest")
+        return
+    half = common[common.index(below[-1]) + 1]
+    m.walk_ns, m.tlb_reach_bytes = walk, half / 2
+    m.notes.append(f"page walk {walk:.3g} ns past a TLB reach of {_size(half / 2)}, from the chases over 4 KiB "
+                   "and huge pages")
+
+
+def fit(summary, series: str, families: dict, caches: list[dict], steps: list[dict] | None = None,
+        llc_confirmed: bool | None = None) -> Machine | None:
+    """The machine's parameters from one series of the run, or None where
+    the run has no cache sizes or no latency chase to read them from."""
+    if not caches:
+        return None
+    levels, notes = _levels(caches, steps, llc_confirmed)
+    m = Machine(levels, line_bytes=float(caches[0].get("line_bytes") or 64), notes=notes)
+    marked = {}
+    for family, desc in families.items():
+        for c in desc.get("cases", []):
+            if c.get("gallery") in ("latency", "bandwidth"):
+                marked.setdefault(c["gallery"], (family, c))
+    if "latency" not in marked:
+        return None
+    family, chase = marked["latency"]
+    four_k = summary.curve(series, family, chase["name"])
+    huge = next((summary.curve(series, family, c["name"]) for c in families[family].get("cases", [])
+                 if (c.get("model") or {}).get("kind") == "random" and not c["model"].get("page_walks", True)), [])
+    granted = huge and all(p.counters.get("huge_page_share", 0) >= HUGE for p in huge)
+    if granted:
+        _calibrate_latency(m, huge, page_walks=False)
+        _calibrate_walks(m, four_k, huge)
+    else:
+        m.notes.append("page walks are part of each level's latency: no chase over granted huge pages to "
+                       "tell them apart")
+        _calibrate_latency(m, four_k, page_walks=False)
+    if "bandwidth" in marked:
+        family, reader = marked["bandwidth"]
+        points = [p for p in summary.curve(series, family, reader["name"]) if p.unit_bytes > 0]
+        low = 0.0
+        for lv in m.levels:
+            p = _inside(points, low, lv.size_bytes / 2 if math.isfinite(lv.size_bytes) else math.inf)
+            low = 2 * lv.size_bytes
+            if p is not None:
+                lv.bandwidth = p.unit_bytes / p.value
+                m.notes.append(f"{lv.name} read bandwidth {lv.bandwidth:.3g} GB/s, from {p.case} at "
+                               f"{_size(p.working_set_bytes)}")
+    return m
+
+
+# ---- model against measurement -------------------------------------------------------------
+
+KIND_WORDS = {
+    "random": "a random load hits a level of C bytes with probability min(1, C/W)",
+    "cyclic": "a walk in order misses every level smaller than W (LRU)",
+    "stream": "the bytes of the lines touched over the read bandwidth of the level W fits in",
+    "little": "Little's law: latency over the k misses in flight, at most the bandwidth",
+    "list": "a hop to another line costs a random load at W, a hop inside the line an L1 load",
+}
+
+
+@dataclass
+class Comparison:
+    """A case's (or a series') points beside its model."""
+    label: str
+    model: dict
+    rows: list = field(default_factory=list)  # (point, model ns, measured / model, near a transition)
+    why: str = ""                             # why a point has no model value
+    axis: str = ""                            # the counter the points lie along, where not the working set
+
+    def axis_of(self, p) -> str:
+        """Where a point lies, in words: its working set, or its label
+        where the model's points lie along a counter (k = 8)."""
+        return (p.label or p.case) if self.along_counter else units.size_bytes(p.working_set_bytes)
+
+    def position(self, p) -> tuple:
+        return (p.counters.get(self.axis, 0), p.working_set_bytes)
+
+    @property
+    def along_counter(self) -> bool:
+        return self.model.get("kind") == "little"
+
+    @property
+    def tolerance(self) -> float:
+        return float(self.model.get("tolerance", 0.25))
+
+    def within(self, ratio: float) -> bool:
+        return abs(ratio - 1) <= self.tolerance
+
+    @property
+    def judged(self) -> list:
+        """The rows away from the transitions (a factor of 2 from a level's
+        size), where the model claims to hold."""
+        return [r for r in self.rows if not r[3]]
+
+
+def near_transition(m: Machine, w: float) -> bool:
+    return any(lv.size_bytes / 2 < w < lv.size_bytes * 2 for lv in m.caches)
+
+
+def compare(m: Machine, summary, series: str, family: str, desc: dict) -> list[Comparison]:
+    """Every modelled case of a family (the cases of one series together),
+    point by point."""
+    out: dict[str, Comparison] = {}
+    for c in desc.get("cases", []):
+        model = c.get("model")
+        if not model:
+            continue
+        key = c.get("series") or c["name"]
+        axis = (c.get("axis") or {}).get("counter", "")
+        comp = out.setdefault(key, Comparison(c.get("series") or c.get("label", c["name"]), model, axis=axis))
+        for p in summary.curve(series, family, c["name"]):
+            ns, why = predict(m, model, p.working_set_bytes, p.counters, axis)
+            if not math.isfinite(ns) or not ns > 0:
+                comp.why = comp.why or why
+                continue
+            transition = model.get("kind") != "little" and near_transition(m, p.working_set_bytes)
+            comp.rows.append((p, ns, p.value / ns, transition))
+    return [c for c in out.values() if c.rows or c.why]
+
+
+def _where(comp: Comparison, rows: list) -> str:
+    """The span of the rows' positions, smallest to largest."""
+    xs = [comp.axis_of(r[0]) for r in sorted(rows, key=lambda r: comp.position(r[0]))]
+    return xs[0] if len(xs) == 1 else f"{xs[0]}–{xs[-1]}"
+
+
+def sentence(comp: Comparison) -> str:
+    """Where model and measurement agree and where they part, by how much."""
+    if not comp.rows:
+        return f"{comp.label}: no model value ({comp.why})."
+    judged = comp.judged
+    inside = [r for r in judged if comp.within(r[2])]
+    what = "points" if comp.along_counter else "working sets away from the transitions"
+    text = (f"{comp.label}: within ±{comp.tolerance:.0%} of the model at {len(inside)} of {len(judged)} {what}")
+    out = [r for r in judged if not comp.within(r[2])]
+    if out:
+        worst = max(out, key=lambda r: abs(math.log(r[2])))
+        low, high = min(r[2] for r in out), max(r[2] for r in out)
+        span = units.number(low) + "x" if low == high else f"{units.number(low)}x–{units.number(high)}x"
+        text += (f"; it leaves the model at {_where(comp, out)} (measured {span} the model, farthest at "
+                 f"{comp.axis_of(worst[0])})")
+        if comp.model.get("parts"):
+            text += f": expected {comp.model['parts']}"
+    return text + "."
+
+
+def parameters(m: Machine) -> list[str]:
+    """The machine model's parameters, one line each."""
+    lines = []
+    for lv in m.levels:
+        size = units.size_bytes(lv.size_bytes) if math.isfinite(lv.size_bytes) else "beyond the caches"
+        lat = f"{units.number(lv.latency_ns)} ns" if math.isfinite(lv.latency_ns) else "not measured"
+        bw = f"{units.number(lv.bandwidth)} GB/s" if math.isfinite(lv.bandwidth) else "not measured"
+        lines.append(f"{lv.name} ({size}): load latency {lat}, read bandwidth {bw}")
+    if math.isfinite(m.tlb_reach_bytes):
+        lines.append(f"page walk {units.number(m.walk_ns)} ns past a TLB reach of {units.size_bytes(m.tlb_reach_bytes)}")
+    return lines + [f"line {m.line_bytes:g} B"]
+
+
+def table_row(comp: Comparison) -> dict:
+    """One line of the report's table of model and measurement."""
+    judged = comp.judged
+    inside = sum(comp.within(r[2]) for r in judged)
+    far = max(comp.rows, key=lambda r: abs(math.log(r[2])), default=None)
+    where = "" if far is None else comp.axis_of(far[0])
+    return {"case": comp.label, "model": comp.model.get("kind", ""), "tolerance": f"±{comp.tolerance:.0%}",
+            "within": f"{inside} of {len(judged)}",
+            "farthest": "" if far is None else (f"{units.number(far[0].value)} ns measured, {units.number(far[1])} "
+                                                f"ns model ({units.number(far[2])}x) at {where}")}
+
+
+def rows(comparisons: dict) -> list[dict]:
+    """The table of model and measurement: a row per modelled case (or
+    series) of each (series, family)."""
+    return [{"machine": series, "family": family, **table_row(comp)}
+            for (series, family), comps in comparisons.items() for comp in comps if comp.rows]
