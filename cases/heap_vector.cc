@@ -47,7 +47,9 @@ const bool kRegistered = add_family({
                .peak_bytes_per_element = 4, .fn = &sum<kernels::sum_ints>, .label = "std::vector",
                .role = Role::baseline, .simulated_by_default = true, .gallery = "contiguous",
                .model = {.kind = "stream", .bytes = sizeof(int), .stride = sizeof(int), .tolerance = 0.5,
-                         .parts = "where the sum's adds, not the bytes, set the pace"}},
+                         .parts = "where the sum draws fewer bytes per second than the read kernel that measured "
+                                  "the bandwidth (its adds, its loop), or more where the last level is larger "
+                                  "than the latency step says"}},
               {.name = "sum_one_chain",
                .summary = "the same sum as one scalar add chain (no vectors): bound by the core",
                .peak_bytes_per_element = 4, .fn = &sum<kernels::sum_ints_one_chain>,

@@ -89,14 +89,17 @@ const bool kRegistered = add_family({
                    &chase<ChaseOrder::random, false>, "", "latency")
             .labelled("random order")
             .simulated_by_default_run()
-            .modelled({.kind = "random", .parts = "in the transitions, where a real cache keeps more than "
-                                                  "min(1, C/W) of a random working set"}),
+            .modelled({.kind = "random",
+                       .parts = "in the transitions: the chase visits its lines in one fixed cycle, which "
+                                "a least-recently-used cache evicts just before their turn, so it misses "
+                                "more often than min(1, C/W) says"}),
         chase_case("random_chase_huge_pages",
                    "the same random cycle in memory advised to use 2 MiB pages (no TLB misses)",
                    &chase<ChaseOrder::random, true>,
                    "the simulator has no TLB: its misses equal random_chase's")
             .labelled("random order, huge pages")
-            .modelled({.kind = "random", .page_walks = false}),
+            .modelled({.kind = "random", .page_walks = false,
+                       .parts = "in the transitions, where the fixed cycle misses more than min(1, C/W) says"}),
         chase_case("sequential_chase", "dependent loads through 64-byte nodes in address order",
                    &chase<ChaseOrder::sequential, false>)
             .labelled("address order")

@@ -155,7 +155,9 @@ Case every_case() {
           .series = "every k-th int",
           .axis = {"stride_bytes", "stride (bytes between touched ints)"},
           .model = {.kind = "stream", .bytes = sizeof(int), .stride = K * sizeof(int), .tolerance = 0.5,
-                    .parts = "at strides of a page or more, where each load also misses the TLB"}};
+                    .parts = "once the stride outgrows a line: lines fetched one by one, not streamed, arrive "
+                             "fewer per second than a dense read's, and from a page up each load also misses "
+                             "the TLB"}};
 }
 
 Case chase_case(const char* name, const char* summary, double peak, CaseFn fn) {

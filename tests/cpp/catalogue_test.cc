@@ -98,6 +98,40 @@ TEST(Catalogue, EachGalleryColumnIsTakenByOneCase) {
   EXPECT_EQ(taken, want);
 }
 
+// The report draws a model only from what the descriptor gives it: a kind it
+// knows, with the parameters that kind needs, a positive tolerance, and a
+// series model only where the case has an axis to lie along. The families a
+// course draws models for have one.
+TEST(Catalogue, EveryModelIsAKindTheReportKnowsWithItsParameters) {
+  const std::set<std::string> kinds = {"random", "cyclic", "stream", "little", "list"};
+  std::set<std::string> modelled;
+  for (const Family& f : families()) {
+    for (const Case& c : f.cases) {
+      if (c.model.kind.empty()) continue;
+      modelled.insert(f.name);
+      EXPECT_TRUE(kinds.count(c.model.kind)) << f.name << "/" << c.name << ": " << c.model.kind;
+      EXPECT_GT(c.model.tolerance, 0) << f.name << "/" << c.name;
+      EXPECT_LE(c.model.tolerance, 1) << f.name << "/" << c.name;
+      if (c.model.kind == "stream") {
+        EXPECT_GT(c.model.bytes, 0) << f.name << "/" << c.name;
+        EXPECT_GE(c.model.stride, c.model.bytes) << f.name << "/" << c.name;
+      }
+      if (c.model.kind == "little") EXPECT_FALSE(c.axis.counter.empty()) << f.name << "/" << c.name;
+      EXPECT_NE(c.role, Role::build) << f.name << "/" << c.name << ": a build has no traversal model";
+    }
+  }
+  for (const char* f : {"latency", "heap_vector", "stride", "aos_soa", "mlp", "tlb", "element_size",
+                        "scattered_nodes", "arena_nodes"}) {
+    EXPECT_TRUE(modelled.count(f)) << f << " has no model";
+  }
+  // the machine model reads its latencies from the case the gallery marks
+  for (const Family& f : families()) {
+    for (const Case& c : f.cases) {
+      if (c.gallery == "latency") EXPECT_EQ(c.model.kind, "random") << f.name << "/" << c.name;
+    }
+  }
+}
+
 TEST(Catalogue, EveryClaimNamesCasesKindsAndRegionsThatExist) {
   for (const Family& f : families()) {
     for (const Claim& c : f.claims) {

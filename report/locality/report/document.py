@@ -281,6 +281,12 @@ def collect_warnings(report: Report, notes: list[str]) -> list[str]:
         worst = ", ".join(f"{p.name} (+-{100 * p.half_width:.0f}%)" for p in noisy[:5])
         warnings.append(f"{len(noisy)} of {len(measured)} points have a 95% interval wider than "
                         f"+-{100 * NOISY:.0f}% of their value (drawn hollow), widest: {worst}.")
+    split = sorted((p for p in points if p.modes), key=lambda p: -p.modes[1] / p.modes[0])
+    if split:
+        worst = ", ".join(f"{p.name} ({units.number(p.modes[0])} and {units.number(p.modes[1])} ns)" for p in split[:5])
+        warnings.append(f"{len(split)} of {len(points)} points have repetitions in two modes (a fast and a slow "
+                        "state of the machine): their interval spans both modes and does not say which one "
+                        f"the next run will see; the widest: {worst}.")
     if points and not measured:
         warnings.append("One repetition per point: no interval can be shown (a --quick run?). "
                         "Do not cite these numbers.")
@@ -490,7 +496,7 @@ def model_section_markdown(report: Report) -> list[str]:
     e = escape.markdown
     several = len(report.models) > 1
     out = ["## The model beside the measurement", "",
-           "Each family's thin dotted lines are what a textbook model predicts on this machine, from "
+           "Each family's broad pale lines are what a textbook model predicts on this machine, from "
            "parameters measured in the same run (" + "; ".join(e(k) + ": " + e(v) for k, v in models.KIND_WORDS.items())
            + "). The machine's parameters:", ""]
     for series, fitted in report.models.items():

@@ -71,7 +71,7 @@ def _models(report) -> list[str]:
     if not report.models or not report.comparisons:
         return []
     out = ['<h2 id="models">The model beside the measurement</h2>',
-           "<p>Each family's thin dotted lines are what a textbook model predicts on this machine, from "
+           "<p>Each family's broad pale lines are what a textbook model predicts on this machine, from "
            "parameters measured in the same run.</p><ul>"]
     for series, fitted in report.models.items():
         lines = models.parameters(fitted) + [f"how: {n}" for n in fitted.notes]

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from locality.report import units
 
 LEVEL_WORDS = {"L1": "L1", "L2": "L2", "L3": "L3", "L4": "L4", "memory": "memory"}
-WALK_MIN = 0.05  # a page-walk term only where the chases differ by more than this beyond the caches
+WALK_EXPLAINS = 0.8  # a page-walk term only where it leaves at most this share of the chases' squared difference
 HUGE = 0.9  # a chase over huge pages counts as such where this share of its buffer was granted them
 
 
@@ -182,52 +182,66 @@ def _size(b: float) -> str:
     return units.size_bytes(b)
 
 
-def _calibrate_latency(m: Machine, points: list, page_walks: bool) -> None:
-    """Each level's latency from the chase, read inside the level (at most
-    half its size, at least twice the level before) and corrected for the
-    loads the smaller levels serve there."""
-    low = 0.0
+def _calibrate_latency(m: Machine, points: list, walking: set | None = None) -> None:
+    """Each level's latency from the chases: at every point inside the
+    level (at most half its size, at least twice the level before), what
+    the level must cost for the model to give the measured time, with the
+    loads the smaller levels serve and the page walks (points of the cases
+    in `walking`) taken out; the median of those, so that one noisy point
+    does not set a level."""
+    low, walking = 0.0, walking or set()
+    m.notes = [n for n in m.notes if " latency " not in n]
     for i, lv in enumerate(m.levels):
         high = lv.size_bytes / 2 if math.isfinite(lv.size_bytes) else math.inf
-        p = _inside(points, low, high)
+        inside = sorted((p for p in points if low <= p.working_set_bytes <= high), key=lambda p: p.working_set_bytes)
         low = 2 * lv.size_bytes
-        if p is None:
+        if not inside or not all(math.isfinite(m.levels[j].latency_ns) for j in range(i)):
             continue
-        w = p.working_set_bytes
-        shares = hit_shares(m, w)
-        served = sum(s * m.levels[j].latency_ns for j, s in enumerate(shares[:i]) if s > 0)
-        walk = walk_share(m, w) * m.walk_ns if page_walks else 0.0
-        if shares[i] > 0 and all(math.isfinite(m.levels[j].latency_ns) for j in range(i)):
-            lv.latency_ns = max(0.0, (p.value - served - walk) / shares[i])
-            m.notes.append(f"{lv.name} latency {lv.latency_ns:.3g} ns, from {p.case} at {_size(w)}")
+        each = []
+        for p in inside:
+            shares = hit_shares(m, p.working_set_bytes)
+            served = sum(s * m.levels[j].latency_ns for j, s in enumerate(shares[:i]) if s > 0)
+            walk = walk_share(m, p.working_set_bytes) * m.walk_ns if p.case in walking else 0.0
+            if shares[i] > 0:
+                each.append(max(0.0, (p.value - served - walk) / shares[i]))
+        if each:
+            lv.latency_ns = float(sorted(each)[len(each) // 2]) if len(each) % 2 else \
+                float(sum(sorted(each)[len(each) // 2 - 1:len(each) // 2 + 1]) / 2)
+            where = _size(inside[0].working_set_bytes) + ("" if len(inside) == 1 else
+                                                           "–" + _size(inside[-1].working_set_bytes))
+            cases = " and ".join(sorted({p.case for p in inside}))
+            m.notes.append(f"{lv.name} latency {lv.latency_ns:.3g} ns, the median over {len(each)} points of "
+                           f"{cases} at {where}")
 
 
 def _calibrate_walks(m: Machine, four_k: list, huge: list) -> None:
-    """The page walk's cost: the two chases' difference at the largest
-    common working set; the TLB's reach: half the working set where the
-    difference first reaches half of that (there a walk happens on every
-    second load, as 1 - reach/W says)."""
+    """The page-walk term, fitted to the difference between the chase over
+    4 KiB pages and over huge pages at each working set W: walk x (1 -
+    min(1, reach/W)), the reach the one of the measured working sets that
+    fits best (least squares), the walk's cost then in closed form."""
     by_w = {p.working_set_bytes: p for p in huge}
-    common = sorted(w for w in (p.working_set_bytes for p in four_k) if w in by_w)
-    if len(common) < 3:
+    common = sorted(p.working_set_bytes for p in four_k if p.working_set_bytes in by_w)
+    if len(common) < 4:
         return
     extra = {p.working_set_bytes: p.value - by_w[p.working_set_bytes].value for p in four_k
              if p.working_set_bytes in by_w}
-    walk = extra[common[-1]]
-    if not walk > WALK_MIN * by_w[common[-1]].value:
-        m.notes.append("no page-walk term: beyond the caches the chase over 4 KiB pages costs less than "
-                       f"{WALK_MIN:.0%} more than over huge pages")
+    best = None
+    weight = {w: 1.0 / by_w[w].value ** 2 for w in common}  # relative residuals: a nanosecond matters in L2
+    for reach in common[:-1]:
+        share = [1.0 - min(1.0, reach / w) for w in common]
+        norm = sum(weight[w] * x * x for x, w in zip(share, common))
+        walk = sum(weight[w] * x * extra[w] for x, w in zip(share, common)) / norm
+        residual = sum(weight[w] * (extra[w] - walk * x) ** 2 for x, w in zip(share, common))
+        if walk > 0 and (best is None or residual < best[0]):
+            best = (residual, reach, walk)
+    without = sum(weight[w] * extra[w] ** 2 for w in common)
+    if best is None or best[0] > WALK_EXPLAINS * without:
+        m.notes.append("no page-walk term: a step past one reach explains too little of the difference between "
+                       "the chases over 4 KiB and huge pages (noise, or a TLB that covers the ladder)")
         return
-    # the largest working set where the walks add less than half: the next one up is past twice the reach
-    below = [w for w in common[:-1] if extra[w] < walk / 2]
-    if not below:
-        m.notes.append("no page-walk term: the difference between the chases has no working set where it is "
-                       "below half of its largest")
-        return
-    half = common[common.index(below[-1]) + 1]
-    m.walk_ns, m.tlb_reach_bytes = walk, half / 2
-    m.notes.append(f"page walk {walk:.3g} ns past a TLB reach of {_size(half / 2)}, from the chases over 4 KiB "
-                   "and huge pages")
+    _, m.tlb_reach_bytes, m.walk_ns = best
+    m.notes.append(f"page walk {m.walk_ns:.3g} ns past a TLB reach of {_size(m.tlb_reach_bytes)}, fitted to the "
+                   "difference between the chases over 4 KiB and huge pages")
 
 
 def fit(summary, series: str, families: dict, caches: list[dict], steps: list[dict] | None = None,
@@ -251,12 +265,15 @@ def fit(summary, series: str, families: dict, caches: list[dict], steps: list[di
                  if (c.get("model") or {}).get("kind") == "random" and not c["model"].get("page_walks", True)), [])
     granted = huge and all(p.counters.get("huge_page_share", 0) >= HUGE for p in huge)
     if granted:
-        _calibrate_latency(m, huge, page_walks=False)
+        # the caches from the chase without walks; the walks from the two
+        # chases' difference; then the caches again from both chases
+        _calibrate_latency(m, huge)
         _calibrate_walks(m, four_k, huge)
+        _calibrate_latency(m, huge + four_k, {chase["name"]})
     else:
         m.notes.append("page walks are part of each level's latency: no chase over granted huge pages to "
                        "tell them apart")
-        _calibrate_latency(m, four_k, page_walks=False)
+        _calibrate_latency(m, four_k)
     if "bandwidth" in marked:
         family, reader = marked["bandwidth"]
         points = [p for p in summary.curve(series, family, reader["name"]) if p.unit_bytes > 0]
@@ -301,7 +318,9 @@ class Comparison:
 
     @property
     def along_counter(self) -> bool:
-        return self.model.get("kind") == "little"
+        """The cases form one series along a counter (stride's k, mlp's
+        chains): a point is named by its case's label."""
+        return bool(self.axis)
 
     @property
     def tolerance(self) -> float:
@@ -363,8 +382,12 @@ def sentence(comp: Comparison) -> str:
         span = units.number(low) + "x" if low == high else f"{units.number(low)}x–{units.number(high)}x"
         text += (f"; it leaves the model at {_where(comp, out)} (measured {span} the model, farthest at "
                  f"{comp.axis_of(worst[0])})")
-        if comp.model.get("parts"):
-            text += f": expected {comp.model['parts']}"
+    near = [r for r in comp.rows if r[3] and not comp.within(r[2])]
+    if near:
+        worst = max(near, key=lambda r: abs(math.log(r[2])))
+        text += f"; near a level's size it reaches {units.number(worst[2])}x the model (at {comp.axis_of(worst[0])})"
+    if (out or near) and comp.model.get("parts"):
+        text += f". Expected to part {comp.model['parts']}"
     return text + "."
 
 

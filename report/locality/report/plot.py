@@ -246,9 +246,15 @@ def _draw_series(ax, points: list[Point], x_of, metric: str, label: str, look: d
                 markerfacecolor="white", markeredgecolor=look["color"])
 
 
+# A model is drawn as a broad pale line in its case's colour, behind the
+# measurement (whose lines carry markers), in the times and the misses.
+MODEL_ALPHA = 0.35
+MODEL_WIDTH = 2.6
+
+
 def _draw_model(ax, points: list[Point], x_of, metric: str, look: dict, style: Style, machine, descs: dict,
                 gid: str) -> bool:
-    """The model's prediction at each point, as a thin dotted line in the
+    """The model's prediction at each point, as a broad pale line in the
     case's colour without markers; True where one was drawn."""
     xs, ys = [], []
     for p in sorted(points, key=x_of):
@@ -262,15 +268,15 @@ def _draw_model(ax, points: list[Point], x_of, metric: str, look: dict, style: S
             ys.append(p.unit_bytes / ns if metric == "bandwidth" and p.unit_bytes else ns)
     if len(xs) < 2:
         return False
-    ax.plot(xs, ys, color=look["color"], linestyle=(0, (1, 1.5)), linewidth=max(0.8, style.line_width * 0.6),
-            gid=gid + "/model", label="_nolegend_")
+    ax.plot(xs, ys, color=look["color"], alpha=MODEL_ALPHA, linewidth=style.line_width * MODEL_WIDTH,
+            solid_capstyle="round", zorder=1.5, gid=gid + "/model", label="_nolegend_")
     return True
 
 
 def _model_key(ax, style: Style) -> None:
     """One legend entry for every model line of the panel."""
-    ax.plot([], [], color="0.25", linestyle=(0, (1, 1.5)), linewidth=max(0.8, style.line_width * 0.6),
-            label="model (thin dotted, this machine's parameters)" if style.legend_outside else "model")
+    ax.plot([], [], color="0.2", alpha=MODEL_ALPHA, linewidth=style.line_width * MODEL_WIDTH,
+            label="model (broad pale line, this machine's parameters)" if style.legend_outside else "model")
 
 
 def _cycles_axis(ax, ghz: float, unit: str, style: Style = SCREEN) -> None:
@@ -481,7 +487,8 @@ def _draw_misses(ax, summary: Summary, family: str, members: list[dict], machine
     handles = [Line2D([], [], color="0.2", linestyle=ls, linewidth=style.line_width, label=words)
                for _, words, ls in levels]
     if any(str(line.get_gid()).endswith("/model") for line in ax.get_lines()):
-        handles.append(Line2D([], [], color="0.2", alpha=0.45, linewidth=style.line_width * 2.2, label="model"))
+        handles.append(Line2D([], [], color="0.2", alpha=MODEL_ALPHA, linewidth=style.line_width * MODEL_WIDTH,
+                              label="model"))
     ax.legend(handles=handles, loc="best", framealpha=0.9, ncol=len(handles))
 
 
@@ -498,8 +505,8 @@ def _draw_model_misses(ax, pts: list[Point], machine, c: dict, words: str, lines
             xs.append(p.working_set_bytes)
             ys.append(predicted[level])
     if len(xs) > 1:
-        ax.plot(xs, ys, color=look["color"], linestyle=linestyle, alpha=0.45, linewidth=style.line_width * 2.2,
-                gid=f"{gid}/{words}/model", label="_nolegend_")
+        ax.plot(xs, ys, color=look["color"], linestyle=linestyle, alpha=MODEL_ALPHA, linewidth=style.line_width * MODEL_WIDTH,
+                zorder=1.5, gid=f"{gid}/{words}/model", label="_nolegend_")
 
 
 def _draw_bars(ax, summary: Summary, family: str, members: list[dict], machines: list[str], metric: str,
