@@ -2,9 +2,11 @@
 descriptor's `hook`), never by family.
 
 line_size: each case the claim names stands for its series (the cases of
-the family with the same series); the distance after the series' largest
-step (up or down) between neighbouring distances is the line size it
-shows, compared with the line size the machine reports.
+the family with the same series); the series is split where it changes
+from one plateau to another (the split that leaves the least spread on
+either side, not the largest single jump), and that distance is the line
+size it shows, when the two sides' intervals do not overlap; compared with
+the line size the machine reports.
 
 levels: the cache levels read off a random chase's latency curve, each
 where the latency actually steps, compared with the levels the machine
@@ -124,37 +126,73 @@ def series_of(engine, family: str, name: str) -> list:
     return sorted(out, key=lambda x: x[0])
 
 
-def biggest_step(curve: list[tuple[float, float]]) -> float | None:
-    """The axis value after the largest change (up or down, as a ratio)
-    between neighbouring points, or None for fewer than three points."""
-    if len(curve) < 3:
+def change_point(points: list) -> dict | None:
+    """The distance where a curve [(distance, Point), ...] changes from one
+    plateau to another: the split into a lower and an upper group of
+    distances that leaves the least spread (squared log time) inside the
+    groups, as one step from "both words in one line" to "in two lines"
+    would (each side two points or more where there are four). Significant when the groups' 95% intervals do not overlap: every
+    point on one side below every point on the other. None for fewer than
+    three points."""
+    if len(points) < 3:
         return None
-    jumps = [(abs(math.log(b[1] / a[1])), b[0]) for a, b in zip(curve, curve[1:]) if a[1] > 0 and b[1] > 0]
-    return max(jumps)[1] if jumps else None
+    logs = [math.log(p.value) for _, p in points]
+    best = None
+    # a plateau is two points or more, where the curve has four: one odd
+    # point at an end is not a step
+    ends = 2 if len(points) >= 4 else 1
+    for k in range(ends, len(points) - ends + 1):
+        low, high = logs[:k], logs[k:]
+        spread = sum((v - sum(low) / len(low)) ** 2 for v in low) + sum((v - sum(high) / len(high)) ** 2 for v in high)
+        if best is None or spread < best[0]:
+            best = (spread, k)
+    k = best[1]
+    before, after = [p for _, p in points[:k]], [p for _, p in points[k:]]
+    rises = sum(logs[k:]) / len(after) > sum(logs[:k]) / len(before)
+    if rises:
+        significant = max(p.ci_high for p in before) < min(p.ci_low for p in after)
+    else:
+        significant = min(p.ci_low for p in before) > max(p.ci_high for p in after)
+    ratio = math.exp(sum(logs[k:]) / len(after) - sum(logs[:k]) / len(before))
+    return {"at": points[k][0], "ratio": ratio, "significant": significant}
 
 
 def line_size(engine, family: str, claim: dict) -> ClaimResult:
+    """Each series' change point against the machine's line size: agrees
+    where every method steps, significantly, at the line; disagrees where
+    one steps significantly elsewhere and none at the line; inconclusive
+    where a step is not significant or the methods differ."""
     line = next((c.get("line_bytes") for c in engine.caches if c.get("level") == 1 and c.get("line_bytes")), None)
     found = {}
     for name in claim["cases"]:
         points = series_of(engine, family, name)
         if len(points) >= 3:
-            found[name] = biggest_step([(x, p.value) for x, p in points])
+            found[name] = change_point(points)
     if not found:
         return engine.missing(claim, "no series ran at three distances or more")
-    words = [f"{n.rsplit('_', 1)[0]}: {units.size_bytes(x) if x else 'no step'}" for n, x in found.items()]
+    words = []
+    for n, step in found.items():
+        head = n.rsplit("_", 1)[0]
+        words.append(f"{head}: {units.size_bytes(step['at'])} ({units.number(step['ratio'])}x across it"
+                     + ("" if step["significant"] else ", the two sides' intervals overlap") + ")")
     measured = "; ".join(words) + (f" (the machine reports {line} B lines)" if line else "")
     if not line:
         return engine.missing(claim, measured + "; the machine reports no line size")
-    hits = [x == line for x in found.values()]
-    if all(hits) and len(found) == len(claim["cases"]):
+    sure = {n: s for n, s in found.items() if s["significant"]}
+    at_line = [n for n, s in sure.items() if s["at"] == line]
+    if len(at_line) == len(claim["cases"]):
         verdict = AGREES
-    elif any(hits):
-        verdict = INCONCLUSIVE
-        measured += (" — the methods disagree: where a spatial prefetcher fetches the lines around a miss, the "
-                     "two-word chase steps at its region, not at the line")
-    else:
+    elif sure and not at_line:
         verdict = DISAGREES
+    else:
+        verdict = INCONCLUSIVE
+    for n, s in sure.items():
+        if s["at"] != line and s["at"] % line == 0:
+            blocks = int(s["at"] // line)
+            measured += (f" — {n.rsplit('_', 1)[0]} steps at {blocks} lines: a prefetcher that fetches "
+                         f"{blocks} lines together hides the line inside that block")
+        elif s["at"] != line:
+            measured += f" — {n.rsplit('_', 1)[0]} steps at {units.size_bytes(s['at'])}, not a multiple of the line"
     return engine.result(claim, verdict, measured)
 
 
