@@ -500,7 +500,7 @@ def model_section_markdown(report: Report) -> list[str]:
            "parameters measured in the same run (" + "; ".join(e(k) + ": " + e(v) for k, v in models.KIND_WORDS.items())
            + "). The machine's parameters:", ""]
     for series, fitted in report.models.items():
-        out += [f"- {e(series)}: " if several else ""] if several else []
+        out += [f"- {e(series)}: "] if several else []
         out += [("  " if several else "") + f"- {e(line)}" for line in models.parameters(fitted)]
         out += [("  " if several else "") + f"- how: {e(note)}" for note in fitted.notes]
     rows = models.rows(report.comparisons)

@@ -30,6 +30,7 @@ Nothing here knows a family or case by name.
 from __future__ import annotations
 
 import math
+import statistics
 from dataclasses import dataclass, field
 
 from locality.report import units
@@ -111,6 +112,24 @@ def list_ns(m: Machine, w: float, leave: float) -> float:
     return leave * random_ns(m, w) + (1 - leave) * m.levels[0].latency_ns
 
 
+def leaving(counters: dict) -> float | None:
+    """The share of a list's hops that leave the line (the node-gap
+    counter), or None where the point has none."""
+    same = counters.get("gap_share_0_lines")
+    return None if same is None else 1.0 - same
+
+
+def predict_point(m: Machine, case: dict, p) -> tuple[float, str]:
+    """predict() for a point of a case descriptor (its model and axis)."""
+    return predict(m, case["model"], p.working_set_bytes, p.counters, (case.get("axis") or {}).get("counter", ""))
+
+
+def point_misses(m: Machine, case: dict, p) -> dict[str, float]:
+    """misses() for a point of a case descriptor."""
+    leave = leaving(p.counters)
+    return misses(m, case["model"], p.working_set_bytes, 1.0 if leave is None else leave)
+
+
 def misses(m: Machine, model: dict, w: float, leave: float = 1.0) -> dict[str, float]:
     """Misses per unit in each cache level, as the model has them."""
     kind = model.get("kind")
@@ -152,10 +171,10 @@ def predict(m: Machine, model: dict, w: float, counters: dict, axis: str = "") -
     if kind == "little":
         k = counters.get(axis)
         return (little_ns(m, w, k), "") if k else (math.nan, f"the point has no {axis or 'axis'} counter")
-    same = counters.get("gap_share_0_lines")
-    if same is None:
+    leave = leaving(counters)
+    if leave is None:
         return math.nan, "the point has no node-gap counters"
-    return list_ns(m, w, 1.0 - same), ""
+    return list_ns(m, w, leave), ""
 
 
 # ---- the machine's parameters, from the run ---------------------------------------------------
@@ -172,25 +191,20 @@ def _levels(caches: list[dict], steps: list[dict] | None, confirmed: bool | None
     if levels and confirmed is False and steps and len(levels) > 2:
         beyond = [s for s in steps if s["size_bytes"] >= 2 * levels[-2].size_bytes]
         if beyond:
-            notes.append(f"{levels[-1].name} taken as {_size(beyond[0]['size_bytes'])}, where the latency steps "
-                         f"(the machine reports {_size(levels[-1].size_bytes)})")
+            notes.append(f"{levels[-1].name} taken as {units.size_bytes(beyond[0]['size_bytes'])}, where the latency steps "
+                         f"(the machine reports {units.size_bytes(levels[-1].size_bytes)})")
             levels[-1].size_bytes = float(beyond[0]["size_bytes"])
     return levels + [Level("memory", math.inf)], notes
 
 
-def _size(b: float) -> str:
-    return units.size_bytes(b)
-
-
-def _calibrate_latency(m: Machine, points: list, walking: set | None = None) -> None:
+def _calibrate_latency(m: Machine, points: list, walking: set | None = None) -> list[str]:
     """Each level's latency from the chases: at every point inside the
     level (at most half its size, at least twice the level before), what
     the level must cost for the model to give the measured time, with the
     loads the smaller levels serve and the page walks (points of the cases
     in `walking`) taken out; the median of those, so that one noisy point
-    does not set a level."""
-    low, walking = 0.0, walking or set()
-    m.notes = [n for n in m.notes if " latency " not in n]
+    does not set a level. Returns how each level was read."""
+    low, walking, notes = 0.0, walking or set(), []
     for i, lv in enumerate(m.levels):
         high = lv.size_bytes / 2 if math.isfinite(lv.size_bytes) else math.inf
         inside = sorted((p for p in points if low <= p.working_set_bytes <= high), key=lambda p: p.working_set_bytes)
@@ -205,13 +219,13 @@ def _calibrate_latency(m: Machine, points: list, walking: set | None = None) -> 
             if shares[i] > 0:
                 each.append(max(0.0, (p.value - served - walk) / shares[i]))
         if each:
-            lv.latency_ns = float(sorted(each)[len(each) // 2]) if len(each) % 2 else \
-                float(sum(sorted(each)[len(each) // 2 - 1:len(each) // 2 + 1]) / 2)
-            where = _size(inside[0].working_set_bytes) + ("" if len(inside) == 1 else
-                                                           "–" + _size(inside[-1].working_set_bytes))
+            lv.latency_ns = float(statistics.median(each))
+            where = units.size_bytes(inside[0].working_set_bytes) + ("" if len(inside) == 1 else
+                                                           "–" + units.size_bytes(inside[-1].working_set_bytes))
             cases = " and ".join(sorted({p.case for p in inside}))
-            m.notes.append(f"{lv.name} latency {lv.latency_ns:.3g} ns, the median over {len(each)} points of "
-                           f"{cases} at {where}")
+            notes.append(f"{lv.name} latency {lv.latency_ns:.3g} ns, the median over {len(each)} points of "
+                         f"{cases} at {where}")
+    return notes
 
 
 def _calibrate_walks(m: Machine, four_k: list, huge: list) -> None:
@@ -240,7 +254,7 @@ def _calibrate_walks(m: Machine, four_k: list, huge: list) -> None:
                        "the chases over 4 KiB and huge pages (noise, or a TLB that covers the ladder)")
         return
     _, m.tlb_reach_bytes, m.walk_ns = best
-    m.notes.append(f"page walk {m.walk_ns:.3g} ns past a TLB reach of {_size(m.tlb_reach_bytes)}, fitted to the "
+    m.notes.append(f"page walk {m.walk_ns:.3g} ns past a TLB reach of {units.size_bytes(m.tlb_reach_bytes)}, fitted to the "
                    "difference between the chases over 4 KiB and huge pages")
 
 
@@ -269,11 +283,11 @@ def fit(summary, series: str, families: dict, caches: list[dict], steps: list[di
         # chases' difference; then the caches again from both chases
         _calibrate_latency(m, huge)
         _calibrate_walks(m, four_k, huge)
-        _calibrate_latency(m, huge + four_k, {chase["name"]})
+        m.notes += _calibrate_latency(m, huge + four_k, {chase["name"]})
     else:
         m.notes.append("page walks are part of each level's latency: no chase over granted huge pages to "
                        "tell them apart")
-        _calibrate_latency(m, four_k)
+        m.notes += _calibrate_latency(m, four_k)
     if "bandwidth" in marked:
         family, reader = marked["bandwidth"]
         points = [p for p in summary.curve(series, family, reader["name"]) if p.unit_bytes > 0]
@@ -284,7 +298,7 @@ def fit(summary, series: str, families: dict, caches: list[dict], steps: list[di
             if p is not None:
                 lv.bandwidth = p.unit_bytes / p.value
                 m.notes.append(f"{lv.name} read bandwidth {lv.bandwidth:.3g} GB/s, from {p.case} at "
-                               f"{_size(p.working_set_bytes)}")
+                               f"{units.size_bytes(p.working_set_bytes)}")
     return m
 
 
@@ -352,7 +366,7 @@ def compare(m: Machine, summary, series: str, family: str, desc: dict) -> list[C
         axis = (c.get("axis") or {}).get("counter", "")
         comp = out.setdefault(key, Comparison(c.get("series") or c.get("label", c["name"]), model, axis=axis))
         for p in summary.curve(series, family, c["name"]):
-            ns, why = predict(m, model, p.working_set_bytes, p.counters, axis)
+            ns, why = predict_point(m, c, p)
             if not math.isfinite(ns) or not ns > 0:
                 comp.why = comp.why or why
                 continue

@@ -261,8 +261,7 @@ def _draw_model(ax, points: list[Point], x_of, metric: str, look: dict, style: S
         c = descs.get(p.case, {})
         if not c.get("model"):
             continue
-        ns, _ = models.predict(machine, c["model"], p.working_set_bytes, p.counters,
-                               (c.get("axis") or {}).get("counter", ""))
+        ns, _ = models.predict_point(machine, c, p)
         if math.isfinite(ns) and ns > 0:
             xs.append(x_of(p))
             ys.append(p.unit_bytes / ns if metric == "bandwidth" and p.unit_bytes else ns)
@@ -312,7 +311,7 @@ def plot_family(summary: Summary, family: str, desc: dict, caches: list[dict], m
     line against it; cases of a single size as bars. `looks`: the report's
     case_looks, so that a case looks the same in every figure.
     `machine_models`: series -> models.Machine; each modelled case gets
-    its model as a thin dotted line beside it."""
+    its model as a broad pale line behind it."""
     metric = desc.get("metric", "time") if desc else "time"
     cases = cases_in_order(desc, summary, family)
     if not cases:
@@ -499,8 +498,7 @@ def _draw_model_misses(ax, pts: list[Point], machine, c: dict, words: str, lines
     level = {"L1d": "L1", "L2": "L2", "last level": machine.caches[-1].name if machine.caches else ""}.get(words)
     xs, ys = [], []
     for p in pts:
-        leave = 1.0 - p.counters.get("gap_share_0_lines", 0.0)
-        predicted = models.misses(machine, c["model"], p.working_set_bytes, leave)
+        predicted = models.point_misses(machine, c, p)
         if level in predicted:
             xs.append(p.working_set_bytes)
             ys.append(predicted[level])

@@ -126,8 +126,7 @@ def family_table(summary: Summary, family: str, desc: dict, machine_models: dict
         v, lo, hi = y_value(p, metric)
         model, c = math.nan, cases.get(p.case, {})
         if c.get("model") and p.series in (machine_models or {}):
-            model, _ = models.predict(machine_models[p.series], c["model"], p.working_set_bytes, p.counters,
-                                      (c.get("axis") or {}).get("counter", ""))
+            model, _ = models.predict_point(machine_models[p.series], c, p)
             model = p.unit_bytes / model if metric == "bandwidth" and p.unit_bytes and model > 0 else model
         rows.append({"machine": p.series, "case": p.case, "label": p.label or p.case, "size": p.size,
                      "working_set_bytes": p.working_set_bytes, "value": v, "low": lo, "high": hi,
