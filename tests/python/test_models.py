@@ -153,11 +153,44 @@ def test_fit_without_huge_pages_folds_the_walks_into_the_levels():
     assert any("page walks are part" in n for n in fitted.notes)
 
 
-def test_fit_takes_the_last_level_from_the_step_where_the_topology_is_not_confirmed():
-    steps = [{"size_bytes": 32 * KiB}, {"size_bytes": 512 * KiB}, {"size_bytes": 4 * MiB}]
-    fitted = models.fit(run_of(machine()), "s", FAMILIES, CACHES, steps, llc_confirmed=False)
-    assert fitted.levels[2].size_bytes == 4 * MiB
-    assert models.fit(run_of(machine()), "s", FAMILIES, CACHES, steps, llc_confirmed=True).levels[2].size_bytes == 8 * MiB
+def test_fit_finds_the_share_of_the_last_level_the_program_gets():
+    # the machine reports an 8 MiB L3; the program gets 2 MiB of it
+    truth = machine()
+    truth.levels[2].size_bytes = 2 * MiB
+    fitted = models.fit(run_of(truth), "s", FAMILIES, CACHES)
+    assert fitted.levels[2].size_bytes == pytest.approx(2 * MiB)
+    assert fitted.levels[2].latency_ns == pytest.approx(10.0, rel=1e-6)
+    assert fitted.levels[3].latency_ns == pytest.approx(80.0, rel=1e-6)
+    assert any("L3 2 MiB (the machine reports 8 MiB)" in n for n in fitted.notes)
+
+
+def test_fit_finds_a_walk_both_chases_pay():
+    # a virtual machine: past 64 MiB even the chase over huge pages walks (the host's tables)
+    truth = machine()
+    truth.shared_walk_ns, truth.shared_reach_bytes = 30.0, 64 * MiB
+    fitted = models.fit(run_of(truth), "s", FAMILIES, CACHES)
+    assert fitted.shared_reach_bytes == 64 * MiB and fitted.shared_walk_ns == pytest.approx(30.0, rel=1e-6)
+    assert fitted.levels[3].latency_ns == pytest.approx(80.0, rel=1e-6)
+    assert math.isinf(fitted.tlb_reach_bytes)
+    # without it, none is fitted
+    assert math.isinf(models.fit(run_of(machine()), "s", FAMILIES, CACHES).shared_reach_bytes)
+
+
+def test_a_page_walk_term_inside_the_noise_is_dropped():
+    truth = machine(walk_ns=20.0, reach=4 * MiB)
+    run = run_of(truth)
+    # the same differences, but each chase's interval reaches across the other's: not a walk the run can tell
+    for case in ("chase", "chase_huge"):
+        for p in run.curves[("lat", case)]:
+            p.ci_low, p.ci_high = p.value * 0.8, p.value * 1.25
+    fitted = models.fit(run, "s", FAMILIES, CACHES)
+    assert math.isinf(fitted.tlb_reach_bytes) and fitted.walk_ns == 0.0
+    assert any(n.startswith("no page-walk term: past the reach") for n in fitted.notes)
+    # with tight intervals the same run keeps it
+    for case in ("chase", "chase_huge"):
+        for p in run.curves[("lat", case)]:
+            p.ci_low = p.ci_high = p.value
+    assert models.fit(run, "s", FAMILIES, CACHES).tlb_reach_bytes == 4 * MiB
 
 
 def test_no_latency_case_no_model():

@@ -152,15 +152,14 @@ def highlights(summary: Summary, series: str, family: str, desc: dict, caches_: 
     return f"{c['label']}, {what} ({stat} of the repetitions): " + ", ".join(parts) + "."
 
 
-def fit_models(summary: Summary, checks: dict, families: dict, machine_caches: list[dict]) -> dict:
+def fit_models(summary: Summary, families: dict, machine_caches: list[dict]) -> dict:
     """series -> the machine model fitted to that series' run (levels from
-    the topology and the levels check's steps; latencies and bandwidths from
-    the marked cases); series whose run cannot give one are left out."""
+    the topology, the last one fitted to the latency chase; latencies and
+    bandwidths from the marked cases); series whose run cannot give one are
+    left out."""
     out = {}
     for s in summary.series():
-        marks = [c.marks for f in checks.values() for ser, c in f.items() if ser == s and "llc_confirmed" in c.marks]
-        steps = marks[0].get("detected_levels") if marks else None
-        fitted = models.fit(summary, s, families, machine_caches, steps, marks[0]["llc_confirmed"] if marks else None)
+        fitted = models.fit(summary, s, families, machine_caches)
         if fitted is not None:
             out[s] = fitted
     return out
@@ -406,7 +405,7 @@ def build_report(results: list[ResultFile], style: str = "screen", names: dict |
         confirmed = [c.marks["llc_confirmed"] for checks in report.checks.values() for c in checks.values()
                      if "llc_confirmed" in c.marks]
         llc_confirmed = all(confirmed)
-        report.models = fit_models(summary, report.checks, families, machine_caches)
+        report.models = fit_models(summary, families, machine_caches)
         for family, checks in report.checks.items():
             desc = families.get(family, {})
             fid = f"LOC-{family}"

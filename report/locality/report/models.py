@@ -2,12 +2,13 @@
 memory hierarchy predicts for this machine, from parameters measured in
 the same run.
 
-The machine's parameters (`fit`): each level's size from the topology
-(the last level from the latency curve's step where the topology's figure
-is not confirmed by it); each level's load latency from the case the
+The machine's parameters (`fit`): each level's size from the topology,
+except the last cache level's, which is fitted to the latency curve (on
+a shared or virtual machine a program gets a share of it far from what
+the machine reports); each level's load latency from the case the
 descriptors mark as the gallery's latency (a random chase), read where the
 working set sits inside the level and corrected for the share of loads the
-smaller levels serve; each level's read bandwidth from the case marked as
+smaller levels serve (the last level's and memory's fitted with its size); each level's read bandwidth from the case marked as
 the gallery's bandwidth; the page walk's cost and the TLB's reach from the
 same random chase over huge pages where the kernel granted them (the
 difference between the two chases).
@@ -33,10 +34,15 @@ import math
 import statistics
 from dataclasses import dataclass, field
 
+import numpy
+
 from locality.report import units
 
 LEVEL_WORDS = {"L1": "L1", "L2": "L2", "L3": "L3", "L4": "L4", "memory": "memory"}
 WALK_EXPLAINS = 0.8  # a page-walk term only where it leaves at most this share of the chases' squared difference
+WALK_POINTS = 2 / 3  # ... and where the 4 KiB chase lies above the huge one, intervals apart, at this share past the reach
+WALK_BEYOND = 4  # a walk every chase pays starts no nearer the last level than this factor: memory's own latency
+                 # is read between the two (where they coincide the fit cannot tell walks from memory)
 HUGE = 0.9  # a chase over huge pages counts as such where this share of its buffer was granted them
 
 
@@ -46,6 +52,7 @@ class Level:
     size_bytes: float    # inf for memory
     latency_ns: float = math.nan
     bandwidth: float = math.nan  # bytes per ns (GB/s)
+    reported_bytes: float = math.nan  # the size the machine reports, where the model's is fitted
 
 
 @dataclass
@@ -54,6 +61,8 @@ class Machine:
     line_bytes: float = 64.0
     walk_ns: float = 0.0                 # what a page walk adds to a load
     tlb_reach_bytes: float = math.inf    # the working set the TLB covers with 4 KiB pages
+    shared_walk_ns: float = 0.0          # a walk every chase pays, huge pages or not (a VM's nested paging)
+    shared_reach_bytes: float = math.inf # ... past this working set
     notes: list[str] = field(default_factory=list)  # where each parameter came from
 
     @property
@@ -80,13 +89,15 @@ def hit_shares(m: Machine, w: float) -> list[float]:
     return shares
 
 
-def walk_share(m: Machine, w: float) -> float:
-    return 0.0 if not math.isfinite(m.tlb_reach_bytes) else 1.0 - min(1.0, m.tlb_reach_bytes / w)
+def walk_share(m: Machine, w: float, reach: float | None = None) -> float:
+    reach = m.tlb_reach_bytes if reach is None else reach
+    return 0.0 if not math.isfinite(reach) else 1.0 - min(1.0, reach / w)
 
 
 def random_ns(m: Machine, w: float, page_walks: bool = True) -> float:
     """Expected time of a dependent load to a random line of w bytes."""
     t = sum(s * lv.latency_ns for s, lv in zip(hit_shares(m, w), m.levels) if s > 0)
+    t += walk_share(m, w, m.shared_reach_bytes) * m.shared_walk_ns
     return t + (walk_share(m, w) * m.walk_ns if page_walks else 0.0)
 
 
@@ -185,27 +196,21 @@ def _inside(points: list, low: float, high: float):
     return max(inside, key=lambda p: p.working_set_bytes) if inside else None
 
 
-def _levels(caches: list[dict], steps: list[dict] | None, confirmed: bool | None) -> tuple[list[Level], list[str]]:
-    levels = [Level(f"L{c['level']}", float(c["size_bytes"])) for c in caches]
-    notes = []
-    if levels and confirmed is False and steps and len(levels) > 2:
-        beyond = [s for s in steps if s["size_bytes"] >= 2 * levels[-2].size_bytes]
-        if beyond:
-            notes.append(f"{levels[-1].name} taken as {units.size_bytes(beyond[0]['size_bytes'])}, where the latency steps "
-                         f"(the machine reports {units.size_bytes(levels[-1].size_bytes)})")
-            levels[-1].size_bytes = float(beyond[0]["size_bytes"])
-    return levels + [Level("memory", math.inf)], notes
+def _levels(caches: list[dict]) -> list[Level]:
+    return [Level(f"L{c['level']}", float(c["size_bytes"]), reported_bytes=float(c["size_bytes"])) for c in caches] \
+        + [Level("memory", math.inf)]
 
 
-def _calibrate_latency(m: Machine, points: list, walking: set | None = None) -> list[str]:
+def _calibrate_latency(m: Machine, points: list, walking: set | None = None, count: int | None = None) -> list[str]:
     """Each level's latency from the chases: at every point inside the
     level (at most half its size, at least twice the level before), what
     the level must cost for the model to give the measured time, with the
     loads the smaller levels serve and the page walks (points of the cases
     in `walking`) taken out; the median of those, so that one noisy point
-    does not set a level. Returns how each level was read."""
+    does not set a level. Only the first `count` levels where given.
+    Returns how each level was read."""
     low, walking, notes = 0.0, walking or set(), []
-    for i, lv in enumerate(m.levels):
+    for i, lv in enumerate(m.levels[:count]):
         high = lv.size_bytes / 2 if math.isfinite(lv.size_bytes) else math.inf
         inside = sorted((p for p in points if low <= p.working_set_bytes <= high), key=lambda p: p.working_set_bytes)
         low = 2 * lv.size_bytes
@@ -215,7 +220,7 @@ def _calibrate_latency(m: Machine, points: list, walking: set | None = None) -> 
         for p in inside:
             shares = hit_shares(m, p.working_set_bytes)
             served = sum(s * m.levels[j].latency_ns for j, s in enumerate(shares[:i]) if s > 0)
-            walk = walk_share(m, p.working_set_bytes) * m.walk_ns if p.case in walking else 0.0
+            walk = _walk_of(m, p, walking)
             if shares[i] > 0:
                 each.append(max(0.0, (p.value - served - walk) / shares[i]))
         if each:
@@ -228,12 +233,86 @@ def _calibrate_latency(m: Machine, points: list, walking: set | None = None) -> 
     return notes
 
 
+def _walk_of(m: Machine, p, walking: set) -> float:
+    """The walks in a point's time: the shared ones always, the 4 KiB
+    pages' ones where its case is in `walking`."""
+    w = p.working_set_bytes
+    return walk_share(m, w, m.shared_reach_bytes) * m.shared_walk_ns + (
+        walk_share(m, w) * m.walk_ns if p.case in walking else 0.0)
+
+
+def _fit_last_level(m: Machine, points: list, walking: set | None = None) -> str | None:
+    """The last cache level's effective size C, the latencies of it and of
+    memory, and a page walk every chase pays past a reach R, fitted together
+    (least squares, relative) to the chases' points from twice the level
+    before on: C and R on grids (C in quarter octaves; R at the measured
+    working sets, or none), the three costs then by linear least squares.
+    On a shared or virtual machine the share of the last level a program
+    gets can be far from the size the machine reports, and on a virtual one
+    even a chase over huge pages walks the host's page tables (nested
+    paging); the latency curve says which. None (nothing changed) where the
+    points cannot decide."""
+    walking = walking or set()
+    caches = m.caches
+    if len(caches) < 2 or not all(math.isfinite(lv.latency_ns) for lv in caches[:-1]):
+        return None
+    last, memory, before = caches[-1], m.levels[-1], caches[-2]
+    pts = [p for p in points if p.working_set_bytes >= 2 * before.size_bytes and p.value > 0]
+    sizes = sorted({p.working_set_bytes for p in pts})
+    if len(sizes) < 4:
+        return None
+    kept, best = (last.size_bytes, m.shared_walk_ns, m.shared_reach_bytes), None
+    m.shared_walk_ns, m.shared_reach_bytes = 0.0, math.inf
+    weight = numpy.array([1.0 / p.value for p in pts])
+    for c in before.size_bytes * 2.0 ** (numpy.arange(1, 4 * math.log2(sizes[-1] / 2 / before.size_bytes) + 1) / 4):
+        last.size_bytes = float(c)
+        rest, columns = [], []
+        for p in pts:
+            shares = hit_shares(m, p.working_set_bytes)
+            rest.append(p.value - _walk_of(m, p, walking) - sum(
+                s * lv.latency_ns for s, lv in zip(shares[:-2], m.levels[:-2]) if s > 0))
+            columns.append((shares[-2], shares[-1]))
+        for reach in [math.inf] + [w for w in sizes[:-2] if w >= WALK_BEYOND * c]:
+            walks = [[0.0 if math.isinf(reach) else 1.0 - min(1.0, reach / p.working_set_bytes)] for p in pts]
+            a = numpy.array([list(col) + w for col, w in zip(columns, walks)]) * weight[:, None]
+            if math.isinf(reach):
+                a = a[:, :2]
+            costs, *_ = numpy.linalg.lstsq(a, numpy.array(rest) * weight, rcond=None)
+            residual = float(numpy.sum((a @ costs - numpy.array(rest) * weight) ** 2))
+            lat, mem, walk = float(costs[0]), float(costs[1]), float(costs[2]) if len(costs) > 2 else 0.0
+            # a walk reads page-table entries, 1/512 of the working set, mostly from the caches: it costs
+            # no more than a load from memory
+            if before.latency_ns <= lat <= mem and 0 <= walk <= mem and (best is None or residual < best[0]):
+                best = (residual, float(c), lat, mem, walk, reach)
+    last.size_bytes, m.shared_walk_ns, m.shared_reach_bytes = kept
+    if best is None:
+        return None
+    _, last.size_bytes, last.latency_ns, memory.latency_ns, m.shared_walk_ns, m.shared_reach_bytes = best
+    walk = "" if math.isinf(m.shared_reach_bytes) else \
+        f" and a page walk of {m.shared_walk_ns:.3g} ns every chase pays past {units.size_bytes(m.shared_reach_bytes)}"
+    return (f"{last.name} {units.size_bytes(last.size_bytes)} (the machine reports {units.size_bytes(last.reported_bytes)}), "
+            f"{last.name} latency {last.latency_ns:.3g} ns, memory latency {memory.latency_ns:.3g} ns{walk}: fitted "
+            f"together to the {len(pts)} points of the chases from {units.size_bytes(sizes[0])} on")
+
+
+def _calibrate(m: Machine, points: list, walking: set | None = None) -> list[str]:
+    """Every level's latency: the levels before the last cache level from
+    the median over their points, the last level and memory fitted together
+    where the chases decide them, else from their medians too."""
+    notes = _calibrate_latency(m, points, walking, len(m.levels) - 2)
+    joint = _fit_last_level(m, points, walking)
+    if joint is None:
+        return _calibrate_latency(m, points, walking)
+    return notes + [joint]
+
+
 def _calibrate_walks(m: Machine, four_k: list, huge: list) -> None:
     """The page-walk term, fitted to the difference between the chase over
     4 KiB pages and over huge pages at each working set W: walk x (1 -
     min(1, reach/W)), the reach the one of the measured working sets that
     fits best (least squares), the walk's cost then in closed form."""
     by_w = {p.working_set_bytes: p for p in huge}
+    by_4k = {p.working_set_bytes: p for p in four_k}
     common = sorted(p.working_set_bytes for p in four_k if p.working_set_bytes in by_w)
     if len(common) < 4:
         return
@@ -253,18 +332,25 @@ def _calibrate_walks(m: Machine, four_k: list, huge: list) -> None:
         m.notes.append("no page-walk term: a step past one reach explains too little of the difference between "
                        "the chases over 4 KiB and huge pages (noise, or a TLB that covers the ladder)")
         return
-    _, m.tlb_reach_bytes, m.walk_ns = best
+    _, reach, walk = best
+    past = [w for w in common if w > reach]
+    above = [w for w in past if getattr(by_4k[w], "ci_low", by_4k[w].value) > getattr(by_w[w], "ci_high", by_w[w].value)]
+    if len(past) < 2 or len(above) < WALK_POINTS * len(past):
+        m.notes.append(f"no page-walk term: past the reach that fits best ({units.size_bytes(reach)}) the chase over "
+                       f"4 KiB pages is slower than over huge pages beyond both intervals at {len(above)} of "
+                       f"{len(past)} working sets (at least two and {WALK_POINTS:.0%} are needed)")
+        return
+    m.tlb_reach_bytes, m.walk_ns = reach, walk
     m.notes.append(f"page walk {m.walk_ns:.3g} ns past a TLB reach of {units.size_bytes(m.tlb_reach_bytes)}, fitted to the "
                    "difference between the chases over 4 KiB and huge pages")
 
 
-def fit(summary, series: str, families: dict, caches: list[dict], steps: list[dict] | None = None,
-        llc_confirmed: bool | None = None) -> Machine | None:
+def fit(summary, series: str, families: dict, caches: list[dict]) -> Machine | None:
     """The machine's parameters from one series of the run, or None where
     the run has no cache sizes or no latency chase to read them from."""
     if not caches:
         return None
-    levels, notes = _levels(caches, steps, llc_confirmed)
+    levels, notes = _levels(caches), []
     m = Machine(levels, line_bytes=float(caches[0].get("line_bytes") or 64), notes=notes)
     marked = {}
     for family, desc in families.items():
@@ -281,13 +367,13 @@ def fit(summary, series: str, families: dict, caches: list[dict], steps: list[di
     if granted:
         # the caches from the chase without walks; the walks from the two
         # chases' difference; then the caches again from both chases
-        _calibrate_latency(m, huge)
+        _calibrate(m, huge)
         _calibrate_walks(m, four_k, huge)
-        m.notes += _calibrate_latency(m, huge + four_k, {chase["name"]})
+        m.notes += _calibrate(m, huge + four_k, {chase["name"]})
     else:
         m.notes.append("page walks are part of each level's latency: no chase over granted huge pages to "
                        "tell them apart")
-        m.notes += _calibrate_latency(m, four_k)
+        m.notes += _calibrate(m, four_k)
     if "bandwidth" in marked:
         family, reader = marked["bandwidth"]
         points = [p for p in summary.curve(series, family, reader["name"]) if p.unit_bytes > 0]
@@ -415,6 +501,9 @@ def parameters(m: Machine) -> list[str]:
         lines.append(f"{lv.name} ({size}): load latency {lat}, read bandwidth {bw}")
     if math.isfinite(m.tlb_reach_bytes):
         lines.append(f"page walk {units.number(m.walk_ns)} ns past a TLB reach of {units.size_bytes(m.tlb_reach_bytes)}")
+    if math.isfinite(m.shared_reach_bytes):
+        lines.append(f"page walk every chase pays, huge pages or not, {units.number(m.shared_walk_ns)} ns past "
+                     f"{units.size_bytes(m.shared_reach_bytes)}")
     return lines + [f"line {m.line_bytes:g} B"]
 
 
