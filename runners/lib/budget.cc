@@ -92,8 +92,25 @@ double benchmark_seconds(const CaseCost& cost, std::size_t size, int repetitions
   return builds * setup + repetitions * repetition + search;
 }
 
+std::set<std::string> claim_cases_beyond(const std::vector<PlannedBenchmark>& benchmarks) {
+  std::set<std::string> out;
+  std::set<const Family*> families;
+  for (const auto& b : benchmarks) families.insert(b.family);
+  for (const Family* f : families) {
+    for (const Claim& claim : f->claims) {
+      const auto decides = [](const std::string& region) {
+        return region.rfind("beyond:", 0) == 0 || region == "last";
+      };
+      if (!decides(claim.at) && !decides(claim.to)) continue;
+      for (const std::string& name : claim.cases) out.insert(name.find('/') == std::string::npos ? f->name + "/" + name : name);
+    }
+  }
+  return out;
+}
+
 std::size_t dearest_largest_size(const std::vector<PlannedBenchmark>& benchmarks,
-                                 const std::function<double(std::size_t)>& seconds, bool any_case) {
+                                 const std::function<double(std::size_t)>& seconds, bool any_case,
+                                 const std::set<std::string>& keep) {
   std::map<std::string, std::pair<std::size_t, int>> top;  // case -> (index of its largest size, sizes)
   for (std::size_t i = 0; i < benchmarks.size(); ++i) {
     auto& [index, count] = top.try_emplace(case_key(benchmarks[i]), i, 0).first->second;
@@ -102,7 +119,7 @@ std::size_t dearest_largest_size(const std::vector<PlannedBenchmark>& benchmarks
   }
   std::size_t victim = benchmarks.size();
   for (const auto& [name, entry] : top) {
-    if (entry.second < 2 && !any_case) continue;
+    if ((entry.second < 2 && !any_case) || keep.count(name)) continue;
     if (victim == benchmarks.size() || seconds(entry.first) > seconds(victim)) victim = entry.first;
   }
   return victim;
@@ -168,16 +185,21 @@ Fit fit_to_budget(Plan& plan, const Costs& costs, int repetitions, double min_ti
   std::vector<double> each;
   double first = pass_seconds(plan.benchmarks, &each);
   bool any_size = false;
+  // First the sizes no claim needs; then the largest sizes of the cases a
+  // claim compares beyond a level too (the claim is then left undecided,
+  // and the report says why); then the last size of any case.
+  std::set<std::string> keep = claim_cases_beyond(plan.benchmarks);
   auto too_long = [&] {
     const double first_and_report = first + report_seconds(plan.benchmarks.size());
     return first_and_report > 0.6 * for_passes || first_and_report + budget.simulate_s > 0.85 * for_passes;
   };
   while (too_long() && plan.benchmarks.size() > 1) {
     const std::size_t victim =
-        dearest_largest_size(plan.benchmarks, [&each](std::size_t i) { return each[i]; }, any_size);
+        dearest_largest_size(plan.benchmarks, [&each](std::size_t i) { return each[i]; }, any_size, keep);
     if (victim == plan.benchmarks.size() || each[victim] <= 0) {
       if (any_size) break;  // nothing left to cut
-      any_size = true;
+      if (keep.empty()) any_size = true;
+      keep.clear();
       continue;
     }
     const PlannedBenchmark& b = plan.benchmarks[victim];

@@ -16,6 +16,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -78,11 +79,18 @@ struct Fit {
 
 // The benchmark to leave out first when time is short: of each case's
 // largest size among `benchmarks`, the one `seconds` (by index) says costs
-// most; only cases that keep another size, unless `any_case`. Returns
-// benchmarks.size() where there is none. The plan (fit_to_budget) and the
-// run behind schedule choose by this one rule.
+// most; only cases that keep another size, unless `any_case`, and none of
+// the cases in `keep` ("family/case"). Returns benchmarks.size() where
+// there is none. The plan (fit_to_budget) and the run behind schedule
+// choose by this one rule.
 std::size_t dearest_largest_size(const std::vector<PlannedBenchmark>& benchmarks,
-                                 const std::function<double(std::size_t)>& seconds, bool any_case);
+                                 const std::function<double(std::size_t)>& seconds, bool any_case,
+                                 const std::set<std::string>& keep = {});
+
+// The cases ("family/case") a claim compares beyond a cache level or at the
+// largest size: their largest size is what decides the claim, so the plan
+// cuts it last.
+std::set<std::string> claim_cases_beyond(const std::vector<PlannedBenchmark>& benchmarks);
 
 // Estimates `plan` and, where budget.cut, removes benchmarks (into
 // plan.skipped, with the reason) until the estimate fits the budget; the

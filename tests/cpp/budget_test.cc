@@ -1,5 +1,6 @@
 // The time-budget planner and the simulation's geometry, on made-up costs
 // and caches: nothing here depends on the machine that runs it.
+#include <set>
 #include <gtest/gtest.h>
 
 #include "runners/lib/budget.h"
@@ -113,6 +114,42 @@ TEST(Budget, ThePlanIsCutFromTheDearestLargestSizesUntilItFits) {
   std::size_t dear = 0;
   for (const auto& b : plan.benchmarks) dear += b.c->name == "dear";
   EXPECT_GE(dear, 2u);
+}
+
+// A case a claim compares beyond a level keeps its largest size while
+// other sizes can go: the cheap case's largest size is cut before the dear
+// one's, which decides the claim; with no other size left to cut, the
+// claim's size goes too.
+TEST(Budget, TheSizeThatDecidesAClaimIsCutLast) {
+  Family f = test_family();
+  Claim claim;
+  claim.kind = "ratio";
+  claim.cases = {"dear", "cheap"};
+  claim.at = "beyond:LLC";
+  f.claims.push_back(claim);
+  // a third case no claim names, a little cheaper than dear
+  Case other = f.cases[0];
+  other.name = "other";
+  f.cases.push_back(other);
+  Plan plan = test_plan(f);
+  EXPECT_EQ(claim_cases_beyond(plan.benchmarks), (std::set<std::string>{"fam/dear", "fam/cheap"}));
+  const Costs costs = {{"fam/cheap", {1024, 0.001, 0.0001}}, {"fam/dear", {1024, 0.8, 0.0001}},
+                       {"fam/other", {1024, 0.5, 0.0001}}};
+  Budget budget;
+  budget.seconds = 600;
+  Plan kept = plan;
+  const Fit fit = fit_to_budget(kept, costs, 5, 0.03, std::size_t{1} << 40, 5, budget);
+  ASSERT_FALSE(fit.cut.empty());
+  EXPECT_EQ(fit.cut.front().name, "fam/other/262144");  // not dear's, though dear's costs more
+  bool dear_top = false;
+  for (const auto& b : kept.benchmarks) dear_top = dear_top || b.name == "fam/dear/262144";
+  EXPECT_TRUE(dear_top);
+  // the same plan without the claim cuts dear's largest size first
+  f.claims.clear();
+  Plan plain = test_plan(f);
+  const Fit without = fit_to_budget(plain, costs, 5, 0.03, std::size_t{1} << 40, 5, budget);
+  ASSERT_FALSE(without.cut.empty());
+  EXPECT_EQ(without.cut.front().name, "fam/dear/262144");
 }
 
 // The default run's simulation takes its time from the reruns first, and

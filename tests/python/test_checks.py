@@ -177,6 +177,30 @@ def test_a_ratio_agrees_disagrees_or_cannot_decide_from_its_interval():
     assert missing.verdict == INCONCLUSIVE and "not decided" in missing.sentence
 
 
+def test_a_claims_interval_is_its_range_over_the_repetitions():
+    # the k-th repetitions' ratios: 4, 4, 4, 4.2, 3.8; the claim's value is the medians' ratio (4.0)
+    r = verdict(synthetic({"a": [4.0, 4.4, 3.6, 4.2, 3.8], "b": [1.0, 1.1, 0.9, 1.0, 1.0]}), RATIO)
+    assert r.value == pytest.approx(4.0)
+    assert (r.low, r.high) == (pytest.approx(3.8), pytest.approx(4.2))
+    assert r.verdict == AGREES and "range over the repetitions" in r.sentence
+    # one repetition in which a met a slow moment of the machine and b did not: the range reaches it,
+    # where a bootstrap of the medians would not
+    slow = verdict(synthetic({"a": [4.0, 4.1, 3.9, 4.0, 1.6], "b": [1.0, 1.0, 1.0, 1.0, 1.0]}), RATIO)
+    assert slow.low == pytest.approx(1.6) and slow.verdict == INCONCLUSIVE
+    # two repetitions: too few for a range; a bootstrap interval, and said so
+    two = verdict(synthetic({"a": [4.0, 4.2], "b": [1.0, 1.0]}), RATIO)
+    assert "95% interval" in two.sentence and "range" not in two.sentence
+
+
+def test_a_rerun_of_a_noisy_point_keeps_its_own_rounds():
+    # a's first pass (repetitions 0-4) and a rerun (0-3 again, later in the file); b ran once
+    frame = synthetic({"a": [4.0, 4.0, 4.0, 4.0, 4.0, 9.0, 9.0, 9.0, 9.0], "b": [1.0] * 5})
+    frame.loc[frame["case"] == "a", "repetition"] = [0, 1, 2, 3, 4, 0, 1, 2, 3]
+    r = verdict(frame, RATIO)
+    # each of b's repetitions is paired with a's of the same pass, not with the rerun's
+    assert (r.low, r.high) == (pytest.approx(4.0), pytest.approx(4.0))
+
+
 def test_a_region_the_machine_does_not_describe_is_inconclusive():
     claim = dict(RATIO, at="beyond:LLC")
     frame = synthetic({"a": [4.0] * 3, "b": [1.0] * 3})

@@ -1,8 +1,16 @@
 """The check engine: evaluates each family's claims (its stated expectation,
 as data in the result file) against the measured points.
 
-A claim's value comes with a 95% interval from the points' bootstrap
-distributions. The verdict is "agrees" when the whole interval satisfies
+A claim's value comes with an interval. Where its points have repetitions
+enough (ROUNDS or more, taken in the same interleaved pass), it is the
+range the claim takes over them: the claim computed from the k-th
+repetition of each case, for every k, so that a slow moment of the machine
+that one case met and another did not widens it. The next run's value is
+a statistic over its own repetitions, so this range is what a lecturer can
+expect it to fall in while the machine stays as it was; a bootstrap of the
+statistic (the former interval) is far narrower than the next run's
+difference. With fewer repetitions, a 95% interval from the points'
+bootstrap distributions. The verdict is "agrees" when the whole interval satisfies
 the claim's bounds, "disagrees" when the whole interval violates them, and
 "inconclusive" when the interval straddles a bound, a point has a single
 repetition, the data the claim needs is missing, or a precondition (such
@@ -26,6 +34,7 @@ from locality.report.hooks import HOOKS
 from locality.report.verdicts import AGREES, DISAGREES, INCONCLUSIVE, ClaimResult
 
 _ORDER = {AGREES: 0, INCONCLUSIVE: 1, DISAGREES: 2}
+ROUNDS = 3  # repetitions in common from which a claim's interval is its range over them
 
 REGION_WORDS = {
     "all": "",
@@ -131,6 +140,27 @@ class Engine:
             return p.unit_bytes / p.value * 1e9, p.unit_bytes / p.boot * 1e9
         return p.value, p.boot
 
+    @staticmethod
+    def by_round(p: Point, claim: dict) -> dict:
+        """The claim's quantity at each of a point's repetitions, keyed by
+        run and repetition; empty for counters (one value per point)."""
+        if claim.get("counter") or p.rounds is None:
+            return {}
+        if claim.get("rate"):
+            if not p.unit_bytes:
+                return {}
+            values = p.unit_bytes / p.samples * 1e9
+        else:
+            values = p.samples
+        return dict(zip(p.rounds.tolist(), np.asarray(values, dtype=float).tolist()))
+
+    def rounds_of(self, points, claim: dict, combine) -> list[float]:
+        """combine(quantities of the points) at each repetition all of them
+        have, in order."""
+        maps = [self.by_round(p, claim) for p in points]
+        common = sorted(set.intersection(*(set(m) for m in maps))) if maps and all(maps) else []
+        return [combine([m[k] for m in maps]) for k in common]
+
     # ---- verdicts ----------------------------------------------------------------------
 
     @staticmethod
@@ -224,11 +254,17 @@ class Engine:
         return [tuple(d[k] for d in per_case) for k in common]
 
     def _judge_many(self, claim: dict, family: str, items) -> ClaimResult:
-        """items: (value, boot, points, where) per compared place."""
+        """items: (value, boot, points, where, the value at each repetition)
+        per compared place."""
         fmt = self._fmt(claim)
-        judged = []
-        for value, boot, points, where in items:
-            lo, hi = (float(x) for x in np.nanpercentile(boot, [2.5, 97.5]))
+        judged, ranged = [], True
+        for value, boot, points, where, rounds in items:
+            rounds = [r for r in rounds if math.isfinite(r)]
+            if len(rounds) >= ROUNDS and math.isfinite(value):
+                lo, hi = min(rounds + [value]), max(rounds + [value])
+            else:
+                ranged = False
+                lo, hi = (float(x) for x in np.nanpercentile(boot, [2.5, 97.5]))
             reason = self.few(points) or self.needs(points, claim)
             verdict = INCONCLUSIVE if reason else self.judge(lo, hi, claim)
             judged.append((verdict, value, lo, hi, where, reason))
@@ -237,11 +273,13 @@ class Engine:
         first = shown[0]
         expected = self.bound_words(claim, fmt)
         if len(judged) == 1:
-            measured = f"{fmt(first[1])} {first[4]} (95% interval {units.interval(first[2], first[3], fmt)}; expected {expected})"
+            what = "range over the repetitions" if ranged else "95% interval"
+            measured = f"{fmt(first[1])} {first[4]} ({what} {units.interval(first[2], first[3], fmt)}; expected {expected})"
         else:
             values = [j[1] for j in judged]
             measured = (f"{fmt(min(values))} to {fmt(max(values))} over {len(judged)} sizes (expected {expected} at each"
-                        + ("" if verdict == AGREES else f"; {first[4]}: {fmt(first[1])}, interval "
+                        + ("" if verdict == AGREES else f"; {first[4]}: {fmt(first[1])}, "
+                           f"{'range over the repetitions' if ranged else 'interval'} "
                            f"{units.interval(first[2], first[3], fmt)}") + ")")
         if first[5] and verdict == INCONCLUSIVE:
             measured += f" — {first[5]}"
@@ -261,7 +299,8 @@ class Engine:
         for a, b in pairs:
             va, ba = self.quantity(a, claim)
             vb, bb = self.quantity(b, claim)
-            items.append((va / vb, ba / bb, [a, b], self._where(a, family, claim.get("match", "elements"))))
+            items.append((va / vb, ba / bb, [a, b], self._where(a, family, claim.get("match", "elements")),
+                          self.rounds_of([a, b], claim, lambda q: q[0] / q[1])))
         return self._judge_many(claim, family, items)
 
     def _spread(self, family: str, claim: dict) -> ClaimResult:
@@ -278,7 +317,8 @@ class Engine:
             values = np.array([q[0] for q in qs])
             boots = np.vstack([np.resize(q[1], len(qs[0][1])) for q in qs])
             items.append((values.max() / values.min(), boots.max(axis=0) / boots.min(axis=0), list(pts),
-                          self._where(pts[0], family, claim.get("match", "elements"))))
+                          self._where(pts[0], family, claim.get("match", "elements")),
+                          self.rounds_of(list(pts), claim, lambda q: max(q) / min(q))))
         return self._judge_many(claim, family, items)
 
     def _growth(self, family: str, claim: dict) -> ClaimResult:
@@ -300,7 +340,8 @@ class Engine:
             where = f"from {units.count(a.size)} to {units.count(b.size)} {size_name}"
         else:
             where = f"from {units.size_bytes(a.working_set_bytes)} to {units.size_bytes(b.working_set_bytes)}"
-        return self._judge_many(claim, family, [(vb / va, bb / ba, [a, b], where)])
+        return self._judge_many(claim, family, [(vb / va, bb / ba, [a, b], where,
+                                                 self.rounds_of([a, b], claim, lambda q: q[1] / q[0]))])
 
     def _monotone(self, family: str, claim: dict) -> ClaimResult:
         pts = self._points_in(family, claim["cases"][0], claim.get("at", "all"))
@@ -314,7 +355,8 @@ class Engine:
             va, ba = self.quantity(a, claim)
             vb, bb = self.quantity(b, claim)
             items.append((vb / va, bb / ba, [a, b], f"from {units.size_bytes(a.working_set_bytes)} to "
-                                                    f"{units.size_bytes(b.working_set_bytes)}"))
+                                                    f"{units.size_bytes(b.working_set_bytes)}",
+                          self.rounds_of([a, b], claim, lambda q: q[1] / q[0])))
         return self._judge_many(claim, family, items)
 
     def _value(self, family: str, claim: dict) -> ClaimResult:
@@ -328,7 +370,7 @@ class Engine:
         items = []
         for p in pts:
             v, boot = self.quantity(p, claim)
-            items.append((v, boot, [p], self._where(p, family, "elements")))
+            items.append((v, boot, [p], self._where(p, family, "elements"), self.rounds_of([p], claim, lambda q: q[0])))
         return self._judge_many(claim, family, items)
 
 

@@ -59,9 +59,10 @@ class Point:
     statistic: str
     samples: np.ndarray          # time per unit (ns), one per repetition
     runs: np.ndarray             # the run each sample came from
-    working_set_bytes: float
-    unit_name: str
-    unit_bytes: float
+    rounds: np.ndarray | None = None  # "run:repetition" of each sample: the round it was timed in
+    working_set_bytes: float = math.nan
+    unit_name: str = ""
+    unit_bytes: float = 0.0
     label: str = ""
     role: str = ""
     counters: dict = field(default_factory=dict)  # medians of the other numeric columns
@@ -175,6 +176,18 @@ class Summary:
         medians = grouped[numeric].median().to_dict("index")
         times = ok["time_per_elem_ns"].to_numpy(dtype=float)
         run_ids = ok["run"].to_numpy()
+        reps = ok["repetition"].to_numpy() if "repetition" in ok.columns else np.zeros(len(ok), dtype=int)
+        # a repetition's round: its run, its pass (a rerun of noisy points
+        # numbers its repetitions from 0 again, after the first pass in the
+        # file) and its index
+        seen: dict = {}
+        round_ids = np.empty(len(ok), dtype=object)
+        names = (ok["machine"].astype(str) + "|" + ok["family"].astype(str) + "|" + ok["case"].astype(str) + "|"
+                 + ok["elements"].astype(str)).to_numpy()
+        for i, (name, r, k) in enumerate(zip(names, run_ids, reps)):
+            again = seen.get((name, r, k), 0)
+            seen[(name, r, k)] = again + 1
+            round_ids[i] = f"{r}:{again}:{int(k)}"
         info = {c: ok[c].to_numpy() for c in ("statistic", "unit_name", "unit_bytes", "label", "role")}
         for key in sorted(grouped.indices):
             series, family, case, size = key
@@ -183,7 +196,7 @@ class Summary:
             counters = {c: float(v) for c, v in medians[key].items() if v == v}
             ws = counters.get("working_set_bytes", math.nan)
             p = Point(series=series, family=family, case=case, size=float(size), statistic=info["statistic"][first],
-                      samples=times[rows], runs=run_ids[rows], working_set_bytes=ws,
+                      samples=times[rows], runs=run_ids[rows], rounds=round_ids[rows], working_set_bytes=ws,
                       unit_name=info["unit_name"][first], unit_bytes=float(info["unit_bytes"][first]),
                       label=info["label"][first], role=info["role"][first], counters=counters)
             _bootstrap(p, intervals)
