@@ -285,3 +285,26 @@ def test_a_file_without_models_renders_without_them(real_result):
     assert not any(str(line.get_gid()).endswith("/model") for e in rep.figures for ax in e.figure.axes
                    for line in ax.get_lines())
     assert "The model beside" not in render_markdown(rep, ("png",))
+
+
+def test_misses_in_flight_are_read_where_independent_chases_stop_getting_faster():
+    truth = machine()
+    lat = models.random_ns(truth, 256 * MiB)
+    ks = (1, 2, 4, 8, 16, 32)
+    # a case per k, as the mlp family has them
+    fams = {**FAMILIES, "mlp": {"cases": [{"name": f"chains_{k}", "axis": {"counter": "chains"},
+                                           "model": {"kind": "little", "tolerance": 0.5}} for k in ks]}}
+
+    def run_with(buffers: float) -> FakeSummary:
+        run = run_of(truth)
+        for k in ks:
+            run.curves[("mlp", f"chains_{k}")] = [point(f"chains_{k}", 256 * MiB, lat / min(k, buffers), chains=k)]
+        return run
+
+    fitted = models.fit(run_with(10.0), "s", fams, CACHES)
+    assert fitted.misses_in_flight == pytest.approx(10.0, rel=1e-6)
+    assert models.little_ns(fitted, 256 * MiB, 32) == pytest.approx(lat / 10, rel=1e-6)
+    assert models.little_ns(fitted, 256 * MiB, 4) == pytest.approx(lat / 4, rel=1e-6)
+    assert any("misses in flight" in n for n in fitted.notes)
+    # a curve still falling at its largest k: no limit the run can see
+    assert math.isinf(models.fit(run_with(64.0), "s", fams, CACHES).misses_in_flight)

@@ -22,7 +22,8 @@ function of those parameters and of the point's working set W:
            walk over more than a level misses it on every load);
   stream   bytes moved per unit (max(bytes, min(stride, line))) over the
            read bandwidth of the smallest level that holds W;
-  little   Little's law: k misses in flight, latency(W) / k, and no less
+  little   Little's law: k misses in flight (at most the miss buffers),
+           latency(W) / k, and no less
            than a line over the bandwidth;
   list     share of hops leaving the line x random(W) + the rest x L1.
 Nothing here knows a family or case by name.
@@ -43,6 +44,7 @@ WALK_EXPLAINS = 0.8  # a page-walk term only where it leaves at most this share 
 WALK_POINTS = 2 / 3  # ... and where the 4 KiB chase lies above the huge one, intervals apart, at this share past the reach
 WALK_BEYOND = 4  # a walk every chase pays starts no nearer the last level than this factor: memory's own latency
                  # is read between the two (where they coincide the fit cannot tell walks from memory)
+FLATTENS = 0.8  # a Little's-law curve has flattened where it reaches less than this share of its largest k
 HUGE = 0.9  # a chase over huge pages counts as such where this share of its buffer was granted them
 
 
@@ -63,6 +65,7 @@ class Machine:
     tlb_reach_bytes: float = math.inf    # the working set the TLB covers with 4 KiB pages
     shared_walk_ns: float = 0.0          # a walk every chase pays, huge pages or not (a VM's nested paging)
     shared_reach_bytes: float = math.inf # ... past this working set
+    misses_in_flight: float = math.inf   # the most a core keeps in flight (its miss buffers)
     notes: list[str] = field(default_factory=list)  # where each parameter came from
 
     @property
@@ -116,7 +119,7 @@ def stream_ns(m: Machine, w: float, bytes_: float, stride: float) -> float:
 
 
 def little_ns(m: Machine, w: float, k: float) -> float:
-    return max(random_ns(m, w) / k, m.line_bytes / m.holding(w).bandwidth)
+    return max(random_ns(m, w) / min(k, m.misses_in_flight), m.line_bytes / m.holding(w).bandwidth)
 
 
 def list_ns(m: Machine, w: float, leave: float) -> float:
@@ -385,7 +388,32 @@ def fit(summary, series: str, families: dict, caches: list[dict]) -> Machine | N
                 lv.bandwidth = p.unit_bytes / p.value
                 m.notes.append(f"{lv.name} read bandwidth {lv.bandwidth:.3g} GB/s, from {p.case} at "
                                f"{units.size_bytes(p.working_set_bytes)}")
+    _fit_misses_in_flight(m, summary, series, families)
     return m
+
+
+def _fit_misses_in_flight(m: Machine, summary, series: str, families: dict) -> None:
+    """The most misses a core keeps in flight, read where k independent
+    chases stop getting faster: the largest latency(W) / measured time over
+    the points of a family's Little's-law cases (a case per k, or one case
+    along k). Only where the curve flattens (that figure below FLATTENS of
+    the largest k); else no limit."""
+    for family, desc in families.items():
+        pts = []
+        for c in desc.get("cases", []):
+            counter = (c.get("axis") or {}).get("counter")
+            if (c.get("model") or {}).get("kind") == "little" and counter:
+                pts += [(p, p.counters[counter]) for p in summary.curve(series, family, c["name"])
+                        if p.counters.get(counter) and p.value > 0]
+        if len(pts) < 3:
+            continue
+        inflight = max(random_ns(m, p.working_set_bytes) / p.value for p, _ in pts)
+        top = max(k for _, k in pts)
+        if math.isfinite(inflight) and inflight < FLATTENS * top:
+            m.misses_in_flight = inflight
+            m.notes.append(f"at most {inflight:.3g} misses in flight (the miss buffers): the most that {family}'s "
+                           f"chases reach, latency over time per load, of up to {top:g} chases")
+        return
 
 
 # ---- model against measurement -------------------------------------------------------------
@@ -394,7 +422,8 @@ KIND_WORDS = {
     "random": "a random load hits a level of C bytes with probability min(1, C/W)",
     "cyclic": "a walk in order misses every level smaller than W (LRU)",
     "stream": "the bytes of the lines touched over the read bandwidth of the level W fits in",
-    "little": "Little's law: latency over the k misses in flight, at most the bandwidth",
+    "little": "Little's law: latency over the k misses in flight (no more than the miss buffers hold), at most "
+              "the bandwidth",
     "list": "a hop to another line costs a random load at W, a hop inside the line an L1 load",
 }
 
@@ -501,6 +530,8 @@ def parameters(m: Machine) -> list[str]:
         lines.append(f"{lv.name} ({size}): load latency {lat}, read bandwidth {bw}")
     if math.isfinite(m.tlb_reach_bytes):
         lines.append(f"page walk {units.number(m.walk_ns)} ns past a TLB reach of {units.size_bytes(m.tlb_reach_bytes)}")
+    if math.isfinite(m.misses_in_flight):
+        lines.append(f"at most {units.number(m.misses_in_flight)} misses in flight")
     if math.isfinite(m.shared_reach_bytes):
         lines.append(f"page walk every chase pays, huge pages or not, {units.number(m.shared_walk_ns)} ns past "
                      f"{units.size_bytes(m.shared_reach_bytes)}")

@@ -147,11 +147,19 @@ def family_table_latex(table: pd.DataFrame, family: str, desc: dict) -> str:
     unit = table["unit"].iloc[0] if not table.empty else ""
     label = label_id(f"LOC-{family}-table")
     modelled = "model" in table.columns and table["model"].notna().any()
-    head = rf"Case & Working set & {t(unit)} & 95\,\% interval & Reps." + (" & Model" if modelled else "") + r" \\"
+    # long headings on two lines, so that the numbers set the columns' widths
+    two = lambda a, b: rf"\begin{{tabular}}[b]{{@{{}}r@{{}}}}{a}\\{b}\end{{tabular}}"  # noqa: E731
+    first, _, rest = unit.partition(" per ")
+    unit_head = two(t(first + " per"), t(rest)) if rest else t(unit)
+    interval_head = two(r"95\,\%", "interval")
+    head = rf"Case & {two('Working', 'set')} & {unit_head} & {interval_head} & Reps." \
+        + (" & Model" if modelled else "") + r" \\"
     out = [f"% locality: every point of {family}; needs \\usepackage{{booktabs,longtable}}; \\input alone "
            "(a longtable breaks across pages and holds its own caption)",
            r"\begingroup\small\setlength{\tabcolsep}{4pt}",
-           r"\begin{longtable}{@{}p{0.32\linewidth}rrrr" + ("r" if modelled else "") + "@{}}",
+           # the case's column gives way to the model's
+           r"\begin{longtable}{@{}p{" + ("0.26" if modelled else "0.32") + r"\linewidth}rrrr" + ("r" if modelled else "")
+           + "@{}}",
            rf"\caption{{Every point of {t(family)}: the statistic of each point over its repetitions, with its "
            rf"95\,\% interval" + (", and what its textbook model predicts on this machine" if modelled else "")
            + rf".}}\label{{{label}}} \\",
