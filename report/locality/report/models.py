@@ -8,8 +8,8 @@ a shared or virtual machine a program gets a share of it far from what
 the machine reports); each level's load latency from the case the
 descriptors mark as the gallery's latency (a random chase), read where the
 working set sits inside the level and corrected for the share of loads the
-smaller levels serve (the last level's and memory's fitted with its size); each level's read bandwidth from the case marked as
-the gallery's bandwidth; the page walk's cost and the TLB's reach from the
+smaller levels serve (the last level's and memory's fitted with its size);
+each level's read bandwidth from the case marked as the gallery's bandwidth; the page walk's cost and the TLB's reach from the
 same random chase over huge pages where the kernel granted them (the
 difference between the two chases).
 
@@ -275,13 +275,13 @@ def _fit_last_level(m: Machine, points: list, walking: set | None = None) -> str
             rest.append(p.value - _walk_of(m, p, walking) - sum(
                 s * lv.latency_ns for s, lv in zip(shares[:-2], m.levels[:-2]) if s > 0))
             columns.append((shares[-2], shares[-1]))
+        target = numpy.array(rest) * weight
         for reach in [math.inf] + [w for w in sizes[:-2] if w >= WALK_BEYOND * c]:
-            walks = [[0.0 if math.isinf(reach) else 1.0 - min(1.0, reach / p.working_set_bytes)] for p in pts]
-            a = numpy.array([list(col) + w for col, w in zip(columns, walks)]) * weight[:, None]
-            if math.isinf(reach):
-                a = a[:, :2]
-            costs, *_ = numpy.linalg.lstsq(a, numpy.array(rest) * weight, rcond=None)
-            residual = float(numpy.sum((a @ costs - numpy.array(rest) * weight) ** 2))
+            a = numpy.array(columns) if math.isinf(reach) else numpy.column_stack(
+                [columns, [walk_share(m, p.working_set_bytes, reach) for p in pts]])
+            a = a * weight[:, None]
+            costs, *_ = numpy.linalg.lstsq(a, target, rcond=None)
+            residual = float(numpy.sum((a @ costs - target) ** 2))
             lat, mem, walk = float(costs[0]), float(costs[1]), float(costs[2]) if len(costs) > 2 else 0.0
             # a walk reads page-table entries, 1/512 of the working set, mostly from the caches: it costs
             # no more than a load from memory

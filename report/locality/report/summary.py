@@ -59,10 +59,9 @@ class Point:
     statistic: str
     samples: np.ndarray          # time per unit (ns), one per repetition
     runs: np.ndarray             # the run each sample came from
-    rounds: np.ndarray | None = None  # "run:repetition" of each sample: the round it was timed in
-    working_set_bytes: float = math.nan
-    unit_name: str = ""
-    unit_bytes: float = 0.0
+    working_set_bytes: float
+    unit_name: str
+    unit_bytes: float
     label: str = ""
     role: str = ""
     counters: dict = field(default_factory=dict)  # medians of the other numeric columns
@@ -72,6 +71,7 @@ class Point:
     boot: np.ndarray | None = None  # the bootstrap distribution of the value
     run_values: list = field(default_factory=list)  # the statistic of each run
     modes: list = field(default_factory=list)  # (fast, slow) statistic where the repetitions fall into two clusters
+    rounds: np.ndarray | None = None  # "run:pass:repetition" of each sample: the pass and place it was timed in
 
     @property
     def n(self) -> int:
@@ -177,26 +177,23 @@ class Summary:
         times = ok["time_per_elem_ns"].to_numpy(dtype=float)
         run_ids = ok["run"].to_numpy()
         reps = ok["repetition"].to_numpy() if "repetition" in ok.columns else np.zeros(len(ok), dtype=int)
-        # a repetition's round: its run, its pass (a rerun of noisy points
-        # numbers its repetitions from 0 again, after the first pass in the
-        # file) and its index
-        seen: dict = {}
-        round_ids = np.empty(len(ok), dtype=object)
-        names = (ok["machine"].astype(str) + "|" + ok["family"].astype(str) + "|" + ok["case"].astype(str) + "|"
-                 + ok["elements"].astype(str)).to_numpy()
-        for i, (name, r, k) in enumerate(zip(names, run_ids, reps)):
-            again = seen.get((name, r, k), 0)
-            seen[(name, r, k)] = again + 1
-            round_ids[i] = f"{r}:{again}:{int(k)}"
         info = {c: ok[c].to_numpy() for c in ("statistic", "unit_name", "unit_bytes", "label", "role")}
         for key in sorted(grouped.indices):
             series, family, case, size = key
             rows = grouped.indices[key]
             first = rows[0]
+            # a repetition's round: its run, its pass (a rerun of noisy points
+            # numbers its repetitions from 0 again, after the first pass in
+            # the file) and its index
+            seen: dict = {}
+            rounds = np.empty(len(rows), dtype=object)
+            for j, (r, k) in enumerate(zip(run_ids[rows], reps[rows])):
+                seen[(r, k)] = again = seen.get((r, k), -1) + 1
+                rounds[j] = f"{r}:{again}:{int(k)}"
             counters = {c: float(v) for c, v in medians[key].items() if v == v}
             ws = counters.get("working_set_bytes", math.nan)
             p = Point(series=series, family=family, case=case, size=float(size), statistic=info["statistic"][first],
-                      samples=times[rows], runs=run_ids[rows], rounds=round_ids[rows], working_set_bytes=ws,
+                      samples=times[rows], runs=run_ids[rows], rounds=rounds, working_set_bytes=ws,
                       unit_name=info["unit_name"][first], unit_bytes=float(info["unit_bytes"][first]),
                       label=info["label"][first], role=info["role"][first], counters=counters)
             _bootstrap(p, intervals)
