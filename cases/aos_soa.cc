@@ -149,8 +149,8 @@ constexpr double kHotOverSoa = static_cast<double>(sizeof(Hot)) / sizeof(int);
 std::string floor_text(const char* a, const char* b, double ratio) {
   return std::string("beyond the last-level cache ") + a + " costs at least " +
          std::to_string(static_cast<int>(ratio)) + "x " + b +
-         " (the bytes each moves per record), with 10% slack; more where one load per line streams slower "
-         "than a dense read";
+         " (the bytes each moves per record: a physical limit, not a typical value), with 10% slack; "
+         "more where one load per line streams slower than a dense read";
 }
 
 const bool kRegistered = add_family({

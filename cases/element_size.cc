@@ -87,14 +87,21 @@ Case walk_case(const char* order_name) {
                        : Model{.kind = "random"}};
 }
 
-Claim random_over_sequential(int npad) {
+// Beyond the caches the random walk pays a miss per node; the sequential
+// walk pays an L1 hit per node where eight share a line (NPAD 0), the
+// prefetcher's pace per line where a node fills one (NPAD 7), and streams
+// two or four lines per node where it spans them (NPAD 15, 31), which
+// narrows the gap. Both ways, so that a machine outside the range says so.
+Claim random_over_sequential(int npad, double low, const std::string& why) {
   const std::string pad = std::to_string(npad);
+  const auto x = [](double v) { return std::to_string(static_cast<int>(v)) + "x"; };
   return {.kind = "ratio",
-          .says = "beyond the last-level cache the random walk over NPAD " + pad +
-                  " nodes costs at least 3x the sequential one",
+          .says = "beyond the last-level cache the random walk over NPAD " + pad + " nodes costs " + x(low) +
+                  " to " + x(10 * low) + " the sequential one: a miss per node against " + why,
           .cases = {"random_npad" + pad, "sequential_npad" + pad},
           .at = "beyond:LLC",
-          .min = 3,
+          .min = low,
+          .max = 10 * low,
           .match = "working_set"};
 }
 
@@ -131,8 +138,10 @@ const bool kRegistered = add_family({
                  "the one over 8-byte nodes",
          .cases = {"sequential_npad31", "sequential_npad0"}, .at = "beyond:LLC", .min = 2,
          .match = "working_set"},
-        random_over_sequential(0), random_over_sequential(7), random_over_sequential(15),
-        random_over_sequential(31),
+        random_over_sequential(0, 40, "an L1 hit per node, eight nodes a line"),
+        random_over_sequential(7, 20, "a line per node that the prefetcher streams in"),
+        random_over_sequential(15, 10, "two lines per node streamed in"),
+        random_over_sequential(31, 10, "four lines per node streamed in"),
     },
     .statistic = Statistic::minimum,
 });

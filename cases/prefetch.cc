@@ -166,7 +166,7 @@ const bool kRegistered = add_family({
                     "in each node), and an array walked in a hashed order with and without a prefetch of "
                     "the element some steps ahead.",
     .expected = "Far beyond the last-level cache the plain list walk waits for a miss at every node; with the "
-                "prefetch several misses overlap, and the walk is at least twice as fast. The hashed array "
+                "prefetch several misses overlap, and the walk is 3x to 10x as fast. The hashed array "
                 "walk is already faster than the list (its addresses do not depend on loads, so the core "
                 "overlaps them); a prefetch does not make it slower.",
     .unit = {"element", 4},
@@ -180,13 +180,18 @@ const bool kRegistered = add_family({
               case_of("hashed_array_prefetch", "the same, prefetching the element 32 steps ahead", 8,
                       &array<true>, &ints_ladder).labelled("hashed array, prefetched")},
     .claims = {
-        {.kind = "ratio", .says = "the plain list walk costs at least twice the walk with prefetch",
-         .cases = {"list", "list_prefetch"}, .at = "beyond:LLC", .min = 2},
+        {.kind = "ratio",
+         .says = "the plain list walk costs 3x to 10x the walk with prefetch: a prefetch eight nodes ahead keeps "
+                 "up to eight misses in flight (nine with the walk's own), fewer where page walks or the miss "
+                 "buffers limit them",
+         .cases = {"list", "list_prefetch"}, .at = "beyond:LLC", .min = 3, .max = 10},
         {.kind = "ratio", .says = "the hashed array walk with prefetch costs no more than without (within 10%)",
          .cases = {"hashed_array_prefetch", "hashed_array"}, .at = "beyond:LLC", .max = 1.1},
         {.kind = "ratio",
-         .says = "over the same working set the plain list costs more per element than the hashed array walk",
-         .cases = {"list", "hashed_array"}, .at = "beyond:LLC", .min = 1, .match = "working_set"},
+         .says = "over the same working set the plain list costs 5x to 50x per element what the hashed array "
+                 "walk costs: the list's misses come one at a time, the hashed walk's addresses are known "
+                 "ahead, so the core overlaps its misses",
+         .cases = {"list", "hashed_array"}, .at = "beyond:LLC", .min = 5, .max = 50, .match = "working_set"},
     },
     .statistic = Statistic::minimum,
 });

@@ -45,7 +45,9 @@ enum class Metric { time, bandwidth };
 // this reason; Chen and Revels, "Robust benchmarking in noisy
 // environments", 2016). The median where the work itself varies from one
 // repetition to the next by design: allocation (the heap's state, page
-// faults), a placement the kernel chooses anew, two threads' interleaving.
+// faults), two threads' interleaving. A chase over a mapping the kernel
+// makes anew for each repetition (tlb, latency) takes the minimum: the work
+// is the same, and the fastest mapping shows what the hardware does.
 enum class Statistic { median, minimum };
 
 // The part a case plays in the report's shared figures.
