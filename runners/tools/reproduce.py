@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Do two runs of one build say the same thing? Claim by claim, with the report's own checks.
 
-    runners/tools/reproduce.py A.json B.json [--within 0.10] [--json OUT]
+    runners/tools/reproduce.py A.json B.json [--within 0.10] [--json OUT] [--claims-from C.json]
+                               [--markdown OUT]
 
 Each file is checked as the report checks it (the same engine, the same
 statistic, the same intervals); then, over the claims both files decide
@@ -18,6 +19,12 @@ with a number:
              a bound whose text says it is a "physical limit" is not counted
 
 and prints one line per claim that moved more than --within or flipped.
+With --claims-from, both runs are judged by the claims C.json carries
+(any result file of another build, a --quick run will do) instead of
+their own: would that build's bounds have held on these two runs?
+With --markdown, the claims of both runs as a Markdown table (a new
+file): each claim's value with its stated interval and verdict in A and
+in B, ready to quote with both runs named.
 The targets (issue "Claims that reproduce"): no flip, within >= 90%,
 covered >= 80% both ways, no loose check unless its bound is a physical
 limit that says so. Exit status: 0 when every target is met, 1 when one is
@@ -41,9 +48,13 @@ TARGETS = {"within": 0.90, "covered": 0.80}
 LOOSE = 3.0
 
 
-def claims_of(path: str) -> dict[str, dict]:
-    """'family: says' -> verdict, value, interval and bounds of each claim."""
+def claims_of(path: str, claims_from: dict | None = None) -> dict[str, dict]:
+    """'family: says' -> verdict, value, interval and bounds of each claim;
+    with claims_from (family -> descriptor), judged by those families' claims."""
     result = load_result(path)
+    for family, desc in (claims_from or {}).items():
+        if family in result.families:
+            result.families[family] = {**result.families[family], "claims": desc.get("claims", [])}
     frame = tidy([result])
     ok = frame[frame["error"] == ""]
     if "working_set_bytes" in ok.columns:
@@ -115,6 +126,40 @@ def report(out: dict, a: dict, b: dict, within: float) -> bool:
             and out["a_in_b"] >= TARGETS["covered"] and not out["loose"])
 
 
+def fmt(c: dict) -> str:
+    """'12.3 (11.9-13.0), agrees', or the verdict alone without a number."""
+    v = c["value"]
+    if not (isinstance(v, float) and math.isfinite(v)):
+        return c["verdict"]
+    g = lambda x: f"{x:.3g}"  # noqa: E731
+    span = f" ({g(c['low'])}-{g(c['high'])})" if math.isfinite(c["low"]) and math.isfinite(c["high"]) else ""
+    return f"{g(v)}{span}, {c['verdict']}"
+
+
+def bound(c: dict) -> str:
+    lo, hi = c["min"], c["max"]
+    g = lambda x: f"{x:.3g}"  # noqa: E731
+    if lo is not None and hi is not None:
+        return f"{g(lo)} to {g(hi)}"
+    return f"at least {g(lo)}" if lo is not None else (f"at most {g(hi)}" if hi is not None else "")
+
+
+def markdown(a: dict, b: dict, name_a: str, name_b: str) -> str:
+    """Every claim of either run: its bound, A's and B's value (interval), verdict."""
+    cell = lambda t: t.replace("|", "\\|")  # noqa: E731
+    rows = [f"| claim | bound | {cell(name_a)} | {cell(name_b)} |", "|---|---|---|---|"]
+    for k in list(a) + [k for k in b if k not in a]:  # each run's order: "and ..." follows its claim
+        c = a.get(k) or b[k]
+        rows.append(f"| {cell(k)} | {bound(c)} | {fmt(a[k]) if k in a else 'not checked'} | "
+                    f"{fmt(b[k]) if k in b else 'not checked'} |")
+    return "\n".join(rows) + "\n"
+
+
+def write_new(path: Path, text: str) -> None:
+    with open(path, "x") as f:
+        f.write(text)
+
+
 def main(argv: list[str]) -> int:
     p = argparse.ArgumentParser(prog="reproduce.py", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -122,22 +167,28 @@ def main(argv: list[str]) -> int:
     p.add_argument("b")
     p.add_argument("--within", type=float, default=0.10, help="relative difference counted as agreeing (0.10)")
     p.add_argument("--json", type=Path, help="also write the comparison as JSON (a new file)")
+    p.add_argument("--claims-from", metavar="C.json", help="judge both runs by the claims this result file carries")
+    p.add_argument("--markdown", type=Path, help="also write every claim of both runs as a Markdown table (a new file)")
     args = p.parse_args(argv)
     if not 0 < args.within < 10:
         p.error("--within: a fraction such as 0.10")
     try:
-        a, b = claims_of(args.a), claims_of(args.b)
+        other = load_result(args.claims_from).families if args.claims_from else None
+        a, b = claims_of(args.a, other), claims_of(args.b, other)
     except (ResultFileError, OSError) as e:
         print(f"reproduce.py: error: {e}", file=sys.stderr)
         return 2
     out = compare(a, b, args.within)
     met = report(out, a, b, args.within)
-    if args.json:
+    written = {args.json: lambda: json.dumps({"a": args.a, "b": args.b, **out, "met": met}, indent=1, default=str),
+               args.markdown: lambda: markdown(a, b, Path(args.a).name, Path(args.b).name)}
+    for path, text in written.items():
+        if path is None:
+            continue
         try:
-            with open(args.json, "x") as f:
-                json.dump({"a": args.a, "b": args.b, **out, "met": met}, f, indent=1, default=str)
+            write_new(path, text())
         except OSError as e:
-            print(f"reproduce.py: error: cannot write {args.json}: {e.strerror or e}", file=sys.stderr)
+            print(f"reproduce.py: error: cannot write {path}: {e.strerror or e}", file=sys.stderr)
             return 2
     print("targets met" if met else "targets not met")
     return 0 if met else 1

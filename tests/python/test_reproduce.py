@@ -71,3 +71,26 @@ def test_only_a_bound_that_says_it_is_a_physical_limit_may_pass_by_far():
             "core_to_core: costs at least 5 ns": claim}
     out = tool.compare(runs, runs, 0.10)
     assert out["loose"] == ["core_to_core: costs at least 5 ns"]
+
+
+def test_claims_from_another_file_judge_both_runs_and_the_table_names_them(tmp_path):
+    # the same run judged by a copy whose one claim has a bound it cannot meet
+    data = json.loads(CITED.read_text())
+    families = data["context"]["locality"]["families"]
+    family, desc = next((f, d) for f, d in families.items() if any(c["kind"] == "ratio" for c in d["claims"]))
+    claim = next(c for c in desc["claims"] if c["kind"] == "ratio")
+    claim["says"] = "a bound no run meets"
+    claim["min"], claim["max"] = 1e9, None
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps(data))
+    table = tmp_path / "claims.md"
+    proc = run(CITED, CITED, "--claims-from", other, "--json", tmp_path / "o.json", "--markdown", table)
+    assert proc.returncode == 1, proc.stderr
+    got = json.loads((tmp_path / "o.json").read_text())
+    assert got["flips"] == [] and got["claims"] > 20
+    rows = [r for r in table.read_text().splitlines() if r.startswith(f"| {family}: a bound no run meets |")]
+    assert len(rows) == 1 and rows[0].count("disagrees") == 2, rows
+    assert table.read_text().splitlines()[0].count(CITED.name) == 2
+    # the table, like the JSON, is never written over
+    proc = run(CITED, CITED, "--markdown", table)
+    assert proc.returncode == 2 and proc.stderr.startswith("reproduce.py: error: cannot write")
