@@ -119,9 +119,10 @@ const bool kRegistered = add_family({
     .cases = {chains_case<1>(), chains_case<2>(), chains_case<4>(), chains_case<6>(), chains_case<8>(),
               chains_case<12>(), chains_case<16>(), chains_case<24>(), chains_case<32>()},
     .claims = {{.kind = "ratio",
-                .says = "one chase costs 6x to 35x per load what 32 interleaved chases cost: a current core "
-                        "keeps at least 6 misses in flight, and 32 chases overlap at most 32 (10% slack)",
-                .cases = {"chains_1", "chains_32"}, .min = 6, .max = 35},
+                .says = "one chase costs 6x to 40x per load what 32 interleaved chases cost: a current core "
+                        "keeps at least 6 misses in flight, and 32 chases overlap at most 32 (25% slack for "
+                        "the noise of the one chase)",
+                .cases = {"chains_1", "chains_32"}, .min = 6, .max = 40},
                // Two-sided: where 32 chases are much cheaper than 24, the core keeps more
                // than 24 misses in flight and the curve has not reached its plateau (24:
                // current x86 cores keep some 16 to 24 misses to memory in flight).
