@@ -55,8 +55,8 @@ void keep_to_schedule(Session& s, std::vector<PlannedBenchmark>& group, const st
   const double share = std::max(0.0, left) * group_est / (group_est + later_est) / pace;
   std::vector<std::string> cut;
   while (group_est > share) {
-    const std::size_t victim = dearest_largest_size(
-        group, [&](std::size_t i) { return s.estimate[group[i].name]; }, false);
+    const std::size_t victim = largest_size_to_cut(
+        group, [&](std::size_t i) { return s.estimate[group[i].name]; }, false, {}, group_est - share);
     if (victim == group.size()) break;
     group_est -= s.estimate[group[victim].name];
     cut.push_back(group[victim].name);

@@ -29,6 +29,9 @@ constexpr double kPerRunSeconds = 0.002;
 // What the run spends outside the benchmarks: the clock probe before and
 // after, opening counters and their calibration kernels, writing the file.
 constexpr double kFixedSeconds = 8;
+// The least a cut must save, as a share of the first pass, before the cuts
+// move on to the sizes a claim needs (then to any size).
+constexpr double kNegligibleShare = 0.0025;
 
 double scaled(double value, std::size_t from, std::size_t to, double growth) {
   return from == 0 ? value : value * std::pow(static_cast<double>(to) / static_cast<double>(from), growth);
@@ -108,21 +111,23 @@ std::set<std::string> claim_cases_beyond(const std::vector<PlannedBenchmark>& be
   return out;
 }
 
-std::size_t dearest_largest_size(const std::vector<PlannedBenchmark>& benchmarks,
-                                 const std::function<double(std::size_t)>& seconds, bool any_case,
-                                 const std::set<std::string>& keep) {
+std::size_t largest_size_to_cut(const std::vector<PlannedBenchmark>& benchmarks,
+                                const std::function<double(std::size_t)>& seconds, bool any_case,
+                                const std::set<std::string>& keep, double need) {
   std::map<std::string, std::pair<std::size_t, int>> top;  // case -> (index of its largest size, sizes)
   for (std::size_t i = 0; i < benchmarks.size(); ++i) {
     auto& [index, count] = top.try_emplace(case_key(benchmarks[i]), i, 0).first->second;
     ++count;
     if (benchmarks[i].size > benchmarks[index].size) index = i;
   }
-  std::size_t victim = benchmarks.size();
+  std::size_t dearest = benchmarks.size(), enough = benchmarks.size();
   for (const auto& [name, entry] : top) {
     if ((entry.second < 2 && !any_case) || keep.count(name)) continue;
-    if (victim == benchmarks.size() || seconds(entry.first) > seconds(victim)) victim = entry.first;
+    const double s = seconds(entry.first);
+    if (dearest == benchmarks.size() || s > seconds(dearest)) dearest = entry.first;
+    if (need > 0 && s >= need && (enough == benchmarks.size() || s < seconds(enough))) enough = entry.first;
   }
-  return victim;
+  return enough != benchmarks.size() ? enough : dearest;
 }
 
 double report_seconds(std::size_t benchmarks) { return 10 + 0.03 * static_cast<double>(benchmarks); }
@@ -184,19 +189,25 @@ Fit fit_to_budget(Plan& plan, const Costs& costs, int repetitions, double min_ti
   // is not enough, the most expensive of any.
   std::vector<double> each;
   double first = pass_seconds(plan.benchmarks, &each);
+  // A size that saves less than this is not worth its points while a
+  // later phase can save more: cutting the cheap small sizes of a ladder
+  // one by one gains nothing and empties it (a default run had cut the
+  // huge-page chase to one size, 0 s each, before a claim's size).
+  const double negligible = kNegligibleShare * first;
   bool any_size = false;
   // First the sizes no claim needs; then the largest sizes of the cases a
   // claim compares beyond a level too (the claim is then left undecided,
   // and the report says why); then the last size of any case.
   std::set<std::string> keep = claim_cases_beyond(plan.benchmarks);
-  auto too_long = [&] {
+  // how much the first pass and the report run over their share (> 0: too long)
+  auto excess = [&] {
     const double first_and_report = first + report_seconds(plan.benchmarks.size());
-    return first_and_report > 0.6 * for_passes || first_and_report + budget.simulate_s > 0.85 * for_passes;
+    return std::max(first_and_report - 0.6 * for_passes, first_and_report + budget.simulate_s - 0.85 * for_passes);
   };
-  while (too_long() && plan.benchmarks.size() > 1) {
-    const std::size_t victim =
-        dearest_largest_size(plan.benchmarks, [&each](std::size_t i) { return each[i]; }, any_size, keep);
-    if (victim == plan.benchmarks.size() || each[victim] <= 0) {
+  while (excess() > 0 && plan.benchmarks.size() > 1) {
+    const std::size_t victim = largest_size_to_cut(plan.benchmarks, [&each](std::size_t i) { return each[i]; },
+                                                   any_size, keep, excess());
+    if (victim == plan.benchmarks.size() || each[victim] <= 0 || (!any_size && each[victim] < negligible)) {
       if (any_size) break;  // nothing left to cut
       if (keep.empty()) any_size = true;
       keep.clear();

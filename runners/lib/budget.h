@@ -78,14 +78,15 @@ struct Fit {
 };
 
 // The benchmark to leave out first when time is short: of each case's
-// largest size among `benchmarks`, the one `seconds` (by index) says costs
-// most; only cases that keep another size, unless `any_case`, and none of
-// the cases in `keep` ("family/case"). Returns benchmarks.size() where
-// there is none. The plan (fit_to_budget) and the run behind schedule
-// choose by this one rule.
-std::size_t dearest_largest_size(const std::vector<PlannedBenchmark>& benchmarks,
-                                 const std::function<double(std::size_t)>& seconds, bool any_case,
-                                 const std::set<std::string>& keep = {});
+// largest size among `benchmarks`, the cheapest that `seconds` (by index)
+// says saves at least `need`, so that no more is lost than the time asks
+// for; where none saves that much, the dearest. Only cases that keep
+// another size, unless `any_case`, and none of the cases in `keep`
+// ("family/case"). Returns benchmarks.size() where there is none. The plan
+// (fit_to_budget) and the run behind schedule choose by this one rule.
+std::size_t largest_size_to_cut(const std::vector<PlannedBenchmark>& benchmarks,
+                                const std::function<double(std::size_t)>& seconds, bool any_case,
+                                const std::set<std::string>& keep = {}, double need = 0);
 
 // The cases ("family/case") a claim compares beyond a cache level or at the
 // largest size: their largest size is what decides the claim, so the plan

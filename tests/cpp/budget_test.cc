@@ -1,5 +1,6 @@
 // The time-budget planner and the simulation's geometry, on made-up costs
 // and caches: nothing here depends on the machine that runs it.
+#include <map>
 #include <set>
 #include <gtest/gtest.h>
 
@@ -102,7 +103,9 @@ TEST(Budget, ThePlanIsCutFromTheDearestLargestSizesUntilItFits) {
   EXPECT_GT(fit.untrimmed.total(), budget.seconds);
   ASSERT_FALSE(fit.cut.empty());
   EXPECT_EQ(fit.cut.front().name, "fam/dear/262144");
-  for (const auto& c : fit.cut) EXPECT_EQ(c.name.rfind("fam/dear/", 0), 0u) << c.name;
+  // dear's sizes go while none alone covers what is left; the last cut is
+  // the cheapest largest size that does, which may be cheap's
+  for (std::size_t i = 0; i + 1 < fit.cut.size(); ++i) EXPECT_EQ(fit.cut[i].name.rfind("fam/dear/", 0), 0u) << fit.cut[i].name;
   // what was cut is in the plan's skips, with the reason, and not run
   for (const auto& c : fit.cut) {
     bool skipped = false;
@@ -133,7 +136,8 @@ TEST(Budget, TheSizeThatDecidesAClaimIsCutLast) {
   f.cases.push_back(other);
   Plan plan = test_plan(f);
   EXPECT_EQ(claim_cases_beyond(plan.benchmarks), (std::set<std::string>{"fam/dear", "fam/cheap"}));
-  const Costs costs = {{"fam/cheap", {1024, 0.001, 0.0001}}, {"fam/dear", {1024, 0.8, 0.0001}},
+  // other's largest size alone does not cover the excess, dear's does
+  const Costs costs = {{"fam/cheap", {1024, 0.001, 0.0001}}, {"fam/dear", {1024, 0.9, 0.0001}},
                        {"fam/other", {1024, 0.5, 0.0001}}};
   Budget budget;
   budget.seconds = 600;
@@ -150,6 +154,52 @@ TEST(Budget, TheSizeThatDecidesAClaimIsCutLast) {
   const Fit without = fit_to_budget(plain, costs, 5, 0.03, std::size_t{1} << 40, 5, budget);
   ASSERT_FALSE(without.cut.empty());
   EXPECT_EQ(without.cut.front().name, "fam/dear/262144");
+}
+
+// Of the cases' largest sizes, the cheapest that saves what is needed goes
+// (no more is lost than the time asks for); where none saves that much, the
+// dearest; with nothing needed, the dearest.
+TEST(Budget, TheCheapestSizeThatSavesEnoughIsCut) {
+  Family f = test_family();
+  Case third = f.cases[0];
+  third.name = "third";
+  f.cases.push_back(third);
+  const Plan plan = test_plan(f);  // cheap, dear, third: five sizes each
+  std::map<std::string, double> cost = {{"fam/cheap/262144", 6}, {"fam/dear/262144", 100}, {"fam/third/262144", 20}};
+  const auto seconds = [&](std::size_t i) { return cost.count(plan.benchmarks[i].name) ? cost[plan.benchmarks[i].name] : 0.5; };
+  const auto pick = [&](double need) { return plan.benchmarks[largest_size_to_cut(plan.benchmarks, seconds, false, {}, need)].name; };
+  EXPECT_EQ(pick(5), "fam/cheap/262144");
+  EXPECT_EQ(pick(10), "fam/third/262144");
+  EXPECT_EQ(pick(150), "fam/dear/262144");
+  EXPECT_EQ(pick(0), "fam/dear/262144");
+}
+
+// A size that saves next to nothing is not cut to spare a claim's size:
+// the sizes of a case no claim names that cost almost nothing all stay,
+// and the claim's dear largest size goes instead (the run had emptied a
+// ladder of 0-second sizes before).
+TEST(Budget, SizesThatSaveNextToNothingAreNotCut) {
+  Family f = test_family();
+  Claim claim;
+  claim.kind = "ratio";
+  claim.cases = {"dear", "cheap"};
+  claim.at = "beyond:LLC";
+  f.claims.push_back(claim);
+  Case tiny = f.cases[0];
+  tiny.name = "tiny";
+  f.cases.push_back(tiny);
+  Plan plan = test_plan(f);
+  const Costs costs = {{"fam/cheap", {1024, 0.001, 0.0001}}, {"fam/dear", {1024, 1.2, 0.0001}},
+                       {"fam/tiny", {1024, 1e-6, 1e-7}}};
+  Budget budget;
+  budget.seconds = 600;
+  const Fit fit = fit_to_budget(plan, costs, 5, 0.03, std::size_t{1} << 40, 5, budget);
+  ASSERT_FALSE(fit.cut.empty());
+  EXPECT_EQ(fit.cut.front().name, "fam/dear/262144");
+  for (const auto& c : fit.cut) EXPECT_EQ(c.name.rfind("fam/tiny/", 0), std::string::npos) << c.name;
+  std::size_t tiny_sizes = 0;
+  for (const auto& b : plan.benchmarks) tiny_sizes += b.c->name == "tiny";
+  EXPECT_EQ(tiny_sizes, 5u);
 }
 
 // The default run's simulation takes its time from the reruns first, and
