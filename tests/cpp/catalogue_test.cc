@@ -116,7 +116,9 @@ TEST(Catalogue, EveryModelIsAKindTheReportKnowsWithItsParameters) {
         EXPECT_GT(c.model.bytes, 0) << f.name << "/" << c.name;
         EXPECT_GE(c.model.stride, c.model.bytes) << f.name << "/" << c.name;
       }
-      if (c.model.kind == "little") EXPECT_FALSE(c.axis.counter.empty()) << f.name << "/" << c.name;
+      if (c.model.kind == "little") {
+        EXPECT_FALSE(c.axis.counter.empty()) << f.name << "/" << c.name;
+      }
       EXPECT_NE(c.role, Role::build) << f.name << "/" << c.name << ": a build has no traversal model";
     }
   }
@@ -127,7 +129,9 @@ TEST(Catalogue, EveryModelIsAKindTheReportKnowsWithItsParameters) {
   // the machine model reads its latencies from the case the gallery marks
   for (const Family& f : families()) {
     for (const Case& c : f.cases) {
-      if (c.gallery == "latency") EXPECT_EQ(c.model.kind, "random") << f.name << "/" << c.name;
+      if (c.gallery == "latency") {
+        EXPECT_EQ(c.model.kind, "random") << f.name << "/" << c.name;
+      }
     }
   }
 }
