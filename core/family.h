@@ -70,7 +70,10 @@ enum class Role {
 // families whose sizes are not working sets). Kinds:
 //   ratio     cases {a, b}: q(a) / q(b) at the same size (or the same
 //             working set, with match = "working_set"), at the largest such
-//             size in the region, or at every one with every = true.
+//             size in the region, or at every one with every = true; with
+//             match = "largest", each case at its own largest size in the
+//             region (beyond the caches, where the cost per element no
+//             longer depends on the size and the ladders need not meet).
 //   growth    cases {a}: q(a) at the largest size in region `to` over q(a)
 //             at the largest size in region `at`.
 //   spread    cases {a, b, ...}: the largest q over the smallest, at a size.
@@ -90,7 +93,7 @@ struct Claim {
   double min = NAN;
   double max = NAN;
   bool every = false;
-  std::string match = "elements";  // ratio, spread: "elements" or "working_set"
+  std::string match = "elements";  // ratio, spread: "elements", "working_set" or "largest"
   bool rate = false;
   std::string counter = {};
   // Inconclusive (with the reason) unless some case of the claim records

@@ -225,6 +225,8 @@ class Engine:
         return units.rate if claim.get("rate") else units.time_ns
 
     def _where(self, p: Point, family: str, match: str) -> str:
+        if match == "largest":
+            return f"at each case's largest size (the first's: {units.size_bytes(p.working_set_bytes)})"
         if match == "working_set":
             return f"at {units.size_bytes(p.working_set_bytes)}"
         size_name = self.families.get(family, {}).get("size_name", "elements")
@@ -244,6 +246,14 @@ class Engine:
         case's own working set), as tuples, by size."""
         match = claim.get("match", "elements")
         per_case = []
+        if match == "largest":
+            # each case at its own largest size in the region: where a cost per
+            # element no longer depends on the size (beyond the caches), the
+            # ladders need not meet
+            found = [self._points_in(family, name, claim.get("at", "all")) for name in claim["cases"]]
+            if any(pts is None for pts in found):
+                return None
+            return [tuple(max(pts, key=lambda p: p.size) for pts in found)] if all(found) else []
         for name in claim["cases"]:
             pts = self._points_in(family, name, claim.get("at", "all"))
             if pts is None:
