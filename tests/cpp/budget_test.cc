@@ -123,17 +123,24 @@ TEST(Budget, ThePlanIsCutFromTheDearestLargestSizesUntilItFits) {
 // other sizes can go: the cheap case's largest size is cut before the dear
 // one's, which decides the claim; with no other size left to cut, the
 // claim's size goes too.
-TEST(Budget, TheSizeThatDecidesAClaimIsCutLast) {
+// The test family with a claim on dear and cheap beyond the LLC, and a third
+// case, `extra`, that no claim names.
+Family family_with_claim(const char* extra) {
   Family f = test_family();
   Claim claim;
   claim.kind = "ratio";
   claim.cases = {"dear", "cheap"};
   claim.at = "beyond:LLC";
   f.claims.push_back(claim);
-  // a third case no claim names, a little cheaper than dear
   Case other = f.cases[0];
-  other.name = "other";
+  other.name = extra;
   f.cases.push_back(other);
+  return f;
+}
+
+TEST(Budget, TheSizeThatDecidesAClaimIsCutLast) {
+  // a third case no claim names, a little cheaper than dear
+  Family f = family_with_claim("other");
   Plan plan = test_plan(f);
   EXPECT_EQ(claim_cases_beyond(plan.benchmarks), (std::set<std::string>{"fam/dear", "fam/cheap"}));
   // other's largest size alone does not cover the excess, dear's does
@@ -179,15 +186,7 @@ TEST(Budget, TheCheapestSizeThatSavesEnoughIsCut) {
 // and the claim's dear largest size goes instead (the run had emptied a
 // ladder of 0-second sizes before).
 TEST(Budget, SizesThatSaveNextToNothingAreNotCut) {
-  Family f = test_family();
-  Claim claim;
-  claim.kind = "ratio";
-  claim.cases = {"dear", "cheap"};
-  claim.at = "beyond:LLC";
-  f.claims.push_back(claim);
-  Case tiny = f.cases[0];
-  tiny.name = "tiny";
-  f.cases.push_back(tiny);
+  const Family f = family_with_claim("tiny");
   Plan plan = test_plan(f);
   const Costs costs = {{"fam/cheap", {1024, 0.001, 0.0001}}, {"fam/dear", {1024, 1.2, 0.0001}},
                        {"fam/tiny", {1024, 1e-6, 1e-7}}};
