@@ -2,7 +2,7 @@
 """Do two runs of one build say the same thing? Claim by claim, with the report's own checks.
 
     runners/tools/reproduce.py A.json B.json [--within 0.10] [--json OUT] [--claims-from C.json]
-                               [--markdown OUT]
+                               [--markdown OUT] [--held-out C.json]
 
 Each file is checked as the report checks it (the same engine, the same
 statistic, the same intervals); then, over the claims both files decide
@@ -24,7 +24,10 @@ With --claims-from, both runs are judged by the claims C.json carries
 their own: would that build's bounds have held on these two runs?
 With --markdown, the claims of both runs as a Markdown table (a new
 file): each claim's value with its stated interval and verdict in A and
-in B, ready to quote with both runs named.
+in B, ready to quote with both runs named. With --held-out, A and B are also
+pooled as one (each claim's range over the repetitions of both runs) and
+the share of claims whose value in C lies inside that range is printed:
+does the range over two runs cover a third?
 The targets (issue "Claims that reproduce"): no flip, within >= 90%,
 covered >= 80% both ways, no loose check unless its bound is a physical
 limit that says so. Exit status: 0 when every target is met, 1 when one is
@@ -48,19 +51,21 @@ TARGETS = {"within": 0.90, "covered": 0.80}
 LOOSE = 3.0
 
 
-def claims_of(path: str, claims_from: dict | None = None) -> dict[str, dict]:
+def claims_of(path: str | list[str], claims_from: dict | None = None) -> dict[str, dict]:
     """'family: says' -> verdict, value, interval and bounds of each claim;
-    with claims_from (family -> descriptor), judged by those families' claims."""
-    result = load_result(path)
-    for family, desc in (claims_from or {}).items():
-        if family in result.families:
-            result.families[family] = {**result.families[family], "claims": desc.get("claims", [])}
-    frame = tidy([result])
+    with claims_from (family -> descriptor), judged by those families' claims.
+    Several paths are pooled: one series, its repetitions from every run."""
+    results = [load_result(x) for x in ([path] if isinstance(path, str) else path)]
+    for result in results:
+        for family, desc in (claims_from or {}).items():
+            if family in result.families:
+                result.families[family] = {**result.families[family], "claims": desc.get("claims", [])}
+    frame = tidy(results)
     ok = frame[frame["error"] == ""]
     if "working_set_bytes" in ok.columns:
         ok = ok[ok["working_set_bytes"].notna()]
     found = {}
-    for family, checks in check_families(Summary(ok), families_of([result]), caches(result)).items():
+    for family, checks in check_families(Summary(ok), families_of(results), caches(results[0])).items():
         for check in checks.values():
             for r in check.results:
                 key = f"{family}: {r.claim.get('says', '')}"
@@ -126,6 +131,14 @@ def report(out: dict, a: dict, b: dict, within: float) -> bool:
             and out["a_in_b"] >= TARGETS["covered"] and not out["loose"])
 
 
+def held_out(pooled: dict[str, dict], third: dict[str, dict]) -> tuple[float, int]:
+    """The share of claims whose value in the third run lies inside the range
+    the pooled runs state, and how many claims that share is of."""
+    keys = [k for k in pooled if k in third and isinstance(third[k]["value"], float)
+            and math.isfinite(third[k]["value"]) and math.isfinite(pooled[k]["low"])]
+    return (sum(inside(third[k]["value"], pooled[k]) for k in keys) / len(keys) if keys else math.nan), len(keys)
+
+
 def fmt(c: dict) -> str:
     """'12.3 (11.9-13.0), agrees', or the verdict alone without a number."""
     v = c["value"]
@@ -169,6 +182,7 @@ def main(argv: list[str]) -> int:
     p.add_argument("--json", type=Path, help="also write the comparison as JSON (a new file)")
     p.add_argument("--claims-from", metavar="C.json", help="judge both runs by the claims this result file carries")
     p.add_argument("--markdown", type=Path, help="also write every claim of both runs as a Markdown table (a new file)")
+    p.add_argument("--held-out", metavar="C.json", help="a third run: is its value inside the range over A and B pooled?")
     args = p.parse_args(argv)
     if not 0 < args.within < 10:
         p.error("--within: a fraction such as 0.10")
@@ -180,6 +194,15 @@ def main(argv: list[str]) -> int:
         return 2
     out = compare(a, b, args.within)
     met = report(out, a, b, args.within)
+    if args.held_out:
+        try:
+            share, n = held_out(claims_of([args.a, args.b], other), claims_of(args.held_out, other))
+        except (ResultFileError, OSError) as e:
+            print(f"reproduce.py: error: {e}", file=sys.stderr)
+            return 2
+        out["held_out"] = share
+        print(f"{Path(args.held_out).name}'s value inside the range over A and B pooled: "
+              f"{'n/a' if not math.isfinite(share) else f'{100 * share:.1f}%'} of {n} claims")
     written = {args.json: lambda: json.dumps({"a": args.a, "b": args.b, **out, "met": met}, indent=1, default=str),
                args.markdown: lambda: markdown(a, b, Path(args.a).name, Path(args.b).name)}
     for path, text in written.items():

@@ -94,3 +94,20 @@ def test_claims_from_another_file_judge_both_runs_and_the_table_names_them(tmp_p
     # the table, like the JSON, is never written over
     proc = run(CITED, CITED, "--markdown", table)
     assert proc.returncode == 2 and proc.stderr.startswith("reproduce.py: error: cannot write")
+
+
+def test_a_third_run_is_judged_against_the_range_over_two_pooled():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("reproduce", SCRIPT)
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    pooled = {"a": {"value": 1.5, "low": 1.0, "high": 2.0}, "b": {"value": 1.5, "low": 1.0, "high": 2.0},
+              "c": {"value": 1.0, "low": float("nan"), "high": float("nan")}}
+    third = {"a": {"value": 1.9}, "b": {"value": 2.5}, "c": {"value": 1.0}}
+    assert tool.held_out(pooled, third) == (0.5, 2)  # c has no range: not counted
+    # the run pooled with itself covers itself
+    proc = run(CITED, CITED, "--held-out", CITED)
+    assert proc.returncode in (0, 1), proc.stderr
+    line = next(x for x in proc.stdout.splitlines() if "pooled" in x)
+    assert "100.0% of" in line, line
