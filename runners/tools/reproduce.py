@@ -42,8 +42,9 @@ import math
 import sys
 from pathlib import Path
 
+from locality.report.checks import Engine
 from locality.report.document import check_families, families_of
-from locality.report.load import ResultFileError, load_result
+from locality.report.load import ResultFile, ResultFileError, load_result
 from locality.report.summary import Summary
 from locality.report.tidy import caches, tidy
 
@@ -51,15 +52,19 @@ TARGETS = {"within": 0.90, "covered": 0.80}
 LOOSE = 3.0
 
 
-def claims_of(path: str | list[str], claims_from: dict | None = None) -> dict[str, dict]:
-    """'family: says' -> verdict, value, interval and bounds of each claim;
-    with claims_from (family -> descriptor), judged by those families' claims.
-    Several paths are pooled: one series, its repetitions from every run."""
-    results = [load_result(x) for x in ([path] if isinstance(path, str) else path)]
-    for result in results:
-        for family, desc in (claims_from or {}).items():
-            if family in result.families:
-                result.families[family] = {**result.families[family], "claims": desc.get("claims", [])}
+def load(path: str, claims_from: dict | None = None) -> ResultFile:
+    """A result file; with claims_from (family -> descriptor), its families
+    carry those families' claims instead of their own."""
+    result = load_result(path)
+    for family, desc in (claims_from or {}).items():
+        if family in result.families:
+            result.families[family] = {**result.families[family], "claims": desc.get("claims", [])}
+    return result
+
+
+def claims_of(results: list[ResultFile]) -> dict[str, dict]:
+    """'family: says' -> verdict, value, interval and bounds of each claim.
+    Several results are pooled: one series, its repetitions from every run."""
     frame = tidy(results)
     ok = frame[frame["error"] == ""]
     if "working_set_bytes" in ok.columns:
@@ -139,22 +144,22 @@ def held_out(pooled: dict[str, dict], third: dict[str, dict]) -> tuple[float, in
     return (sum(inside(third[k]["value"], pooled[k]) for k in keys) / len(keys) if keys else math.nan), len(keys)
 
 
+def g(x: float) -> str:
+    return f"{x:.3g}"
+
+
 def fmt(c: dict) -> str:
     """'12.3 (11.9-13.0), agrees', or the verdict alone without a number."""
     v = c["value"]
     if not (isinstance(v, float) and math.isfinite(v)):
         return c["verdict"]
-    g = lambda x: f"{x:.3g}"  # noqa: E731
     span = f" ({g(c['low'])}-{g(c['high'])})" if math.isfinite(c["low"]) and math.isfinite(c["high"]) else ""
     return f"{g(v)}{span}, {c['verdict']}"
 
 
 def bound(c: dict) -> str:
-    lo, hi = c["min"], c["max"]
-    g = lambda x: f"{x:.3g}"  # noqa: E731
-    if lo is not None and hi is not None:
-        return f"{g(lo)} to {g(hi)}"
-    return f"at least {g(lo)}" if lo is not None else (f"at most {g(hi)}" if hi is not None else "")
+    """The bound in the report's own words ("at least 2", "between 0.8 and 1.25"); none for a hook."""
+    return Engine.bound_words(c, g) if c["min"] is not None or c["max"] is not None else ""
 
 
 def markdown(a: dict, b: dict, name_a: str, name_b: str) -> str:
@@ -188,24 +193,22 @@ def main(argv: list[str]) -> int:
         p.error("--within: a fraction such as 0.10")
     try:
         other = load_result(args.claims_from).families if args.claims_from else None
-        a, b = claims_of(args.a, other), claims_of(args.b, other)
+        ra, rb = load(args.a, other), load(args.b, other)
+        third = load(args.held_out, other) if args.held_out else None
     except (ResultFileError, OSError) as e:
         print(f"reproduce.py: error: {e}", file=sys.stderr)
         return 2
+    a, b = claims_of([ra]), claims_of([rb])
     out = compare(a, b, args.within)
     met = report(out, a, b, args.within)
-    if args.held_out:
-        try:
-            share, n = held_out(claims_of([args.a, args.b], other), claims_of(args.held_out, other))
-        except (ResultFileError, OSError) as e:
-            print(f"reproduce.py: error: {e}", file=sys.stderr)
-            return 2
+    if third is not None:
+        share, n = held_out(claims_of([ra, rb]), claims_of([third]))
         out["held_out"] = share
         print(f"{Path(args.held_out).name}'s value inside the range over A and B pooled: "
               f"{'n/a' if not math.isfinite(share) else f'{100 * share:.1f}%'} of {n} claims")
-    written = {args.json: lambda: json.dumps({"a": args.a, "b": args.b, **out, "met": met}, indent=1, default=str),
-               args.markdown: lambda: markdown(a, b, Path(args.a).name, Path(args.b).name)}
-    for path, text in written.items():
+    written = [(args.json, lambda: json.dumps({"a": args.a, "b": args.b, **out, "met": met}, indent=1, default=str)),
+               (args.markdown, lambda: markdown(a, b, Path(args.a).name, Path(args.b).name))]
+    for path, text in written:
         if path is None:
             continue
         try:
