@@ -213,9 +213,9 @@ Fit fit_to_budget(Plan& plan, const Costs& costs, int repetitions, double min_ti
     return std::max(first_and_report - first_share * for_passes,
                     first_and_report + budget.simulate_s - 0.85 * for_passes);
   };
-  while (excess() > 0 && plan.benchmarks.size() > 1) {
-    const std::size_t victim = largest_size_to_cut(plan.benchmarks, [&each](std::size_t i) { return each[i]; },
-                                                   any_size, keep, excess());
+  for (double over = excess(); over > 0 && plan.benchmarks.size() > 1; over = excess()) {
+    const std::size_t victim =
+        largest_size_to_cut(plan.benchmarks, [&each](std::size_t i) { return each[i]; }, any_size, keep, over);
     if (victim == plan.benchmarks.size() || each[victim] <= 0 || (!any_size && each[victim] < negligible)) {
       if (any_size) break;  // nothing left to cut
       if (keep.empty()) any_size = true;

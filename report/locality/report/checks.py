@@ -243,9 +243,9 @@ class Engine:
 
     def _pairs(self, family: str, claim: dict):
         """Matching points of the claim's cases inside its region (each
-        case's own working set), as tuples, by size."""
+        case's own working set), as tuples, by size; with match "largest",
+        the one tuple of each case's largest size in it."""
         match = claim.get("match", "elements")
-        per_case = []
         if match == "largest":
             # each case at its own largest size in the region: where a cost per
             # element no longer depends on the size (beyond the caches), the
@@ -254,6 +254,7 @@ class Engine:
             if any(pts is None for pts in found):
                 return None
             return [tuple(max(pts, key=lambda p: p.size) for pts in found)] if all(found) else []
+        per_case = []
         for name in claim["cases"]:
             pts = self._points_in(family, name, claim.get("at", "all"))
             if pts is None:
