@@ -81,6 +81,41 @@ std::uint32_t SumInts(const std::int32_t* data, std::size_t n) {
   return hn::GetLane(hn::SumOfLanes(d, all));
 }
 
+// The rows of a matrix, each `cols` ints, `pitch` ints apart: the same four
+// accumulators carried from row to row and reduced once at the end, so a
+// short row costs its loads, not a reduction and a call. Whole vectors of
+// a row go to the accumulators in turn (a row of two vectors uses two of
+// them); the ints after a row's last whole vector, present only when cols
+// is not a multiple of the vector, are added one at a time.
+std::uint32_t SumIntRows(const std::int32_t* data, std::size_t rows, std::size_t cols, std::size_t pitch) {
+  const hn::ScalableTag<std::uint32_t> d;
+  const std::size_t lanes = hn::Lanes(d);
+  const std::size_t steps = cols / (4 * lanes);  // four-vector steps per row
+  const std::size_t extra = cols / lanes % 4;    // whole vectors after them
+  const std::size_t tail = cols % lanes;         // ints after the last whole vector
+  auto a0 = hn::Zero(d), a1 = hn::Zero(d), a2 = hn::Zero(d), a3 = hn::Zero(d);
+  std::uint32_t rest = 0;
+  const auto* row = reinterpret_cast<const std::uint32_t*>(data);
+  for (std::size_t r = 0; r < rows; ++r, row += pitch) {
+    const std::uint32_t* q = row;
+    for (std::size_t s = 0; s < steps; ++s, q += 4 * lanes) {
+      a0 = hn::Add(a0, hn::LoadU(d, q));
+      a1 = hn::Add(a1, hn::LoadU(d, q + lanes));
+      a2 = hn::Add(a2, hn::LoadU(d, q + 2 * lanes));
+      a3 = hn::Add(a3, hn::LoadU(d, q + 3 * lanes));
+    }
+    if (extra > 0) a0 = hn::Add(a0, hn::LoadU(d, q));
+    if (extra > 1) a1 = hn::Add(a1, hn::LoadU(d, q + lanes));
+    if (extra > 2) a2 = hn::Add(a2, hn::LoadU(d, q + 2 * lanes));
+    q += extra * lanes;
+    for (std::size_t j = 0; j < tail; ++j) {
+      rest += q[j];
+      asm volatile("" : "+r"(rest));  // a scalar tail, not a vector loop of its own
+    }
+  }
+  return hn::GetLane(hn::SumOfLanes(d, hn::Add(hn::Add(a0, a1), hn::Add(a2, a3)))) + rest;
+}
+
 // One kernel per operation, a template over the vector tag: the width is
 // the tag (ScalableTag: the widest; CappedTag: at most N lanes).
 template <class D>
@@ -179,6 +214,7 @@ namespace locality::kernels {
 HWY_EXPORT(TargetName);
 HWY_EXPORT(WidestBits);
 HWY_EXPORT(SumInts);
+HWY_EXPORT(SumIntRows);
 HWY_EXPORT(ReadWidest);
 HWY_EXPORT(Read256);
 HWY_EXPORT(Read128);
@@ -194,6 +230,10 @@ int vector_bits() { return HWY_DYNAMIC_DISPATCH(WidestBits)(); }
 
 std::uint32_t sum_ints(const int* data, std::size_t n) {
   return HWY_DYNAMIC_DISPATCH(SumInts)(reinterpret_cast<const std::int32_t*>(data), n);
+}
+
+std::uint32_t sum_int_rows(const int* data, std::size_t rows, std::size_t cols, std::size_t pitch) {
+  return HWY_DYNAMIC_DISPATCH(SumIntRows)(reinterpret_cast<const std::int32_t*>(data), rows, cols, pitch);
 }
 
 std::uint32_t sum_ints_one_chain(const int* data, std::size_t n) {

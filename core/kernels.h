@@ -24,6 +24,10 @@ int vector_bits();
 
 // The sum of n ints, wrapping modulo 2^32: every vector, four accumulators.
 std::uint32_t sum_ints(const int* data, std::size_t n);
+// The sum of a matrix's rows, each cols ints, their starts pitch ints
+// apart: the vector sum's accumulators carried across rows, one reduction
+// at the end (a row of 32 ints costs its two to eight loads).
+std::uint32_t sum_int_rows(const int* data, std::size_t rows, std::size_t cols, std::size_t pitch);
 // The same sum as one scalar add chain, one int per add: the version a
 // compiler without vectorisation writes, bound by the core's add latency.
 std::uint32_t sum_ints_one_chain(const int* data, std::size_t n);

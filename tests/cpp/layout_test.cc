@@ -282,6 +282,36 @@ TEST(Kernels, SumsAgreeWithTheExpectedSumAtEveryAlignmentAndLength) {
   std::cout << "[          ] sums checked on:" << names << "\n";
 }
 
+// The matrix sum adds every int of every row and none of the padding
+// between rows: row lengths below, at and past each target's vector and
+// its four-vector step, on every Highway target this CPU runs.
+TEST(Kernels, RowSumsAddEveryRowAndNoPaddingOnEveryTarget) {
+  constexpr std::size_t kRows = 9;
+  std::vector<std::string> seen;
+  for (const std::int64_t target : hwy::SupportedAndGeneratedTargets()) {
+    hwy::SetSupportedTargetsForTest(target);
+    seen.push_back(kernels::vector_target());
+    for (std::size_t cols = 0; cols <= 140; ++cols) {
+      for (const std::size_t pad : {0, 1, 16}) {
+        const std::size_t pitch = cols + pad;
+        // the padding holds a value no row has, so a sum that reads it is off
+        std::vector<int> m(kRows * pitch + 1, 1 << 20);
+        std::uint32_t want = 0;
+        for (std::size_t r = 0; r < kRows; ++r) {
+          for (std::size_t c = 0; c < cols; ++c) {
+            m[r * pitch + c] = element_value(r * cols + c);
+            want += static_cast<std::uint32_t>(m[r * pitch + c]);
+          }
+        }
+        ASSERT_EQ(kernels::sum_int_rows(m.data(), kRows, cols, pitch), want)
+            << seen.back() << " cols " << cols << " pad " << pad;
+      }
+    }
+  }
+  hwy::SetSupportedTargetsForTest(0);
+  EXPECT_FALSE(seen.empty());
+}
+
 TEST(Kernels, WordKernelsAtEveryWidthReadAndWriteEveryWord) {
   constexpr std::size_t kWords = 1024;
   auto* a = static_cast<std::uint64_t*>(std::aligned_alloc(64, kWords * 8));

@@ -44,6 +44,30 @@ def test_the_one_chain_sum_adds_one_int_at_a_time(bench_all):
     assert len(adds) == 1, code
 
 
+def test_the_column_sum_adds_one_int_at_a_time(bench_all):
+    """traversal_order's column order: one scalar add from memory per int,
+    the unit its L1 claim counts (one int a cycle)."""
+    code = disassemble(bench_all, "locality::(anonymous namespace)::sum_columns(int const*, unsigned long, unsigned long)")
+    assert not any(VECTOR_REGISTER.search(line) for line in code), code
+    adds = [line for line in code if re.match(r"add\s+\(%\w+(,%\w+,4)?\),%e\w+", line)]
+    assert len(adds) == 1, code
+
+
+@pytest.mark.parametrize("target,register", [("N_SSE4", "%xmm"), ("N_AVX2", "%ymm"), ("N_AVX3", "%zmm")])
+def test_each_targets_row_sum_loads_its_vectors(bench_all, target, register):
+    """traversal_order's row order: vector loads of the target's width into
+    its four accumulators, so a row of 32 ints is a few loads."""
+    from conftest import run
+
+    symbols = run(["nm", "-C", bench_all]).stdout
+    name = f"locality::kernels::{target}::SumIntRows(int const*, unsigned long, unsigned long, unsigned long)"
+    if name not in symbols:
+        pytest.skip(f"this build has no {target} kernels")
+    code = disassemble(bench_all, name)
+    loads = [line for line in code if re.match(r"(v?paddd|v?movdq[au]\w*)\s+-?(0x[0-9a-f]+)?\(%\w+[^)]*\),.*" + register, line)]
+    assert len(loads) >= 4 and any("paddd" in line for line in code), code
+
+
 @pytest.mark.parametrize("target,register", [("N_SSE4", "%xmm"), ("N_AVX2", "%ymm"), ("N_AVX3", "%zmm")])
 def test_each_targets_read_kernel_uses_its_vectors(bench_all, target, register):
     """The check above can see vectors: the vector kernels have them, of
