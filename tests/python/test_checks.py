@@ -178,7 +178,7 @@ def test_a_ratio_agrees_disagrees_or_cannot_decide_from_its_interval():
 
 
 def test_a_claims_interval_is_its_range_over_the_repetitions():
-    # the k-th repetitions' ratios: 4, 4, 4, 4.2, 3.8; the claim's value is the medians' ratio (4.0)
+    # the k-th repetitions' ratios: 4, 4, 4, 4.2, 3.8; the claim's value is their median (4.0)
     r = verdict(synthetic({"a": [4.0, 4.4, 3.6, 4.2, 3.8], "b": [1.0, 1.1, 0.9, 1.0, 1.0]}), RATIO)
     assert r.value == pytest.approx(4.0)
     assert (r.low, r.high) == (pytest.approx(3.8), pytest.approx(4.2))
@@ -190,6 +190,21 @@ def test_a_claims_interval_is_its_range_over_the_repetitions():
     # two repetitions: too few for a range; a bootstrap interval, and said so
     two = verdict(synthetic({"a": [4.0, 4.2], "b": [1.0, 1.0]}), RATIO)
     assert "95% interval" in two.sentence and "range" not in two.sentence
+
+
+def test_a_comparisons_value_is_the_median_over_its_rounds_not_a_ratio_of_statistics():
+    # the machine's speed drifts from round to round (1x to 3x) and moves both cases alike: a costs 4x b
+    # in every round but the third, where b alone met a slow moment
+    speed = [1.0, 1.5, 2.0, 2.5, 3.0]
+    b = list(speed)
+    b[2] = 4.0
+    r = verdict(synthetic({"a": [4 * f for f in speed], "b": b}), RATIO)
+    assert r.value == pytest.approx(4.0), r.sentence  # the medians' ratio, 8 / 2.5, would say 3.2
+    assert (r.low, r.high) == (pytest.approx(2.0), pytest.approx(4.0))
+    assert "median over the rounds" in r.sentence
+    # a single point keeps its case's statistic (here the median of its repetitions)
+    value = dict(RATIO, kind="value", cases=["a"], min=None, max=20.0)
+    assert verdict(synthetic({"a": [4.0, 9.0, 5.0, 6.0, 7.0]}), value).value == pytest.approx(6.0)
 
 
 def test_a_rerun_of_a_noisy_point_keeps_its_own_rounds():
@@ -339,7 +354,8 @@ def test_a_ratio_at_each_cases_largest_size_needs_no_common_size(cited):
 
     engine, r = judged("largest")
     assert "not decided" not in r.sentence, r.sentence
-    expected = engine.curve(family, a)[-1].value / engine.curve(family, b)[-1].value
+    pa, pb = engine.curve(family, a)[-1], engine.curve(family, b)[-1]
+    expected = float(np.median(engine.rounds_of([pa, pb], claim, lambda q: q[0] / q[1])))
     assert math.isclose(r.value, expected, rel_tol=1e-9), (r.value, expected)
     _, by_elements = judged("elements")
     assert "not decided" in by_elements.sentence, by_elements.sentence

@@ -2,10 +2,15 @@
 as data in the result file) against the measured points.
 
 A claim's value comes with an interval. Where its points have repetitions
-enough (ROUNDS or more, taken in the same interleaved pass), it is the
-range the claim takes over them: the claim computed from the k-th
-repetition of each case, for every k, so that a slow moment of the machine
-that one case met and another did not widens it. The next run's value is
+enough (ROUNDS or more, taken in the same interleaved pass), the claim is
+computed round by round: from the k-th repetition of each case it
+compares, for every k. A comparison's value is the median over those
+rounds (cases timed side by side in one round share the machine's moment;
+a ratio of two statistics taken from different rounds does not, and one
+fast repetition of one case moves it); a single point's value keeps its
+case's statistic. The interval is the range the claim takes over the
+rounds, so that a slow moment of the machine that one case met and another
+did not widens it. The next run's value is
 a statistic over its own repetitions, so this range is what a lecturer can
 expect it to fall in while the machine stays as it was; a bootstrap of the
 statistic (the former interval) is far narrower than the next run's
@@ -265,13 +270,16 @@ class Engine:
         return [tuple(d[k] for d in per_case) for k in common]
 
     def _judge_many(self, claim: dict, family: str, items) -> ClaimResult:
-        """items: (value, boot, points, where, the value at each repetition)
-        per compared place."""
+        """items: (value from the points' statistics, boot, points, where,
+        the value at each repetition) per compared place; a comparison with
+        rounds enough is valued at the median over its rounds instead."""
         fmt = self._fmt(claim)
         judged, ranged = [], True
         for value, boot, points, where, rounds in items:
             rounds = [r for r in rounds if math.isfinite(r)]
             if len(rounds) >= ROUNDS and math.isfinite(value):
+                if len(points) > 1:
+                    value = float(np.median(rounds))  # a comparison: the median over its rounds
                 lo, hi = min(rounds + [value]), max(rounds + [value])
             else:
                 ranged = False
@@ -284,7 +292,8 @@ class Engine:
         first = shown[0]
         expected = self.bound_words(claim, fmt)
         if len(judged) == 1:
-            what = "range over the repetitions" if ranged else "95% interval"
+            what = ("median over the rounds, range over the repetitions" if ranged and len(items[0][2]) > 1
+                    else "range over the repetitions" if ranged else "95% interval")
             measured = f"{fmt(first[1])} {first[4]} ({what} {units.interval(first[2], first[3], fmt)}; expected {expected})"
         else:
             values = [j[1] for j in judged]
