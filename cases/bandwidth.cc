@@ -131,9 +131,9 @@ const bool kRegistered = add_family({
     },
     .claims = {
         {.kind = "growth",
-         .says = "reading from memory costs 4x to 40x more per word than from L1: L1 delivers 32 to 128 bytes "
-                 "a cycle to a core, DRAM some 5 to 20",
-         .cases = {"read"}, .at = "in:L1", .to = "beyond:LLC", .min = 4, .max = 40},
+         .says = "reading from memory costs 2x to 32x more per word than from L1: L1 delivers 32 to 128 bytes "
+                 "a cycle to a core, DRAM some 4 to 16 to one core (32 / 16 to 128 / 4)",
+         .cases = {"read"}, .at = "in:L1", .to = "beyond:LLC", .min = 2, .max = 32},
         {.kind = "monotone", .says = "no buffer reads more than 15% faster than the next smaller one",
          .cases = {"read"}, .min = 1 / 1.15, .rate = false},
     },
