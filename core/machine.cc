@@ -258,9 +258,13 @@ Machine describe_machine(const std::string& sysfs_root) {
   Machine m;
   m.isa = isa_name();
   hwloc_topology_t topo = nullptr;
+  // A topology hwloc loaded from elsewhere (HWLOC_XMLFILE: another
+  // machine's description) is not completed from this machine's sysfs.
+  bool this_system = true;
   if (hwloc_topology_init(&topo) == 0) {
     hwloc_topology_set_icache_types_filter(topo, HWLOC_TYPE_FILTER_KEEP_ALL);
     if (hwloc_topology_load(topo) == 0) {
+      this_system = hwloc_topology_is_thissystem(topo) != 0;
       m.caches = hwloc_caches(topo);
       if (!m.caches.empty()) m.cache_source = "hwloc";
       m.logical_cpus = count_type(topo, HWLOC_OBJ_PU);
@@ -293,9 +297,9 @@ Machine describe_machine(const std::string& sysfs_root) {
     hwloc_topology_destroy(topo);
   }
   if (m.caches.empty()) {
-    m.caches = read_caches(sysfs_root);
+    if (this_system) m.caches = read_caches(sysfs_root);
     m.cache_source = m.caches.empty() ? "unknown" : "sysfs";
-  } else {
+  } else if (this_system) {
     // hwloc leaves ways unknown on some systems; sysfs may know them.
     const auto sysfs = read_caches(sysfs_root);
     for (auto& c : m.caches) {
