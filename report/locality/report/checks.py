@@ -275,11 +275,12 @@ class Engine:
         rounds enough is valued at the median over its rounds instead."""
         fmt = self._fmt(claim)
         judged, ranged = [], True
+        comparison = all(len(points) > 1 for _, _, points, _, _ in items)
         for value, boot, points, where, rounds in items:
             rounds = [r for r in rounds if math.isfinite(r)]
             if len(rounds) >= ROUNDS and math.isfinite(value):
-                if len(points) > 1:
-                    value = float(np.median(rounds))  # a comparison: the median over its rounds
+                if comparison:
+                    value = float(np.median(rounds))
                 lo, hi = min(rounds + [value]), max(rounds + [value])
             else:
                 ranged = False
@@ -292,7 +293,7 @@ class Engine:
         first = shown[0]
         expected = self.bound_words(claim, fmt)
         if len(judged) == 1:
-            what = ("median over the rounds, range over the repetitions" if ranged and len(items[0][2]) > 1
+            what = ("median over the rounds, range over the repetitions" if ranged and comparison
                     else "range over the repetitions" if ranged else "95% interval")
             measured = f"{fmt(first[1])} {first[4]} ({what} {units.interval(first[2], first[3], fmt)}; expected {expected})"
         else:
