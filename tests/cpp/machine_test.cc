@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <limits>
@@ -119,23 +120,21 @@ TEST(MachineInfo, CachesComeFromHwlocAndAgreeWithSysfs) {
   const auto sysfs = read_caches();
   if (sysfs.empty()) GTEST_SKIP() << "no sysfs cache description to compare with";
   EXPECT_EQ(m.cache_source, "hwloc");
+  const auto holds = [](const std::vector<CacheLevel>& caches, const CacheLevel& level) {
+    return std::any_of(caches.begin(), caches.end(), [&](const CacheLevel& c) {
+      return c.level == level.level && c.type == level.type && c.size_bytes == level.size_bytes &&
+             c.line_bytes == level.line_bytes;
+    });
+  };
   // what hwloc reported agrees with sysfs level by level
   for (const auto& s : sysfs) {
-    bool found = false;
-    for (const auto& c : m.caches_reported) {
-      found = found || (c.level == s.level && c.type == s.type && c.size_bytes == s.size_bytes &&
-                        c.line_bytes == s.line_bytes);
-    }
-    EXPECT_TRUE(found) << "sysfs L" << s.level << " " << s.type << " " << s.size_bytes << " not from hwloc";
+    EXPECT_TRUE(holds(m.caches_reported, s)) << "sysfs L" << s.level << " " << s.type << " " << s.size_bytes
+                                             << " not from hwloc";
   }
   // and what the suite uses is what was reported, except where a note says
   // why not (a VM that reports its host's whole L3 to two vCPUs)
   for (const auto& r : m.caches_reported) {
-    bool same = false;
-    for (const auto& c : m.caches) {
-      same = same || (c.level == r.level && c.type == r.type && c.size_bytes == r.size_bytes &&
-                      c.line_bytes == r.line_bytes);
-    }
+    const bool same = holds(m.caches, r);
     bool noted = false;
     for (const auto& n : m.cache_notes) noted = noted || (n.level == r.level && n.type == r.type);
     EXPECT_TRUE(same || noted) << "L" << r.level << " " << r.type << " " << r.size_bytes
