@@ -5,17 +5,21 @@
 // values are contiguous and every loaded byte is used; splitting each
 // record into a 16-byte hot part (the fields the loop needs, plus a pointer
 // to the rest) and a cold part stored elsewhere loads 16 bytes per record.
-// Beyond the caches each layout pays for the bytes it moves, and no layout
-// moves its bytes faster than the machine streams memory: so the bytes set
-// a floor on the ratios, not a ceiling. AoS costs at least about 16x SoA
-// (64 / 4 bytes) and 4x the hot/cold split (64 / 16) once the SoA column,
-// read with vector loads, streams at the machine's read bandwidth; it can
-// cost more, because a loop that loads one int per line keeps fewer bytes
-// in flight than a dense stream and draws fewer bytes per second from
-// memory (stride/every_16 shows the same per line). The working set of each
-// case is the bytes its loop touches, and the ladder runs until even the
-// SoA column is twice the last-level cache, so the ratios beyond it compare
-// layouts that all stream from memory.
+// Beyond the caches each layout pays for the bytes it moves, and no loop
+// moves its bytes faster than the machine streams memory. The SoA column is
+// summed with vector loads at the machine's read bandwidth, so against it the
+// bytes set a floor on the ratios, not a ceiling: AoS costs at least about
+// 16x SoA (64 / 4 bytes) and the hot/cold split at least 4x (16 / 4); they
+// can cost more, because a loop that loads one int per line (AoS), or four
+// with scalar loads (the split), keeps fewer bytes in flight than a dense
+// vector stream and draws fewer bytes per second from memory (stride/every_16
+// shows the same per line). Between AoS and the split, two scalar loops,
+// there is no such floor: AoS moves four times the lines, but which loop
+// draws its lines faster depends on the machine's prefetchers (one load per
+// line against four), so that ratio is claimed as a range around 4. The
+// working set of each case is the bytes its loop touches, and the ladder
+// runs until even the SoA column is twice the last-level cache, so the
+// ratios beyond it compare layouts that all stream from memory.
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -144,13 +148,14 @@ constexpr double kAosOverHot = static_cast<double>(sizeof(Record)) / sizeof(Hot)
 constexpr double kHotOverSoa = static_cast<double>(sizeof(Hot)) / sizeof(int);
 
 // The bytes floor with a tenth of slack: beyond the caches a layout cannot
-// cost less per record, relative to one that streams at the machine's read
-// bandwidth, than the ratio of the bytes each moves.
-std::string floor_text(const char* a, const char* b, double ratio) {
+// cost less per record, relative to the struct of arrays (which streams at
+// the machine's read bandwidth), than the ratio of the bytes each moves.
+std::string floor_text(const char* a, double ratio) {
   return std::string("beyond the last-level cache ") + a + " costs at least " +
-         std::to_string(static_cast<int>(ratio)) + "x " + b +
-         " (the bytes each moves per record: a physical limit, not a typical value), with 10% slack; "
-         "more where one load per line streams slower than a dense read";
+         std::to_string(static_cast<int>(ratio)) +
+         "x the struct of arrays (the bytes each moves per record, against a column streamed at the read "
+         "bandwidth: a physical limit, not a typical value), with 10% slack; more where its loop draws fewer "
+         "bytes per second than a dense vector read";
 }
 
 const bool kRegistered = add_family({
@@ -162,10 +167,12 @@ const bool kRegistered = add_family({
                     "part kept elsewhere; the working set is the bytes each loop touches.",
     .expected = "Beyond the caches each layout pays for the bytes it moves per record: the array of structs "
                 "a 64-byte line, the hot/cold split a quarter of that, the struct of arrays a sixteenth. No "
-                "layout streams faster than the machine's read bandwidth, so the array of structs costs at "
-                "least about 16x the struct of arrays and 4x the hot/cold split; more where its one load "
-                "per line draws fewer bytes per second than a dense read. In the caches the struct of "
-                "arrays is fastest too, helped by vector loads.",
+                "layout streams faster than the machine's read bandwidth, at which the struct of arrays is "
+                "read, so the array of structs costs at least about 16x the struct of arrays and the "
+                "hot/cold split 4x; more where a loop of scalar loads draws fewer bytes per second than a "
+                "dense vector read. The array of structs costs some 4x the split (four times the lines), "
+                "more or less as the two scalar loops draw their lines faster or slower on the machine. In "
+                "the caches the struct of arrays is fastest too, helped by vector loads.",
     .unit = {"record", sizeof(Record)},
     .size_name = "records",
     .cases = {{.name = "aos_one_field", .summary = "sum one field of an array of 64-byte structs",
@@ -182,12 +189,20 @@ const bool kRegistered = add_family({
                .model = {.kind = "stream", .bytes = sizeof(int), .stride = sizeof(Hot), .tolerance = 0.5,
                          .parts = "in the caches, where the loop's scalar loads, not the bytes, set the pace"}}},
     .claims = {
-        {.kind = "ratio", .says = floor_text("the array of structs", "the struct of arrays", kAosOverSoa),
+        {.kind = "ratio", .says = floor_text("the array of structs", kAosOverSoa),
          .cases = {"aos_one_field", "soa_one_field"}, .at = "beyond:LLC", .min = kAosOverSoa * 0.9, .every = true},
-        {.kind = "ratio", .says = floor_text("the array of structs", "the hot/cold split", kAosOverHot),
-         .cases = {"aos_one_field", "hot_cold_split"}, .at = "beyond:LLC", .min = kAosOverHot * 0.9, .every = true},
-        {.kind = "ratio", .says = floor_text("the hot/cold split", "the struct of arrays", kHotOverSoa),
+        {.kind = "ratio", .says = floor_text("the hot/cold split", kHotOverSoa),
          .cases = {"hot_cold_split", "soa_one_field"}, .at = "beyond:LLC", .min = kHotOverSoa * 0.9, .every = true},
+        {.kind = "ratio",
+         .says = "beyond the last-level cache the array of structs costs " +
+                 std::to_string(static_cast<int>(kAosOverHot / 2)) + "x to " +
+                 std::to_string(static_cast<int>(kAosOverHot * 4)) +
+                 "x the hot/cold split: four times the lines, each drawn at its scalar loop's pace (one load "
+                 "per line against four), which the machine's prefetchers make up to 2x slower for the split "
+                 "or 4x slower for the array of structs (neither streams at the read bandwidth: no physical "
+                 "floor)",
+         .cases = {"aos_one_field", "hot_cold_split"}, .at = "beyond:LLC", .min = kAosOverHot / 2,
+         .max = kAosOverHot * 4, .every = true},
     },
     .statistic = Statistic::minimum,
     .ladder = &records_ladder,

@@ -271,32 +271,49 @@ def current_aos_soa(bench_all, tmp_path_factory):
 
 def test_aos_soa_bytes_are_a_floor_the_cited_run_meets_and_a_slower_stream_would_break(cited, current_aos_soa):
     """Beyond the last level the array of structs moves 16x the bytes of the
-    struct of arrays: it cannot cost less than about 16x (the struct of
-    arrays streams at the read bandwidth), and may cost more. The cited
-    run meets every floor at its typical value and contradicts none (on a
-    shared machine one repetition slowed by a neighbour can stretch the
-    range over the repetitions across a floor: inconclusive, never a
-    pass); the same data with the array of structs 8x faster (a ratio
-    below the floor) disagrees."""
+    struct of arrays, the hot/cold split 4x: against the struct of arrays,
+    which streams at the read bandwidth, neither can cost less than about
+    that (a physical floor), and either may cost more. Between the array of
+    structs and the split, two scalar loops, there is no floor: the split
+    can draw its lines slower than the array of structs draws its own, so
+    that ratio is a range around 4, not a floor. The cited run meets every
+    claim at its value and contradicts none (on a shared machine one
+    repetition slowed by a neighbour can stretch the range over the
+    repetitions across a bound: inconclusive, never a pass); the same data
+    with the array of structs 8x faster disagrees with both of its claims;
+    with the split drawing its lines 1.5x slower than the array of structs
+    draws its own (AoS / split = 4 / 1.5) nothing disagrees."""
     result, frame, machine_caches = cited
     families = {**result.families, "aos_soa": current_aos_soa}
     claims_ = current_aos_soa["claims"]
-    assert all(c["kind"] == "ratio" and c.get("max") is None and c["min"] >= 3.6 for c in claims_)
+    by_cases = {tuple(c["cases"]): c for c in claims_}
+    for case, ratio in (("aos_one_field", 16), ("hot_cold_split", 4)):
+        floor = by_cases[(case, "soa_one_field")]
+        assert floor["kind"] == "ratio" and floor.get("max") is None
+        assert floor["min"] == pytest.approx(0.9 * ratio) and "physical limit" in floor["says"]
+    between = by_cases[("aos_one_field", "hot_cold_split")]
+    assert between["min"] < 4 < between["max"] and "physical limit" not in between["says"]
 
     def verdicts(data):
         summary = Summary(data[data["family"] == "aos_soa"])
         engine = Engine(summary, summary.series()[0], families, machine_caches)
-        return [engine.evaluate("aos_soa", c) for c in claims_]
+        return {tuple(c["cases"]): engine.evaluate("aos_soa", c) for c in claims_}
 
-    cited_results = verdicts(frame)
-    for r in cited_results:
-        assert r.verdict != DISAGREES and r.value >= r.claim["min"], r.sentence
+    for r in verdicts(frame).values():
+        low, high = r.claim.get("min") or 0, r.claim.get("max") or math.inf
+        assert r.verdict != DISAGREES and low <= r.value <= high, r.sentence
     faster = frame.copy()
     faster.loc[rows_of(faster, "aos_soa", "aos_one_field"), "time_per_elem_ns"] /= 8
-    after = {tuple(r.claim["cases"]): r.verdict for r in verdicts(faster)}
+    after = {cases: r.verdict for cases, r in verdicts(faster).items()}
     assert after[("aos_one_field", "soa_one_field")] == DISAGREES
     assert after[("aos_one_field", "hot_cold_split")] == DISAGREES
     assert after[("hot_cold_split", "soa_one_field")] == AGREES  # neither case changed
+    slow_split = frame.copy()
+    now = verdicts(frame)[("aos_one_field", "hot_cold_split")].value
+    slow_split.loc[rows_of(slow_split, "aos_soa", "hot_cold_split"), "time_per_elem_ns"] *= now / (4 / 1.5)
+    for cases, r in verdicts(slow_split).items():
+        assert r.verdict != DISAGREES, r.sentence
+    assert verdicts(slow_split)[("aos_one_field", "hot_cold_split")].value == pytest.approx(4 / 1.5, rel=0.01)
 
 
 def test_a_bump_arena_that_outgrows_the_caches_costs_more_per_object(cited, bench_all, tmp_path):
