@@ -316,6 +316,72 @@ def test_aos_soa_bytes_are_a_floor_the_cited_run_meets_and_a_slower_stream_would
     assert verdicts(slow_split)[("aos_one_field", "hot_cold_split")].value == pytest.approx(4 / 1.5, rel=0.01)
 
 
+@pytest.mark.parametrize("family", ["scattered_nodes", "allocation", "element_size", "aos_soa"])
+def test_this_builds_claims_hold_on_the_cited_run_and_say_no_either_way(cited, bench_all, tmp_path, family):
+    """The claims this build states for the families whose bounds are the
+    prefetcher's (ranges where one machine's prefetcher follows a chase and
+    another's does not), judged on the cited run: none contradicts it, and
+    each disagrees once its value is pushed far below its lower bound or far
+    above its upper one."""
+    result, frame, machine_caches = cited
+    current = current_descriptor(bench_all, tmp_path, family)
+    families = {**result.families, family: current}
+
+    def judge(data, claim):
+        involved = {family} | {c.split("/")[0] for c in claim["cases"] if "/" in c}
+        summary = Summary(data[data["family"].isin(involved)])
+        return Engine(summary, summary.series()[0], families, machine_caches).evaluate(family, claim)
+
+    for claim in current["claims"]:
+        if claim["kind"] == "hook":
+            continue
+        before = judge(frame, claim)
+        assert before.verdict != DISAGREES, before.sentence
+        for side in ("min", "max"):
+            if claim.get(side) is None:
+                continue
+            one_sided = {**claim, "max" if side == "min" else "min": None}
+            after = judge(pushed(frame, result, family, one_sided, machine_caches, before.value), claim)
+            assert after.verdict == DISAGREES, (side, after.sentence)
+
+
+def test_a_chase_the_prefetcher_does_not_follow_is_within_the_ranges_and_a_layout_beating_bytes_is_not(
+        cited, bench_all, tmp_path):
+    """On a machine whose prefetcher does not run ahead of a chase (an Intel
+    VM: the fresh list 24x the vector, the walk over 256-byte nodes 2.5x
+    cheaper than the random one), the fresh-list and node-size ranges hold;
+    the old bounds (at most 20x the vector; 10x to 100x) said "disagrees".
+    A fresh list cheaper than its bytes allow (6x the vector: 32-byte chunks
+    against 4-byte ints streamed at the read bandwidth) still disagrees."""
+    result, frame, machine_caches = cited
+    scattered = current_descriptor(bench_all, tmp_path / "s", "scattered_nodes")
+    element = current_descriptor(bench_all, tmp_path / "e", "element_size")
+    families = {**result.families, "scattered_nodes": scattered, "element_size": element}
+
+    def judge(data, family, cases):
+        claim = next(c for c in families[family]["claims"] if c["cases"] == cases)
+        involved = {family} | {c.split("/")[0] for c in cases if "/" in c}
+        summary = Summary(data[data["family"].isin(involved)])
+        return Engine(summary, summary.series()[0], families, machine_caches).evaluate(family, claim)
+
+    def scaled(family, case, cases, to):
+        out = frame.copy()
+        now = judge(frame, family, cases).value
+        out.loc[rows_of(out, family, case), "time_per_elem_ns"] *= to / now
+        return out
+
+    fresh = ["list_sum_fresh", "heap_vector/sum"]
+    slow_fresh = scaled("scattered_nodes", "list_sum_fresh", fresh, 24)
+    assert judge(slow_fresh, "scattered_nodes", fresh).value == pytest.approx(24, rel=0.01)
+    for claim in scattered["claims"]:
+        assert judge(slow_fresh, "scattered_nodes", claim["cases"]).verdict != DISAGREES, claim["says"]
+    assert judge(scaled("scattered_nodes", "list_sum_fresh", fresh, 6), "scattered_nodes", fresh).verdict == DISAGREES
+    walk = ["random_npad31", "sequential_npad31"]
+    slow_walk = scaled("element_size", "random_npad31", walk, 2.5)
+    assert judge(slow_walk, "element_size", walk).verdict != DISAGREES
+    assert judge(scaled("element_size", "random_npad31", walk, 1.2), "element_size", walk).verdict == DISAGREES
+
+
 def test_a_bump_arena_that_outgrows_the_caches_costs_more_per_object(cited, bench_all, tmp_path):
     """The claim that replaced "costs more than malloc" (which this VM
     contradicts: streaming an arena's bytes costs less than malloc's
