@@ -316,7 +316,7 @@ def test_aos_soa_bytes_are_a_floor_the_cited_run_meets_and_a_slower_stream_would
     assert verdicts(slow_split)[("aos_one_field", "hot_cold_split")].value == pytest.approx(4 / 1.5, rel=0.01)
 
 
-@pytest.mark.parametrize("family", ["scattered_nodes", "allocation", "element_size", "aos_soa"])
+@pytest.mark.parametrize("family", ["scattered_nodes", "allocation", "element_size", "aos_soa", "latency"])
 def test_this_builds_claims_hold_on_the_cited_run_and_say_no_either_way(cited, bench_all, tmp_path, family):
     """The claims this build states for the families whose bounds are the
     prefetcher's (ranges where one machine's prefetcher follows a chase and
