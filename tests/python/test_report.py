@@ -95,6 +95,33 @@ def test_footer_names_machine_build_and_counters(real_result, real_report):
         assert words in footer
 
 
+def test_a_cache_size_not_used_as_reported_is_starred_and_explained_on_the_figure(real_result, real_report, tmp_path):
+    """A figure copied into notes says which last-level size the suite used
+    where it did not use the machine's: the marker is starred, and both the
+    screen and the print footer say what was reported. Where every size was
+    used as reported, nothing is starred."""
+    data = load_json(real_result)
+    caches = [c for c in data["context"]["locality"]["caches"] if c["type"] != "Instruction"]
+    last = max(caches, key=lambda c: c["level"])
+    machine = data["context"]["locality"].setdefault("machine", {})
+    machine["cache_notes"] = [{"field": "size", "level": last["level"], "type": last["type"], "reported": "300 MiB",
+                               "used": "32 MiB", "why": "more than 128 MiB per logical CPU sharing it (2)"}]
+    noted = tmp_path / "noted.json"
+    noted.write_text(json.dumps(data))
+    name = f"L{last['level']} {size_bytes(last['size_bytes'])}"
+
+    def texts(report):
+        fig = next(e.figure for e in report.figures if e.name == "family-heap_vector")
+        return fig.texts[-1].get_text(), [t.get_text() for ax in fig.get_axes() for t in ax.texts]
+
+    for style in ("screen", "print"):
+        footer, marks = texts(build_report([load_result(noted)], style=style))
+        assert f"{name}*" in marks, marks
+        assert "300 MiB reported" in footer, footer
+    footer, marks = texts(real_report)
+    assert name in marks and not any(m.endswith("*") for m in marks) and "reported" not in footer
+
+
 def test_renamed_benchmarks_load_as_plain_json(real_result, tmp_path):
     data = load_json(real_result)
     del data["context"]["locality"]

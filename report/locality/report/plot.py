@@ -32,6 +32,23 @@ from locality.report.texts import title_of
 SCREEN = STYLES["screen"]
 
 
+def cache_label(c: dict, marker: bool = False) -> str:
+    """'L2 1 MiB', or where the suite did not use the size the machine
+    reported 'L3 32 MiB* (300 MiB reported)'; a marker on the axes, where
+    space is dear, 'L3 32 MiB*', which the footer explains: a figure copied
+    into notes says which size it used."""
+    label = f"L{c['level']} {units.size_bytes(c['size_bytes'])}"
+    if not c.get("reported"):
+        return label
+    return label + ("*" if marker else f"* ({c['reported']} reported)")
+
+
+def reported_note(caches: list[dict]) -> str:
+    """'*L3 32 MiB used, 300 MiB reported' for the sizes marked with a star."""
+    return "; ".join(f"*L{c['level']} {units.size_bytes(c['size_bytes'])} used, {c['reported']} reported"
+                     for c in caches if c.get("reported"))
+
+
 def footer_text(meta: dict, short: bool = False) -> str:
     """Two lines naming the machine, build and run behind a figure; with
     `short` (print and slides, where space is dear) one: the figure id, CPU,
@@ -42,10 +59,10 @@ def footer_text(meta: dict, short: bool = False) -> str:
             meta.get("figure_id", ""), meta.get("cpu", "unknown CPU"),
             f"locality {meta.get('suite_version', '?')} "
             f"({' / '.join(c[:12] for c in meta.get('git_commit', '?').split(' / '))})",
-            meta.get("date", "")) if p)
+            meta.get("date", ""), reported_note(meta.get("caches") or [])) if p)
     parts = [meta.get("cpu", "unknown CPU")]
     if meta.get("caches"):
-        parts.append(", ".join(f"L{c['level']} {units.size_bytes(c['size_bytes'])}" for c in meta["caches"]))
+        parts.append(", ".join(cache_label(c) for c in meta["caches"]))
     parts.append(meta.get("compiler", "compiler unknown") + " " + meta.get("build_flags", ""))
     line1 = " · ".join(p.strip() for p in parts)
     line2 = " · ".join(p for p in (
@@ -173,7 +190,7 @@ def _mark_caches(ax, caches: list[dict], style: Style, bottom: bool = False) -> 
         if not low < size < high:
             continue
         ax.axvline(size, color="0.45", linestyle=":", linewidth=1)
-        ax.annotate(f"L{c['level']} {units.size_bytes(size)}", xy=(size, 0 if bottom else 1),
+        ax.annotate(cache_label(c, marker=True), xy=(size, 0 if bottom else 1),
                     xycoords=("data", "axes fraction"), xytext=(3, 3 if bottom else -3), textcoords="offset points",
                     va="bottom" if bottom else "top", ha="left",
                     fontsize=style.font_pt, color="0.3", rotation=90)
