@@ -26,13 +26,18 @@ def claims(result):
     return [(f, i) for f, d in result.families.items() for i in range(len(d["claims"]))]
 
 
-def evaluate(frame, result, family, index, machine_caches):
+def judge(frame, families, family, claim, machine_caches):
+    """A claim judged on `frame` with `families` as the descriptors (a
+    build's own, or the cited file's with some replaced)."""
     # only the families the claim names: the rest would only cost time
-    claim = result.families[family]["claims"][index]
     involved = {family} | {c.split("/")[0] for c in claim["cases"] if "/" in c}
     summary = Summary(frame[frame["family"].isin(involved)])
-    engine = Engine(summary, summary.series()[0], result.families, machine_caches)
-    return engine, engine.evaluate(family, result.families[family]["claims"][index])
+    engine = Engine(summary, summary.series()[0], families, machine_caches)
+    return engine, engine.evaluate(family, claim)
+
+
+def evaluate(frame, result, family, index, machine_caches):
+    return judge(frame, result.families, family, result.families[family]["claims"][index], machine_caches)
 
 
 def in_region(frame, region, machine_caches, rows):
@@ -300,9 +305,7 @@ def test_aos_soa_bytes_are_a_floor_the_cited_run_meets_and_a_slower_stream_would
     assert between["min"] < 4 < between["max"] and "physical limit" not in between["says"]
 
     def verdicts(data):
-        summary = Summary(data[data["family"] == "aos_soa"])
-        engine = Engine(summary, summary.series()[0], families, machine_caches)
-        return {tuple(c["cases"]): engine.evaluate("aos_soa", c) for c in claims_}
+        return {tuple(c["cases"]): judge(data, families, "aos_soa", c, machine_caches)[1] for c in claims_}
 
     for r in verdicts(frame).values():
         low, high = r.claim.get("min") or 0, r.claim.get("max") or math.inf
@@ -328,9 +331,7 @@ def test_aos_soa_bytes_are_a_floor_the_cited_run_meets_and_a_slower_stream_would
     # the floor this replaced (4x with 10% slack) never agrees with such a
     # machine (one slow round can leave it inconclusive rather than against)
     old_floor = {**between, "min": 3.6, "max": None}
-    summary = Summary(slow_split[slow_split["family"] == "aos_soa"])
-    engine = Engine(summary, summary.series()[0], families, machine_caches)
-    assert engine.evaluate("aos_soa", old_floor).verdict != AGREES
+    assert judge(slow_split, families, "aos_soa", old_floor, machine_caches)[1].verdict != AGREES
 
 
 @pytest.mark.parametrize("family", ["scattered_nodes", "allocation", "element_size", "aos_soa", "latency"])
@@ -344,21 +345,17 @@ def test_this_builds_claims_hold_on_the_cited_run_and_say_no_either_way(cited, b
     current = current_descriptor(bench_all, tmp_path, family)
     families = {**result.families, family: current}
 
-    def judge(data, claim):
-        involved = {family} | {c.split("/")[0] for c in claim["cases"] if "/" in c}
-        summary = Summary(data[data["family"].isin(involved)])
-        return Engine(summary, summary.series()[0], families, machine_caches).evaluate(family, claim)
-
     for claim in current["claims"]:
         if claim["kind"] == "hook":
             continue
-        before = judge(frame, claim)
+        _, before = judge(frame, families, family, claim, machine_caches)
         assert before.verdict != DISAGREES, before.sentence
         for side in ("min", "max"):
             if claim.get(side) is None:
                 continue
             one_sided = {**claim, "max" if side == "min" else "min": None}
-            after = judge(pushed(frame, result, family, one_sided, machine_caches, before.value), claim)
+            changed = pushed(frame, result, family, one_sided, machine_caches, before.value)
+            _, after = judge(changed, families, family, claim, machine_caches)
             assert after.verdict == DISAGREES, (side, after.sentence)
 
 
@@ -375,28 +372,26 @@ def test_a_chase_the_prefetcher_does_not_follow_is_within_the_ranges_and_a_layou
     element = current_descriptor(bench_all, tmp_path / "e", "element_size")
     families = {**result.families, "scattered_nodes": scattered, "element_size": element}
 
-    def judge(data, family, cases):
+    def verdict(data, family, cases):
         claim = next(c for c in families[family]["claims"] if c["cases"] == cases)
-        involved = {family} | {c.split("/")[0] for c in cases if "/" in c}
-        summary = Summary(data[data["family"].isin(involved)])
-        return Engine(summary, summary.series()[0], families, machine_caches).evaluate(family, claim)
+        return judge(data, families, family, claim, machine_caches)[1]
 
     def scaled(family, case, cases, to):
         out = frame.copy()
-        now = judge(frame, family, cases).value
+        now = verdict(frame, family, cases).value
         out.loc[rows_of(out, family, case), "time_per_elem_ns"] *= to / now
         return out
 
     fresh = ["list_sum_fresh", "heap_vector/sum"]
     slow_fresh = scaled("scattered_nodes", "list_sum_fresh", fresh, 24)
-    assert judge(slow_fresh, "scattered_nodes", fresh).value == pytest.approx(24, rel=0.01)
+    assert verdict(slow_fresh, "scattered_nodes", fresh).value == pytest.approx(24, rel=0.01)
     for claim in scattered["claims"]:
-        assert judge(slow_fresh, "scattered_nodes", claim["cases"]).verdict != DISAGREES, claim["says"]
-    assert judge(scaled("scattered_nodes", "list_sum_fresh", fresh, 6), "scattered_nodes", fresh).verdict == DISAGREES
+        assert verdict(slow_fresh, "scattered_nodes", claim["cases"]).verdict != DISAGREES, claim["says"]
+    assert verdict(scaled("scattered_nodes", "list_sum_fresh", fresh, 6), "scattered_nodes", fresh).verdict == DISAGREES
     walk = ["random_npad31", "sequential_npad31"]
     slow_walk = scaled("element_size", "random_npad31", walk, 2.5)
-    assert judge(slow_walk, "element_size", walk).verdict != DISAGREES
-    assert judge(scaled("element_size", "random_npad31", walk, 1.2), "element_size", walk).verdict == DISAGREES
+    assert verdict(slow_walk, "element_size", walk).verdict != DISAGREES
+    assert verdict(scaled("element_size", "random_npad31", walk, 1.2), "element_size", walk).verdict == DISAGREES
 
 
 def test_a_bump_arena_that_outgrows_the_caches_costs_more_per_object(cited, bench_all, tmp_path):
@@ -412,8 +407,7 @@ def test_a_bump_arena_that_outgrows_the_caches_costs_more_per_object(cited, benc
     assert claim["kind"] == "growth" and claim["at"] == "first" and claim["to"] == "last"
 
     def verdict(data):
-        summary = Summary(data[data["family"] == "allocation"])
-        return Engine(summary, summary.series()[0], families, machine_caches).evaluate("allocation", claim)
+        return judge(data, families, "allocation", claim, machine_caches)[1]
 
     # the cited run: not contradicted (its range over the repetitions may
     # straddle the bound on a noisy machine)
