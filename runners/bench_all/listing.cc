@@ -62,8 +62,9 @@ Plan plan_or_exit(const Options& opt) {
 
 void print_estimate(std::ostream& out, const Plan& plan, const Fit& fit, const Options& opt) {
   const TimeEstimate& e = fit.estimate;
+  const std::string passes = e.passes > 1 ? std::to_string(e.passes) + " passes" : "first pass";
   out << "estimated time: " << format_seconds(e.total()) << " of a " << format_seconds(opt.budget) << " budget ("
-      << "timing the cases " << format_seconds(e.calibration_s) << ", first pass " << format_seconds(e.first_pass_s)
+      << "timing the cases " << format_seconds(e.calibration_s) << ", " << passes << " " << format_seconds(e.first_pass_s)
       << ", reruns of noisy points up to " << format_seconds(e.reruns_s) << ", probes " << format_seconds(e.fixed_s)
       << ", report " << format_seconds(e.report_s)
       << (e.simulate_s > 0 ? ", simulated misses " + format_seconds(e.simulate_s) : std::string()) << ")\n";
@@ -82,7 +83,7 @@ void print_estimate(std::ostream& out, const Plan& plan, const Fit& fit, const O
     if (fit.untrimmed.total() > opt.budget + 1) {
       out << "; the whole plan would take about " << format_seconds(fit.untrimmed.total());
     } else {
-      out << "; without them the first pass would take " << format_seconds(fit.untrimmed.first_pass_s)
+      out << "; without them the " << passes << " would take " << format_seconds(fit.untrimmed.first_pass_s)
           << " and leave the reruns of noisy points " << format_seconds(fit.untrimmed.reruns_s);
     }
     out << ": --full runs it, --budget TIME allows more\n";

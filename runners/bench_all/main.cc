@@ -86,6 +86,8 @@ void prepare(Session& s, Record& r, int argc, char** argv) {
   }
   s.repetitions = opt.repetitions.value_or(opt.quick || opt.simulation_child ? 1 : 5);
   s.min_time = opt.min_time.value_or(opt.quick ? 0.01 : 0.03);
+  s.pass_count = static_cast<int>(
+      split_repetitions(s.repetitions, opt.passes.value_or(opt.quick || opt.simulation_child ? 1 : 2)).size());
 }
 
 // Pinning, the fixture cache, and the plan trimmed to the time budget;
@@ -98,7 +100,7 @@ void plan_the_run(Session& s, Record& r, const char* argv0) {
   for (const auto& n : this_machine().cache_notes) {
     std::cerr << "bench_all: cache figure not used as reported: " << cache_note_text(n) << "\n";
   }
-  r.sampling = {{"repetitions", s.repetitions}, {"min_time_s", s.min_time}, {"interleaved", interleave},
+  r.sampling = {{"repetitions", s.repetitions}, {"passes", s.pass_count}, {"min_time_s", s.min_time}, {"interleaved", interleave},
                 {"precision", opt.precision},
                 {"statistics", "per case: median, or minimum (latency, bandwidth); 95% percentile bootstrap interval"}};
   if (!opt.simulation_child) pin_cpu(opt, r.sampling);
@@ -186,9 +188,7 @@ void measure(Session& s, Record& r) {
   }
   catch_signals();
   const auto pass_start = Clock::now();
-  // A copy: keeping to the schedule removes benchmarks from the plan.
-  const std::vector<PlannedBenchmark> planned = s.plan.benchmarks;
-  run_by_family(s, planned, s.repetitions);
+  run_passes(s, s.pass_count);
   r.first_pass_s = std::chrono::duration<double>(Clock::now() - pass_start).count();
   rerun_noisy_points(s, r.first_pass_s, r.run_start);
   if (s.display) s.display->finish();
@@ -198,15 +198,26 @@ void measure(Session& s, Record& r) {
 
 // The entries that ran: those skipped for a signal or the deadline are left
 // out, and the names of those skipped for time are returned.
+// A benchmark that ran in an earlier pass and met the deadline in a later
+// one keeps what it measured and is not said to have missed the run.
 nlohmann::json kept_benchmarks(const Session& s, std::vector<std::string>& out_of_time) {
   nlohmann::json kept = nlohmann::json::array();
-  std::set<std::string> seen;
-  for (auto& b : merge_passes(s.passes)) {
+  std::set<std::string> seen, ran;
+  const nlohmann::json merged = merge_passes(s.passes);
+  const auto not_run = [](const nlohmann::json& b) {
     const std::string why = b.value("error_message", "");
-    if (why == kNotRunOutOfTime && b.value("run_type", "") == "iteration" && seen.insert(b.value("run_name", "")).second) {
-      out_of_time.push_back(b.value("run_name", ""));
+    return why == kNotRunInterrupted || why == kNotRunOutOfTime;
+  };
+  for (const auto& b : merged) {
+    if (b.value("run_type", "") == "iteration" && !not_run(b)) ran.insert(b.value("run_name", ""));
+  }
+  for (const auto& b : merged) {
+    const std::string name = b.value("run_name", "");
+    if (b.value("error_message", "") == kNotRunOutOfTime && b.value("run_type", "") == "iteration" && !ran.count(name) &&
+        seen.insert(name).second) {
+      out_of_time.push_back(name);
     }
-    if (why != kNotRunInterrupted && why != kNotRunOutOfTime) kept.push_back(b);
+    if (!not_run(b)) kept.push_back(b);
   }
   return kept;
 }

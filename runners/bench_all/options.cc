@@ -142,6 +142,10 @@ const std::vector<Flag> kFlags = {
      "size the ladders for this last-level cache instead of\nthe one the machine reports (or the fallback used "
      "where\nwhat it reports is missing or implausible)",
      [](Options& o, const std::string& flag, const std::string& v) { o.plan.llc_bytes = size_value(flag, v); }},
+    {"--passes", T::value, "N",
+     "split each benchmark's repetitions over N passes over\nthe whole plan, its structures built again in each\n"
+     "(default 2, --quick 1): a claim's interval then spans\nthe run's minutes, as the next run's value does",
+     [](Options& o, const std::string& flag, const std::string& v) { o.passes = int_value(flag, v, 1, 100); }},
     {"--precision", T::value, "P",
      "give points whose 95% interval is wider than +-P of\ntheir value (default 0.05) more repetitions, within\n"
      "--rerun-budget",
@@ -149,7 +153,7 @@ const std::vector<Flag> kFlags = {
        o.precision = number_value(flag, v, 0, true, 1000);
      }},
     {"--rerun-budget", T::value, "SEC",
-     "time for those (default: as long as the first pass\ntook, but no more than the time budget leaves)",
+     "time for those (default: as long as the passes took,\nbut no more than the time budget leaves)",
      [](Options& o, const std::string& flag, const std::string& v) {
        o.rerun_budget = number_value(flag, v, 0, false, 86400);
      }},
@@ -233,10 +237,11 @@ report/locality/result.schema.json in the sources, describes it).
 constexpr const char* kTail = R"(  --version           the suite version and commit
   -h, --help          this text
 
-How it measures: the run is pinned to one CPU; family by family, every
-benchmark's repetitions are interleaved with the others' in a random order
-(Google Benchmark's random interleaving), each lasting at least the minimum
-time; a point is the minimum of its repetitions where each repeats the same
+How it measures: the run is pinned to one CPU; it passes over the plan
+twice, family by family, building the structures again in each pass; in a
+pass, every benchmark's repetitions are interleaved with the others' in a
+random order (Google Benchmark's random interleaving), each lasting at
+least the minimum time; a point is the minimum of its repetitions where each repeats the same
 work on the same structure (interruptions only ever add time), the median
 where the work varies by design (allocation), with a bootstrap 95%
 interval; points whose interval is too wide get more repetitions. A probe
@@ -245,8 +250,9 @@ of a vector read in the L1 cache, each with its spread, so that a busy
 machine shows in the file.
 
 Google Benchmark's own flags work as usual, for example
---benchmark_filter=REGEX, --benchmark_repetitions=N (default 5, enough
-for --compare's test to tell two runs apart; then 4 more per round for
+--benchmark_filter=REGEX, --benchmark_repetitions=N (default 5 in all,
+3 in the first pass and 2 in the second; enough for --compare's test to
+tell two runs apart; then 4 more per round for
 noisy points; quick 1), --benchmark_min_time=SECONDS
 (default 0.03, quick 0.01),
 --benchmark_format=console|json|csv and --benchmark_counters_tabular=true

@@ -32,6 +32,7 @@ struct Options {
   double precision = 0.05;
   std::optional<double> rerun_budget;
   std::optional<int> repetitions;
+  std::optional<int> passes;  // --passes; unset: 2 for a timed run, 1 for --quick
   std::optional<double> min_time;
   std::optional<bool> interleave;
   PlanOptions plan;

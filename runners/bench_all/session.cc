@@ -40,17 +40,24 @@ const char* signal_name(int signo) {
 
 namespace {
 
-// Before a family's first pass: where the families so far took longer than
-// estimated, and what is left would not end by the deadline at that pace,
-// the family's share of the time left is what it gets: its dearest largest
-// sizes (of cases that keep two) are left out, said, and listed as skipped.
-// So a slow machine loses the ends of ladders, never the last families.
-void keep_to_schedule(Session& s, std::vector<PlannedBenchmark>& group, const std::vector<PlannedBenchmark>& later) {
+// Before a family's turn in the first pass: where the families so far took
+// longer than estimated, and what is left would not end by the deadline at
+// that pace, the family's share of the time left is what it gets: its
+// dearest largest sizes (of cases that keep two) are left out, said, and
+// listed as skipped. So a slow machine loses the ends of ladders, never the
+// last families. The estimates are of the whole run (every pass): a size
+// cut now is not run in the later passes either, and the later passes of
+// the families already done still have to fit (`first_share`: the first
+// pass's share of each estimate).
+void keep_to_schedule(Session& s, std::vector<PlannedBenchmark>& group, const std::vector<PlannedBenchmark>& later,
+                      const std::vector<PlannedBenchmark>& done, double first_share) {
   const double pace = s.estimated_done > 20 ? std::clamp(s.actual_done / s.estimated_done, 1.0, 4.0) : 1.0;
-  double group_est = 0, later_est = 0;
+  double group_est = 0, later_est = 0, done_later = 0;
   for (const auto& b : group) group_est += s.estimate[b.name];
   for (const auto& b : later) later_est += s.estimate[b.name];
-  const double left = std::chrono::duration<double>(*s.deadline - std::chrono::steady_clock::now()).count();
+  for (const auto& b : done) done_later += (1 - first_share) * s.estimate[b.name];
+  const double left =
+      std::chrono::duration<double>(*s.deadline - std::chrono::steady_clock::now()).count() - done_later * pace;
   if ((group_est + later_est) * pace <= left || group_est <= 0) return;
   const double share = std::max(0.0, left) * group_est / (group_est + later_est) / pace;
   std::vector<std::string> cut;
@@ -80,9 +87,9 @@ void keep_to_schedule(Session& s, std::vector<PlannedBenchmark>& group, const st
 nlohmann::json run_pass(Session& s, const std::vector<PlannedBenchmark>& benchmarks, int repetitions) {
   benchmark::ClearRegisteredBenchmarks();
   Registration reg;
-  // The first pass takes repetitions and minimum time from the flags given
-  // to Google Benchmark (names on the display stay plain); reruns set their
-  // own count.
+  // A single pass takes repetitions and minimum time from the flags given
+  // to Google Benchmark (names on the display stay plain); passes that
+  // split the repetitions, and reruns, set their own count.
   reg.repetitions = repetitions == s.repetitions ? 0 : repetitions;
   reg.on_start = [&s](const PlannedBenchmark& b) -> std::string {
     if (g_signal != 0) {
@@ -158,26 +165,50 @@ std::vector<PlannedBenchmark> noisy_points(const Session& s, const nlohmann::jso
 // the machine spreads over several benchmarks instead of spoiling one, and
 // the family's structures (a few GiB at most) stay in the fixture cache
 // between repetitions instead of being rebuilt for each.
-void run_by_family(Session& s, const std::vector<PlannedBenchmark>& benchmarks, int repetitions) {
+void run_by_family(Session& s, const std::vector<PlannedBenchmark>& benchmarks, int repetitions, double scheduled_share) {
   s.progress.set_total(benchmarks.size() * static_cast<std::size_t>(repetitions));
-  const bool first_pass = repetitions == s.repetitions;
+  const bool scheduled = scheduled_share > 0;
   std::vector<PlannedBenchmark> group;
+  std::size_t group_start = 0;
   for (std::size_t i = 0; i < benchmarks.size() && !s.interrupted && !s.out_of_time; ++i) {
     group.push_back(benchmarks[i]);
     if (i + 1 == benchmarks.size() || benchmarks[i + 1].family != benchmarks[i].family) {
       double estimated = 0;
-      if (first_pass && s.deadline) {
-        keep_to_schedule(s, group, std::vector<PlannedBenchmark>(benchmarks.begin() + static_cast<std::ptrdiff_t>(i) + 1, benchmarks.end()));
-        for (const auto& b : group) estimated += s.estimate[b.name];
+      if (scheduled && s.deadline) {
+        keep_to_schedule(s, group,
+                         std::vector<PlannedBenchmark>(benchmarks.begin() + static_cast<std::ptrdiff_t>(i) + 1, benchmarks.end()),
+                         std::vector<PlannedBenchmark>(benchmarks.begin(), benchmarks.begin() + static_cast<std::ptrdiff_t>(group_start)),
+                         scheduled_share);
+        for (const auto& b : group) estimated += scheduled_share * s.estimate[b.name];
       }
       const auto t0 = std::chrono::steady_clock::now();
       s.passes.push_back(run_pass(s, group, repetitions));
-      if (first_pass) {
+      if (scheduled) {
         s.actual_done += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         s.estimated_done += estimated;
       }
       group.clear();
+      group_start = i + 1;
     }
+  }
+}
+
+void run_passes(Session& s, int passes) {
+  const std::vector<int> split = split_repetitions(s.repetitions, passes);
+  const double first_share = static_cast<double>(split.front()) / s.repetitions;
+  for (std::size_t p = 0; p < split.size() && !s.interrupted && !s.out_of_time; ++p) {
+    if (p > 0) {
+      // Each pass builds its structures anew, so that where they land in
+      // memory (cache sets, pages) is sampled as the next run would
+      // sample it, as the machine's slower moods are by the time between
+      // the passes.
+      Fixtures::clear();
+      std::cerr << "bench_all: pass " << p + 1 << " of " << split.size() << " (" << split[p]
+                << " more repetition(s) of every benchmark)\n";
+    }
+    // A copy: keeping to the schedule removes benchmarks from the plan.
+    const std::vector<PlannedBenchmark> planned = s.plan.benchmarks;
+    run_by_family(s, planned, split.size() == 1 ? s.repetitions : split[p], p == 0 ? first_share : 0);
   }
 }
 
@@ -195,7 +226,7 @@ void rerun_noisy_points(Session& s, double first_pass_s, std::chrono::steady_clo
     std::cerr << "bench_all: rerunning " << noisy.size() << " point(s) whose 95% interval is wider than +-"
               << opt.precision * 100 << "%\n";
     const auto t0 = std::chrono::steady_clock::now();
-    run_by_family(s, noisy, kRerunRepetitions);
+    run_by_family(s, noisy, kRerunRepetitions, 0);
     budget -= std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     nlohmann::json names = nlohmann::json::array();
     for (const auto& b : noisy) names.push_back(b.name);
@@ -256,6 +287,7 @@ Fit plan_to_budget(Session& s, double& calibration_s, double simulate_s) {
   budget.seconds = opt.budget;
   budget.cut = !opt.full && !s.plan.sizes_given && !opt.simulation_child;
   budget.simulate_s = simulate_s;
+  budget.passes = s.pass_count;
   Fit fit = fit_to_budget(s.plan, costs, s.repetitions, s.min_time, Fixtures::capacity(), calibration_s, budget);
   return fit;
 }

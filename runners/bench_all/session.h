@@ -68,6 +68,7 @@ struct Session {
   Plan plan;
   Progress progress;
   int repetitions = 5;
+  int pass_count = 1;  // passes over the plan the repetitions are split between
   double min_time = 0.05;
   std::vector<nlohmann::json> passes;
   std::vector<nlohmann::json> reruns;  // what each rerun pass ran
@@ -100,9 +101,16 @@ int pin_cpu(const Options& opt, nlohmann::json& sampling);
 // repetitions are interleaved in a random order, so that a disturbance of
 // the machine spreads over several benchmarks instead of spoiling one, and
 // the family's structures stay in the fixture cache between repetitions.
-// In the first pass, a family that starts behind schedule loses its
-// largest sizes (keep_to_schedule).
-void run_by_family(Session& s, const std::vector<PlannedBenchmark>& benchmarks, int repetitions);
+// With `scheduled_share` > 0 (the first pass: its share of each benchmark's
+// estimate), a family that starts behind schedule loses its largest sizes
+// (keep_to_schedule).
+void run_by_family(Session& s, const std::vector<PlannedBenchmark>& benchmarks, int repetitions, double scheduled_share);
+
+// Runs the plan in `passes` passes (the repetitions split between them,
+// split_repetitions), each over every family in turn, the fixture cache
+// emptied between them: a claim's rounds then span the run's minutes and
+// more than one build of each structure.
+void run_passes(Session& s, int passes);
 
 // More repetitions for the points whose interval is wider than the
 // precision asked for, round after round, while the rerun budget lasts.

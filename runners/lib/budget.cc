@@ -134,6 +134,14 @@ std::size_t largest_size_to_cut(const std::vector<PlannedBenchmark>& benchmarks,
   return enough != benchmarks.size() ? enough : dearest;
 }
 
+std::vector<int> split_repetitions(int repetitions, int passes) {
+  repetitions = std::max(1, repetitions);
+  passes = std::clamp(passes, 1, repetitions);
+  std::vector<int> out(static_cast<std::size_t>(passes), repetitions / passes);
+  for (int i = 0; i < repetitions % passes; ++i) ++out[static_cast<std::size_t>(i)];
+  return out;
+}
+
 double report_seconds(std::size_t benchmarks) { return 10 + 0.03 * static_cast<double>(benchmarks); }
 
 Fit fit_to_budget(Plan& plan, const Costs& costs, int repetitions, double min_time, std::size_t fixture_capacity,
@@ -145,6 +153,7 @@ Fit fit_to_budget(Plan& plan, const Costs& costs, int repetitions, double min_ti
     std::map<const Family*, std::vector<std::size_t>> by_family;
     for (std::size_t i = 0; i < benchmarks.size(); ++i) by_family[benchmarks[i].family].push_back(i);
     std::vector<double> seconds(benchmarks.size(), 0);
+    const std::vector<int> split = split_repetitions(repetitions, budget.passes);
     for (auto& [family, indexes] : by_family) {
       std::sort(indexes.begin(), indexes.end(), [&](std::size_t a, std::size_t b) {
         return peak_bytes_of(*benchmarks[a].c, benchmarks[a].size) < peak_bytes_of(*benchmarks[b].c, benchmarks[b].size);
@@ -155,8 +164,12 @@ Fit fit_to_budget(Plan& plan, const Costs& costs, int repetitions, double min_ti
         const auto cost = costs.find(case_key(b));
         if (cost == costs.end()) continue;
         held += peak_bytes_of(*b.c, b.size);
-        const int builds = held > static_cast<double>(fixture_capacity) ? repetitions : 1;
-        seconds[i] = benchmark_seconds(cost->second, b.size, repetitions, min_time, builds);
+        // every pass builds its structures again (and searches for the
+        // iteration count again)
+        for (int reps : split) {
+          const int builds = held > static_cast<double>(fixture_capacity) ? reps : 1;
+          seconds[i] += benchmark_seconds(cost->second, b.size, reps, min_time, builds);
+        }
       }
     }
     double total = 0;
@@ -171,6 +184,7 @@ Fit fit_to_budget(Plan& plan, const Costs& costs, int repetitions, double min_ti
     e.report_s = report_seconds(benchmarks.size());
     e.simulate_s = budget.simulate_s;
     e.first_pass_s = pass_seconds(benchmarks, nullptr);
+    e.passes = static_cast<int>(split_repetitions(repetitions, budget.passes).size());
     const double left = budget.seconds - e.calibration_s - e.fixed_s - e.report_s - e.simulate_s - e.first_pass_s;
     e.reruns_s = repetitions >= 2 ? std::clamp(left, 0.0, e.first_pass_s) : 0;
     return e;

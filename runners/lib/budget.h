@@ -51,9 +51,15 @@ std::size_t calibration_size(const std::vector<std::size_t>& sizes, const Case& 
 // included), its structure built `builds` times.
 double benchmark_seconds(const CaseCost& cost, std::size_t size, int repetitions, double min_time, int builds = 1);
 
+// How a run's `repetitions` are spread over `passes` passes over the whole
+// plan: as evenly as they go, the earlier passes taking the odd ones (5 over
+// 2: 3 then 2). Never more passes than repetitions; at least one.
+std::vector<int> split_repetitions(int repetitions, int passes);
+
 struct TimeEstimate {
   double calibration_s = 0;
-  double first_pass_s = 0;
+  double first_pass_s = 0;  // every pass over the plan (the name is the result file's)
+  int passes = 1;
   double reruns_s = 0;  // the time left to rerun noisy points (at most the first pass)
   double fixed_s = 0;   // probes, counters, writing the file
   double report_s = 0;  // rendering the report afterwards (runners/bench.sh)
@@ -68,13 +74,14 @@ struct Budget {
   double seconds = 600;  // the whole run, report included
   bool cut = true;       // false: --full or --sizes; estimate only
   double simulate_s = 0;  // kept for the simulation after the passes
+  int passes = 1;         // passes over the whole plan, the repetitions split between them
 };
 
 struct Fit {
   TimeEstimate estimate;       // of the plan as trimmed
   TimeEstimate untrimmed;      // of the plan before trimming
   std::vector<Skip> cut;       // benchmarks left out for time
-  std::map<std::string, double> seconds;  // each planned benchmark's estimate in the first pass
+  std::map<std::string, double> seconds;  // each planned benchmark's estimate over all passes
 };
 
 // The benchmark to leave out first when time is short: of each case's
@@ -95,8 +102,9 @@ std::set<std::string> claim_cases_beyond(const std::vector<PlannedBenchmark>& be
 
 // Estimates `plan` and, where budget.cut, removes benchmarks (into
 // plan.skipped, with the reason) until the estimate fits the budget; the
-// first pass is planned to take at most 60% of what is left after the
-// calibration, the fixed costs and the report, the reruns the rest.
+// passes over the plan (budget.passes, each building the structures again)
+// are planned to take at most 60% of what is left after the calibration,
+// the fixed costs and the report, the reruns the rest.
 Fit fit_to_budget(Plan& plan, const Costs& costs, int repetitions, double min_time, std::size_t fixture_capacity,
                   double calibration_s, const Budget& budget);
 

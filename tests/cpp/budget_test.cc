@@ -252,5 +252,37 @@ TEST(Budget, StructuresBeyondTheFixtureCacheAreBuiltForEveryRepetition) {
   EXPECT_GT(none_held, all_held * 1.5);
 }
 
+TEST(Budget, RepetitionsAreSplitOverThePassesEarlierPassesTakingTheOddOnes) {
+  EXPECT_EQ(split_repetitions(5, 2), (std::vector<int>{3, 2}));
+  EXPECT_EQ(split_repetitions(5, 1), (std::vector<int>{5}));
+  EXPECT_EQ(split_repetitions(7, 3), (std::vector<int>{3, 2, 2}));
+  // never a pass without a repetition, never no pass
+  EXPECT_EQ(split_repetitions(2, 5), (std::vector<int>{1, 1}));
+  EXPECT_EQ(split_repetitions(1, 2), (std::vector<int>{1}));
+  EXPECT_EQ(split_repetitions(4, 0), (std::vector<int>{4}));
+}
+
+TEST(Budget, EveryPassBuildsItsStructuresAndSearchesItsIterationCountAgain) {
+  const Family f = test_family();
+  Plan one = test_plan(f), two = test_plan(f);
+  // builds dearer than the repetitions: a second pass costs another build each
+  const Costs costs = {{"fam/cheap", {1024, 0.5, 0.0001}}, {"fam/dear", {1024, 0.5, 0.0001}}};
+  Budget budget;
+  budget.cut = false;
+  const Fit single = fit_to_budget(one, costs, 5, 0.03, std::size_t{1} << 40, 0, budget);
+  budget.passes = 2;
+  const Fit split = fit_to_budget(two, costs, 5, 0.03, std::size_t{1} << 40, 0, budget);
+  EXPECT_EQ(single.estimate.passes, 1);
+  EXPECT_EQ(split.estimate.passes, 2);
+  double builds = 0;
+  for (const auto& b : two.benchmarks) builds += benchmark_seconds(costs.at("fam/" + b.c->name), b.size, 0, 0.03) -
+                                                 benchmark_seconds(costs.at("fam/" + b.c->name), b.size, 0, 0.03, 0);
+  // the same repetitions, one more build and search per benchmark
+  EXPECT_GT(split.estimate.first_pass_s, single.estimate.first_pass_s + 0.99 * builds);
+  double each = 0;
+  for (const auto& [name, seconds] : split.seconds) each += seconds;
+  EXPECT_NEAR(each, split.estimate.first_pass_s, 1e-9);
+}
+
 }  // namespace
 }  // namespace locality

@@ -2,7 +2,7 @@
 as data in the result file) against the measured points.
 
 A claim's value comes with an interval. Where its points have repetitions
-enough (ROUNDS or more, taken in the same interleaved pass), the claim is
+enough (ROUNDS or more, their k-th repetitions paired), the claim is
 computed round by round: from the k-th repetition of each case it
 compares, for every k. A comparison's value is the median over those
 rounds (cases timed side by side in one round share the machine's moment;
