@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <iostream>
+
 #include "runners/lib/context.h"
 #include "runners/lib/result_file.h"
 #include "runners/lib/sampling.h"
@@ -20,29 +22,49 @@ void Journal::remove() {
 }
 
 void Journal::record(const std::vector<nlohmann::json>& passes, const std::string& current) {
+  if (created_ && std::chrono::steady_clock::now() - last_ < kInterval) {
+    pending_ = true;
+    return;
+  }
   try {
     std::vector<nlohmann::json> all = passes;
     all.push_back(parse_benchmark_json(current + "\n  ]\n}\n"));
-    nlohmann::json result;
-    result["context"] = all.front().value("context", nlohmann::json::object());
-    result["context"]["locality"] = locality_;
-    nlohmann::json kept = nlohmann::json::array();
-    for (auto& b : merge_passes(all)) {
-      if (b.value("error_message", "").rfind("not run: ", 0) != 0) kept.push_back(std::move(b));
-    }
-    result["benchmarks"] = std::move(kept);
-    // Made with the first finished benchmark, exclusively (a file of that
-    // name that exists is never replaced), then rewritten as a whole.
-    if (created_) {
-      rewrite_own_file(path_, result.dump(1) + "\n");
-    } else {
-      write_new_file(path_, result.dump(1) + "\n");
-      created_ = true;
-    }
+    write(std::move(all));
   } catch (const std::exception& e) {
     if (!warned_) std::cerr << "bench_all: cannot update " << path_.string() << ": " << e.what() << "\n";
     warned_ = true;
   }
+}
+
+void Journal::flush(const std::vector<nlohmann::json>& passes) {
+  if (!pending_) return;
+  try {
+    write(passes);
+  } catch (const std::exception& e) {
+    if (!warned_) std::cerr << "bench_all: cannot update " << path_.string() << ": " << e.what() << "\n";
+    warned_ = true;
+  }
+}
+
+void Journal::write(std::vector<nlohmann::json> all) {
+  nlohmann::json result;
+  result["context"] = all.front().value("context", nlohmann::json::object());
+  result["context"]["locality"] = locality_;
+  nlohmann::json kept = nlohmann::json::array();
+  for (auto& b : merge_passes(all)) {
+    if (b.value("error_message", "").rfind("not run: ", 0) != 0) kept.push_back(std::move(b));
+  }
+  result["benchmarks"] = std::move(kept);
+  // Made with the first finished benchmark, exclusively (a file of that
+  // name that exists is never replaced), then rewritten as a whole.
+  if (created_) {
+    rewrite_own_file(path_, result.dump(1) + "\n");
+  } else {
+    write_new_file(path_, result.dump(1) + "\n");
+    created_ = true;
+  }
+  pending_ = false;
+  last_ = std::chrono::steady_clock::now();
 }
 
 }  // namespace locality

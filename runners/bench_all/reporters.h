@@ -5,6 +5,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include <chrono>
 #include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -20,29 +21,40 @@ inline constexpr const char* kNotRunInterrupted = "not run: the run was interrup
 inline constexpr const char* kNotRunOutOfTime = "not run: the time budget was spent";
 
 // The run so far, on disk: a result file beside the one the run will
-// write (<stem>.partial.json), rewritten atomically whenever Google
-// Benchmark reports a finished benchmark (all its repetitions), and removed
-// once the result file is written; it exists from the first finished
-// benchmark on. If the run is killed (SIGKILL, the OOM
-// killer, a crash), it is what survives: a valid result file marked
-// incomplete, which locality-report renders.
+// write (<stem>.partial.json), rewritten atomically when Google Benchmark
+// reports a finished benchmark (all its repetitions) and the last rewrite
+// is kInterval old, and at the end of every family's pass; removed once
+// the result file is written; it exists from the first finished benchmark
+// on. If the run is killed (SIGKILL, the OOM killer, a crash), it is what
+// survives: a valid result file marked incomplete, which locality-report
+// renders, short of at most the family running. (Each rewrite copies the
+// whole run so far: after every benchmark, the rewrites of a default run
+// had grown to a tenth of a second each, a minute in all.)
 class Journal {
  public:
+  static constexpr std::chrono::milliseconds kInterval{2000};
+
   Journal(std::filesystem::path path, nlohmann::json locality);
   ~Journal() { remove(); }
   Journal(const Journal&) = delete;
   Journal& operator=(const Journal&) = delete;
 
-  // `current` is the pass running, as Google Benchmark's JSON so far.
+  // `current` is the pass running, as Google Benchmark's JSON so far;
+  // written where the last rewrite is kInterval old, else kept for flush().
   void record(const std::vector<nlohmann::json>& passes, const std::string& current);
+  // Writes the finished passes if a record() since the last rewrite was not written.
+  void flush(const std::vector<nlohmann::json>& passes);
   void remove();
   const std::filesystem::path& path() const { return path_; }
 
  private:
+  void write(std::vector<nlohmann::json> all);
   std::filesystem::path path_;
   nlohmann::json locality_;
   bool created_ = false;
   bool warned_ = false;
+  bool pending_ = false;
+  std::chrono::steady_clock::time_point last_{};
 };
 
 // Google Benchmark's JSON of a pass, captured as a file reporter: the file

@@ -40,6 +40,8 @@ const char* signal_name(int signo) {
 
 namespace {
 
+int first_pass_repetitions(const Session& s) { return split_repetitions(s.repetitions, s.pass_count).front(); }
+
 // Before a family's turn in the first pass: where the families so far took
 // longer than estimated, and what is left would not end by the deadline at
 // that pace, the family's share of the time left is what it gets: its
@@ -87,10 +89,10 @@ void keep_to_schedule(Session& s, std::vector<PlannedBenchmark>& group, const st
 nlohmann::json run_pass(Session& s, const std::vector<PlannedBenchmark>& benchmarks, int repetitions) {
   benchmark::ClearRegisteredBenchmarks();
   Registration reg;
-  // A single pass takes repetitions and minimum time from the flags given
-  // to Google Benchmark (names on the display stay plain); passes that
-  // split the repetitions, and reruns, set their own count.
-  reg.repetitions = repetitions == s.repetitions ? 0 : repetitions;
+  // The first pass takes its repetitions and the minimum time from the
+  // flags given to Google Benchmark (names on the display stay plain); a
+  // later pass with fewer repetitions, and reruns, set their own count.
+  reg.repetitions = repetitions == first_pass_repetitions(s) ? 0 : repetitions;
   reg.on_start = [&s](const PlannedBenchmark& b) -> std::string {
     if (g_signal != 0) {
       if (!s.interrupted) {
@@ -183,6 +185,7 @@ void run_by_family(Session& s, const std::vector<PlannedBenchmark>& benchmarks, 
       }
       const auto t0 = std::chrono::steady_clock::now();
       s.passes.push_back(run_pass(s, group, repetitions));
+      if (s.journal) s.journal->flush(s.passes);
       if (scheduled) {
         s.actual_done += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         s.estimated_done += estimated;
@@ -257,7 +260,7 @@ void initialize_google_benchmark(const char* argv0, const Session& s, bool inter
   // Static: Google Benchmark keeps pointers into argv (the executable name).
   static std::vector<std::string> args;
   args = {argv0, "--benchmark_out=/dev/null",  // ours is the file reporter
-          "--benchmark_repetitions=" + std::to_string(s.repetitions),
+          "--benchmark_repetitions=" + std::to_string(first_pass_repetitions(s)),
           "--benchmark_min_time=" + std::to_string(s.min_time)};
   if (interleave) args.push_back("--benchmark_enable_random_interleaving=true");
   args.insert(args.end(), opt.benchmark_args.begin(), opt.benchmark_args.end());

@@ -157,6 +157,7 @@ def test_skip_lines_name_only_what_was_selected(bench_all, tmp_path):
     (["--benchmark_min_time=-1"], "--benchmark_min_time"),
     (["--simulate-max-elements=-1"], "--simulate-max-elements"),
     (["--precision", "0"], "--precision"),
+    (["--passes", "0"], "--passes"),
     (["--llc", "0"], "--llc"),
     (["--quick=yes"], "takes no value"),
     (["--out", "--dry-run"], "needs a value, not the option '--dry-run'"),
@@ -229,6 +230,29 @@ def test_filter_flag_passes_through_and_repetitions_are_numbered(bench_all, tmp_
     # 0) are left out rather than written as invalid JSON.
     cv = [b for b in data["benchmarks"] if b.get("aggregate_name") == "cv"]
     assert cv and all("allocs_per_iter" not in b for b in cv)
+
+
+@pytest.mark.parametrize("passes, reps, expected", [("2", 5, 2), ("3", 2, 2), ("1", 3, 1)])
+def test_the_repetitions_are_split_over_passes_and_numbered_across_them(bench_all, tmp_path, passes, reps, expected):
+    """Each pass runs every benchmark (the later ones say so), the
+    repetitions of all passes are numbered 0..n-1, and the file says how
+    many passes there were (never more than repetitions)."""
+    out = tmp_path / "r.json"
+    proc = run([bench_all, "heap_vector/sum", "heap_vector/sum_one_chain", "--sizes", "1024,4096",
+                "--benchmark_min_time=0.001", f"--benchmark_repetitions={reps}", "--passes", passes,
+                "--precision", "100", "--out", out])
+    assert proc.returncode == 0, proc.stderr
+    data = load_result(out).data  # valid against the schema, sampling.passes included
+    assert data["context"]["locality"]["sampling"]["passes"] == expected
+    assert data["context"]["locality"]["sampling"]["repetitions"] == reps
+    by_name = {}
+    for b in data["benchmarks"]:
+        if b["run_type"] == "iteration":
+            by_name.setdefault(b["run_name"], []).append(b["repetition_index"])
+    assert len(by_name) == 4
+    assert all(sorted(v) == list(range(reps)) for v in by_name.values()), by_name
+    assert (f"pass {expected} of {expected}" in proc.stderr) == (expected > 1)
+    assert "did not run" not in proc.stderr
 
 
 def test_memory_limits_of_the_process_bound_the_plan(bench_all, tmp_path):

@@ -1,5 +1,6 @@
 """A run that is killed keeps what it measured: bench_all rewrites
-<stem>.partial.json after every finished benchmark, and the report renders
+<stem>.partial.json at the end of every family's pass (and within one,
+every two seconds at most), and the report renders
 it. SIGHUP (a closed terminal) and SIGPIPE (a reader that quit) end the run
 as SIGTERM does: the benchmark running finishes, the file is written."""
 from __future__ import annotations
@@ -18,9 +19,10 @@ from conftest import load_json
 from locality.report.load import validate
 
 # Two families, each a pass of its own: the first is on disk while the
-# second runs.
+# second runs (one pass over the plan: every finished benchmark has all
+# its repetitions).
 TWO_FAMILIES = ["stack_array/sum", "heap_vector/sum", "--sizes", "1K,4K,16K", "--benchmark_min_time=0.2",
-                "--benchmark_repetitions=3", "--full"]
+                "--benchmark_repetitions=3", "--passes", "1", "--full"]
 
 
 def start(bench_all, out: Path, *args, **kw) -> subprocess.Popen:
