@@ -97,7 +97,9 @@ const bool kRegistered = add_family({
          .says = "beyond the last-level cache non-temporal stores write at least 20% faster than ordinary ones",
          .cases = {"write_nt", "write"}, .at = "beyond:LLC", .min = 1.2, .rate = true},
         {.kind = "ratio",
-         .says = "ordinary stores write the buffer no faster than a read reads it (read for ownership)",
+         .says = "ordinary stores write the buffer no faster than a read reads it: each line is read before it is "
+                 "written (read for ownership), then written back (a physical limit where stores read their lines "
+                 "first, not a typical value: with a second transfer a line, typically slower)",
          .cases = {"write", "read"}, .at = "beyond:LLC", .max = 1.0, .rate = true},
     },
     .metric = Metric::bandwidth,
