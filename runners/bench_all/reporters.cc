@@ -26,45 +26,42 @@ void Journal::record(const std::vector<nlohmann::json>& passes, const std::strin
     pending_ = true;
     return;
   }
-  try {
+  write([&] {
     std::vector<nlohmann::json> all = passes;
     all.push_back(parse_benchmark_json(current + "\n  ]\n}\n"));
-    write(std::move(all));
-  } catch (const std::exception& e) {
-    if (!warned_) std::cerr << "bench_all: cannot update " << path_.string() << ": " << e.what() << "\n";
-    warned_ = true;
-  }
+    return all;
+  });
 }
 
 void Journal::flush(const std::vector<nlohmann::json>& passes) {
-  if (!pending_) return;
+  if (pending_) write([&] { return passes; });
+}
+
+void Journal::write(const std::function<std::vector<nlohmann::json>()>& passes) {
   try {
-    write(passes);
+    const std::vector<nlohmann::json> all = passes();
+    nlohmann::json result;
+    result["context"] = all.front().value("context", nlohmann::json::object());
+    result["context"]["locality"] = locality_;
+    nlohmann::json kept = nlohmann::json::array();
+    for (auto& b : merge_passes(all)) {
+      if (b.value("error_message", "").rfind("not run: ", 0) != 0) kept.push_back(std::move(b));
+    }
+    result["benchmarks"] = std::move(kept);
+    // Made with the first finished benchmark, exclusively (a file of that
+    // name that exists is never replaced), then rewritten as a whole.
+    if (created_) {
+      rewrite_own_file(path_, result.dump(1) + "\n");
+    } else {
+      write_new_file(path_, result.dump(1) + "\n");
+      created_ = true;
+    }
+    pending_ = false;
+    last_ = std::chrono::steady_clock::now();
   } catch (const std::exception& e) {
     if (!warned_) std::cerr << "bench_all: cannot update " << path_.string() << ": " << e.what() << "\n";
     warned_ = true;
   }
-}
-
-void Journal::write(std::vector<nlohmann::json> all) {
-  nlohmann::json result;
-  result["context"] = all.front().value("context", nlohmann::json::object());
-  result["context"]["locality"] = locality_;
-  nlohmann::json kept = nlohmann::json::array();
-  for (auto& b : merge_passes(all)) {
-    if (b.value("error_message", "").rfind("not run: ", 0) != 0) kept.push_back(std::move(b));
-  }
-  result["benchmarks"] = std::move(kept);
-  // Made with the first finished benchmark, exclusively (a file of that
-  // name that exists is never replaced), then rewritten as a whole.
-  if (created_) {
-    rewrite_own_file(path_, result.dump(1) + "\n");
-  } else {
-    write_new_file(path_, result.dump(1) + "\n");
-    created_ = true;
-  }
-  pending_ = false;
-  last_ = std::chrono::steady_clock::now();
 }
 
 }  // namespace locality

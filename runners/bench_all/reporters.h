@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -48,7 +49,8 @@ class Journal {
   const std::filesystem::path& path() const { return path_; }
 
  private:
-  void write(std::vector<nlohmann::json> all);
+  // The passes (built only when written) as a result file, or a warning once.
+  void write(const std::function<std::vector<nlohmann::json>()>& passes);
   std::filesystem::path path_;
   nlohmann::json locality_;
   bool created_ = false;
