@@ -86,8 +86,7 @@ void prepare(Session& s, Record& r, int argc, char** argv) {
   }
   s.repetitions = opt.repetitions.value_or(opt.quick || opt.simulation_child ? 1 : 5);
   s.min_time = opt.min_time.value_or(opt.quick ? 0.01 : 0.03);
-  s.pass_count = static_cast<int>(
-      split_repetitions(s.repetitions, opt.passes.value_or(opt.quick || opt.simulation_child ? 1 : 2)).size());
+  s.pass_repetitions = split_repetitions(s.repetitions, opt.passes.value_or(opt.quick || opt.simulation_child ? 1 : 2));
 }
 
 // Pinning, the fixture cache, and the plan trimmed to the time budget;
@@ -100,7 +99,7 @@ void plan_the_run(Session& s, Record& r, const char* argv0) {
   for (const auto& n : this_machine().cache_notes) {
     std::cerr << "bench_all: cache figure not used as reported: " << cache_note_text(n) << "\n";
   }
-  r.sampling = {{"repetitions", s.repetitions}, {"passes", s.pass_count}, {"min_time_s", s.min_time}, {"interleaved", interleave},
+  r.sampling = {{"repetitions", s.repetitions}, {"passes", s.pass_repetitions.size()}, {"min_time_s", s.min_time}, {"interleaved", interleave},
                 {"precision", opt.precision},
                 {"statistics", "per case: median, or minimum (latency, bandwidth); 95% percentile bootstrap interval"}};
   if (!opt.simulation_child) pin_cpu(opt, r.sampling);
@@ -188,7 +187,7 @@ void measure(Session& s, Record& r) {
   }
   catch_signals();
   const auto pass_start = Clock::now();
-  run_passes(s, s.pass_count);
+  run_passes(s);
   r.first_pass_s = std::chrono::duration<double>(Clock::now() - pass_start).count();
   rerun_noisy_points(s, r.first_pass_s, r.run_start);
   if (s.display) s.display->finish();
@@ -202,22 +201,19 @@ void measure(Session& s, Record& r) {
 // one keeps what it measured and is not said to have missed the run.
 nlohmann::json kept_benchmarks(const Session& s, std::vector<std::string>& out_of_time) {
   nlohmann::json kept = nlohmann::json::array();
-  std::set<std::string> seen, ran;
-  const nlohmann::json merged = merge_passes(s.passes);
-  const auto not_run = [](const nlohmann::json& b) {
-    const std::string why = b.value("error_message", "");
-    return why == kNotRunInterrupted || why == kNotRunOutOfTime;
-  };
-  for (const auto& b : merged) {
-    if (b.value("run_type", "") == "iteration" && !not_run(b)) ran.insert(b.value("run_name", ""));
-  }
-  for (const auto& b : merged) {
-    const std::string name = b.value("run_name", "");
-    if (b.value("error_message", "") == kNotRunOutOfTime && b.value("run_type", "") == "iteration" && !ran.count(name) &&
-        seen.insert(name).second) {
-      out_of_time.push_back(name);
+  std::vector<std::string> missed;  // in order, once each
+  std::set<std::string> ran;
+  for (auto& b : merge_passes(s.passes)) {
+    const std::string why = b.value("error_message", ""), name = b.value("run_name", "");
+    if (why != kNotRunInterrupted && why != kNotRunOutOfTime) {
+      ran.insert(name);
+      kept.push_back(std::move(b));
+    } else if (why == kNotRunOutOfTime && std::find(missed.begin(), missed.end(), name) == missed.end()) {
+      missed.push_back(name);
     }
-    if (!not_run(b)) kept.push_back(b);
+  }
+  for (auto& name : missed) {
+    if (!ran.count(name)) out_of_time.push_back(std::move(name));
   }
   return kept;
 }

@@ -241,19 +241,19 @@ How it measures: the run is pinned to one CPU; it passes over the plan
 twice, family by family, building the structures again in each pass; in a
 pass, every benchmark's repetitions are interleaved with the others' in a
 random order (Google Benchmark's random interleaving), each lasting at
-least the minimum time; a point is the minimum of its repetitions where each repeats the same
-work on the same structure (interruptions only ever add time), the median
-where the work varies by design (allocation), with a bootstrap 95%
-interval; points whose interval is too wide get more repetitions. A probe
-runs before and after: the clock (a chain of dependent adds) and the speed
-of a vector read in the L1 cache, each with its spread, so that a busy
-machine shows in the file.
+least the minimum time; a point is the minimum of its repetitions where
+each repeats the same work on the same structure (interruptions only ever
+add time), the median where the work varies by design (allocation), with
+a bootstrap 95% interval; points whose interval is too wide get more
+repetitions. A probe runs before and after: the clock (a chain of
+dependent adds) and the speed of a vector read in the L1 cache, each with
+its spread, so that a busy machine shows in the file.
 
 Google Benchmark's own flags work as usual, for example
 --benchmark_filter=REGEX, --benchmark_repetitions=N (default 5 in all,
 3 in the first pass and 2 in the second; enough for --compare's test to
-tell two runs apart; then 4 more per round for
-noisy points; quick 1), --benchmark_min_time=SECONDS
+tell two runs apart; then 4 more per round for noisy points; quick 1),
+--benchmark_min_time=SECONDS
 (default 0.03, quick 0.01),
 --benchmark_format=console|json|csv and --benchmark_counters_tabular=true
 (the display; the result file always holds every repetition),

@@ -40,24 +40,20 @@ const char* signal_name(int signo) {
 
 namespace {
 
-int first_pass_repetitions(const Session& s) { return split_repetitions(s.repetitions, s.pass_count).front(); }
-
 // Before a family's turn in the first pass: where the families so far took
 // longer than estimated, and what is left would not end by the deadline at
 // that pace, the family's share of the time left is what it gets: its
 // dearest largest sizes (of cases that keep two) are left out, said, and
 // listed as skipped. So a slow machine loses the ends of ladders, never the
 // last families. The estimates are of the whole run (every pass): a size
-// cut now is not run in the later passes either, and the later passes of
-// the families already done still have to fit (`first_share`: the first
-// pass's share of each estimate).
+// cut now is not run in the later passes either, and `done_later`, the
+// later passes of the families already run, still has to fit.
 void keep_to_schedule(Session& s, std::vector<PlannedBenchmark>& group, const std::vector<PlannedBenchmark>& later,
-                      const std::vector<PlannedBenchmark>& done, double first_share) {
+                      double done_later) {
   const double pace = s.estimated_done > 20 ? std::clamp(s.actual_done / s.estimated_done, 1.0, 4.0) : 1.0;
-  double group_est = 0, later_est = 0, done_later = 0;
+  double group_est = 0, later_est = 0;
   for (const auto& b : group) group_est += s.estimate[b.name];
   for (const auto& b : later) later_est += s.estimate[b.name];
-  for (const auto& b : done) done_later += (1 - first_share) * s.estimate[b.name];
   const double left =
       std::chrono::duration<double>(*s.deadline - std::chrono::steady_clock::now()).count() - done_later * pace;
   if ((group_est + later_est) * pace <= left || group_est <= 0) return;
@@ -92,7 +88,7 @@ nlohmann::json run_pass(Session& s, const std::vector<PlannedBenchmark>& benchma
   // The first pass takes its repetitions and the minimum time from the
   // flags given to Google Benchmark (names on the display stay plain); a
   // later pass with fewer repetitions, and reruns, set their own count.
-  reg.repetitions = repetitions == first_pass_repetitions(s) ? 0 : repetitions;
+  reg.repetitions = repetitions == s.pass_repetitions.front() ? 0 : repetitions;
   reg.on_start = [&s](const PlannedBenchmark& b) -> std::string {
     if (g_signal != 0) {
       if (!s.interrupted) {
@@ -171,7 +167,7 @@ void run_by_family(Session& s, const std::vector<PlannedBenchmark>& benchmarks, 
   s.progress.set_total(benchmarks.size() * static_cast<std::size_t>(repetitions));
   const bool scheduled = scheduled_share > 0;
   std::vector<PlannedBenchmark> group;
-  std::size_t group_start = 0;
+  double done_later = 0;  // the later passes' share of the families run (as kept)
   for (std::size_t i = 0; i < benchmarks.size() && !s.interrupted && !s.out_of_time; ++i) {
     group.push_back(benchmarks[i]);
     if (i + 1 == benchmarks.size() || benchmarks[i + 1].family != benchmarks[i].family) {
@@ -179,9 +175,11 @@ void run_by_family(Session& s, const std::vector<PlannedBenchmark>& benchmarks, 
       if (scheduled && s.deadline) {
         keep_to_schedule(s, group,
                          std::vector<PlannedBenchmark>(benchmarks.begin() + static_cast<std::ptrdiff_t>(i) + 1, benchmarks.end()),
-                         std::vector<PlannedBenchmark>(benchmarks.begin(), benchmarks.begin() + static_cast<std::ptrdiff_t>(group_start)),
-                         scheduled_share);
-        for (const auto& b : group) estimated += scheduled_share * s.estimate[b.name];
+                         done_later);
+        for (const auto& b : group) {
+          estimated += scheduled_share * s.estimate[b.name];
+          done_later += (1 - scheduled_share) * s.estimate[b.name];
+        }
       }
       const auto t0 = std::chrono::steady_clock::now();
       s.passes.push_back(run_pass(s, group, repetitions));
@@ -191,13 +189,12 @@ void run_by_family(Session& s, const std::vector<PlannedBenchmark>& benchmarks, 
         s.estimated_done += estimated;
       }
       group.clear();
-      group_start = i + 1;
     }
   }
 }
 
-void run_passes(Session& s, int passes) {
-  const std::vector<int> split = split_repetitions(s.repetitions, passes);
+void run_passes(Session& s) {
+  const std::vector<int>& split = s.pass_repetitions;
   const double first_share = static_cast<double>(split.front()) / s.repetitions;
   for (std::size_t p = 0; p < split.size() && !s.interrupted && !s.out_of_time; ++p) {
     if (p > 0) {
@@ -211,7 +208,7 @@ void run_passes(Session& s, int passes) {
     }
     // A copy: keeping to the schedule removes benchmarks from the plan.
     const std::vector<PlannedBenchmark> planned = s.plan.benchmarks;
-    run_by_family(s, planned, split.size() == 1 ? s.repetitions : split[p], p == 0 ? first_share : 0);
+    run_by_family(s, planned, split[p], p == 0 ? first_share : 0);
   }
 }
 
@@ -260,7 +257,7 @@ void initialize_google_benchmark(const char* argv0, const Session& s, bool inter
   // Static: Google Benchmark keeps pointers into argv (the executable name).
   static std::vector<std::string> args;
   args = {argv0, "--benchmark_out=/dev/null",  // ours is the file reporter
-          "--benchmark_repetitions=" + std::to_string(first_pass_repetitions(s)),
+          "--benchmark_repetitions=" + std::to_string(s.pass_repetitions.front()),
           "--benchmark_min_time=" + std::to_string(s.min_time)};
   if (interleave) args.push_back("--benchmark_enable_random_interleaving=true");
   args.insert(args.end(), opt.benchmark_args.begin(), opt.benchmark_args.end());
@@ -290,7 +287,7 @@ Fit plan_to_budget(Session& s, double& calibration_s, double simulate_s) {
   budget.seconds = opt.budget;
   budget.cut = !opt.full && !s.plan.sizes_given && !opt.simulation_child;
   budget.simulate_s = simulate_s;
-  budget.passes = s.pass_count;
+  budget.passes = static_cast<int>(s.pass_repetitions.size());
   Fit fit = fit_to_budget(s.plan, costs, s.repetitions, s.min_time, Fixtures::capacity(), calibration_s, budget);
   return fit;
 }

@@ -68,7 +68,8 @@ struct Session {
   Plan plan;
   Progress progress;
   int repetitions = 5;
-  int pass_count = 1;  // passes over the plan the repetitions are split between
+  // The repetitions of each pass over the plan (split_repetitions): {5}, {3, 2}.
+  std::vector<int> pass_repetitions = {5};
   double min_time = 0.05;
   std::vector<nlohmann::json> passes;
   std::vector<nlohmann::json> reruns;  // what each rerun pass ran
@@ -106,11 +107,10 @@ int pin_cpu(const Options& opt, nlohmann::json& sampling);
 // (keep_to_schedule).
 void run_by_family(Session& s, const std::vector<PlannedBenchmark>& benchmarks, int repetitions, double scheduled_share);
 
-// Runs the plan in `passes` passes (the repetitions split between them,
-// split_repetitions), each over every family in turn, the fixture cache
-// emptied between them: a claim's rounds then span the run's minutes and
-// more than one build of each structure.
-void run_passes(Session& s, int passes);
+// Runs the plan in passes (s.pass_repetitions), each over every family in
+// turn, the fixture cache emptied between them: a claim's rounds then span
+// the run's minutes and more than one build of each structure.
+void run_passes(Session& s);
 
 // More repetitions for the points whose interval is wider than the
 // precision asked for, round after round, while the rerun budget lasts.

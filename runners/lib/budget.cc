@@ -146,6 +146,7 @@ double report_seconds(std::size_t benchmarks) { return 10 + 0.03 * static_cast<d
 
 Fit fit_to_budget(Plan& plan, const Costs& costs, int repetitions, double min_time, std::size_t fixture_capacity,
                   double calibration_s, const Budget& budget) {
+  const std::vector<int> split = split_repetitions(repetitions, budget.passes);
   // What each planned benchmark costs; a family's structures stay built
   // between its interleaved repetitions while they fit in the fixture
   // cache, the largest ones beyond it are built again for each.
@@ -153,7 +154,6 @@ Fit fit_to_budget(Plan& plan, const Costs& costs, int repetitions, double min_ti
     std::map<const Family*, std::vector<std::size_t>> by_family;
     for (std::size_t i = 0; i < benchmarks.size(); ++i) by_family[benchmarks[i].family].push_back(i);
     std::vector<double> seconds(benchmarks.size(), 0);
-    const std::vector<int> split = split_repetitions(repetitions, budget.passes);
     for (auto& [family, indexes] : by_family) {
       std::sort(indexes.begin(), indexes.end(), [&](std::size_t a, std::size_t b) {
         return peak_bytes_of(*benchmarks[a].c, benchmarks[a].size) < peak_bytes_of(*benchmarks[b].c, benchmarks[b].size);
@@ -184,7 +184,7 @@ Fit fit_to_budget(Plan& plan, const Costs& costs, int repetitions, double min_ti
     e.report_s = report_seconds(benchmarks.size());
     e.simulate_s = budget.simulate_s;
     e.first_pass_s = pass_seconds(benchmarks, nullptr);
-    e.passes = static_cast<int>(split_repetitions(repetitions, budget.passes).size());
+    e.passes = static_cast<int>(split.size());
     const double left = budget.seconds - e.calibration_s - e.fixed_s - e.report_s - e.simulate_s - e.first_pass_s;
     e.reruns_s = repetitions >= 2 ? std::clamp(left, 0.0, e.first_pass_s) : 0;
     return e;
