@@ -42,7 +42,7 @@ import math
 import sys
 from pathlib import Path
 
-from locality.report.checks import Engine
+from locality.report.checks import Engine, movement
 from locality.report.document import check_families, families_of
 from locality.report.load import ResultFile, ResultFileError, load_result
 from locality.report.summary import Summary
@@ -70,7 +70,9 @@ def claims_of(results: list[ResultFile]) -> dict[str, dict]:
     if "working_set_bytes" in ok.columns:
         ok = ok[ok["working_set_bytes"].notna()]
     found = {}
-    for family, checks in check_families(Summary(ok), families_of(results), caches(results[0])).items():
+    summary, families, machine_caches = Summary(ok), families_of(results), caches(results[0])
+    movements = {s: movement(ok, s, families, machine_caches) for s in summary.series()}
+    for family, checks in check_families(summary, families, machine_caches, movements).items():
         for check in checks.values():
             for r in check.results:
                 key = f"{family}: {r.claim.get('says', '')}"

@@ -453,3 +453,100 @@ def test_a_ratio_at_each_cases_largest_size_needs_no_common_size(cited):
     assert math.isclose(r.value, expected, rel_tol=1e-9), (r.value, expected)
     _, by_elements = judged("elements")
     assert "not decided" in by_elements.sentence, by_elements.sentence
+
+
+# ---- the run-to-run movement and the intervals it widens ----------------------------------------
+
+def test_each_repetition_is_given_the_pass_that_timed_it_and_a_rerun_none():
+    from locality.report.tidy import pass_of, pass_split
+
+    assert pass_split(5, 2) == [3, 2] and pass_split(2, 3) == [1, 1] and pass_split(3, 1) == [3]
+    assert [pass_of(k, [3, 2]) for k in range(7)] == [1, 1, 1, 2, 2, 0, 0]
+    assert pass_of(7, None) == 1
+    result = load_result(CITED)
+    frame = tidy([result])
+    sampling = result.locality["sampling"]
+    assert sampling["passes"] == 2, "the cited run is expected to pass over its plan twice"
+    split = pass_split(sampling["repetitions"], sampling["passes"])
+    first = frame[frame["pass"] == 1]
+    second = frame[frame["pass"] == 2]
+    assert sorted(first["repetition"].unique()) == list(range(split[0]))
+    assert sorted(second["repetition"].unique()) == list(range(split[0], sum(split)))
+    # a rerun of a noisy point is numbered after the passes: exactly those rows are pass 0
+    reruns = {name for names in sampling["reruns"] for name in names}
+    assert reruns, "the cited run is expected to rerun its noisy points"
+    later = frame["repetition"] >= sum(split)
+    assert ((frame["pass"] == 0) == later).all()
+    assert set(frame.loc[later, "name"]) == reruns
+
+
+def _units_frame(units):
+    """A frame with only what movement() reads to find its passes."""
+    return pd.DataFrame([{"machine": "m", "run": r, "pass": k} for r, k in units])
+
+
+def test_the_movement_is_the_pass_to_pass_difference_scaled_to_the_next_run(monkeypatch):
+    from locality.report import checks
+
+    # claim (f, 0) moves by 1.2x between passes, (f, 1) by 1.5x: with one
+    # run of two passes, a pair's |log ratio| times sqrt((1/2 + 1/2) / 2)
+    values = {(0, 1): {("f", 0): 1.0, ("f", 1): 2.0}, (0, 2): {("f", 0): 1.2, ("f", 1): 3.0}}
+    monkeypatch.setattr(checks, "Summary", lambda part: part)
+    monkeypatch.setattr(checks, "claim_values",
+                        lambda part, *a: values[(int(part["run"].iloc[0]), int(part["pass"].iloc[0]))])
+    moved = checks.movement(_units_frame([(0, 1), (0, 2)]), "m", {}, [])
+    draws = [math.log(1.2) * math.sqrt(0.5), math.log(1.5) * math.sqrt(0.5)]
+    assert moved.half_width == pytest.approx(np.quantile(draws, checks.MOVEMENT_SHARE))
+    assert (moved.passes, moved.claims) == (2, 2)
+    # two runs of two passes pooled: every pair of the four passes, scaled
+    # by sqrt((1/2 + 1/4) / 2): the pooled value is known better
+    values.update({(1, 1): {("f", 0): 1.0, ("f", 1): 2.0}, (1, 2): {("f", 0): 1.2, ("f", 1): 3.0}})
+    pooled = checks.movement(_units_frame([(0, 1), (0, 2), (1, 1), (1, 2)]), "m", {}, [])
+    logs = {c: [math.log(values[u][c]) for u in sorted(values)] for c in (("f", 0), ("f", 1))}
+    draws = [abs(a - b) * math.sqrt(0.375) for v in logs.values() for i, a in enumerate(v) for b in v[i + 1:]]
+    assert pooled.half_width == pytest.approx(np.quantile(draws, checks.MOVEMENT_SHARE))
+    assert pooled.passes == 4
+    # a claim valued in one pass only says nothing of the movement
+    values[(0, 2)].pop(("f", 1))
+    one = checks.movement(_units_frame([(0, 1), (0, 2)]), "m", {}, [])
+    assert one.claims == 1 and one.half_width == pytest.approx(math.log(1.2) * math.sqrt(0.5))
+
+
+def test_one_pass_measures_no_movement_and_the_report_says_so(cited):
+    from locality.report.checks import movement
+    from locality.report.findings import findings_summary
+
+    result, frame, machine_caches = cited
+    series = frame["machine"].iloc[0]
+    assert movement(frame[frame["pass"] <= 1], series, result.families, machine_caches) is None
+    moved = movement(frame, series, result.families, machine_caches)
+    assert moved is not None and 0 < moved.half_width < math.log(4)
+    assert moved.passes == 2 and moved.claims >= len(claims(result)) // 2
+    assert f"a factor of {moved.factor:.2f}" in findings_summary([], {series: moved})
+    assert "one pass over the plan measures no movement" in findings_summary([], {series: None})
+
+
+def test_a_claim_interval_is_widened_to_the_movement_and_its_verdict_with_it(cited):
+    result, frame, machine_caches = cited
+    # a lower-bounded ratio that agrees on the range over its rounds alone
+    for family, index in claims(result):
+        claim = result.families[family]["claims"][index]
+        if claim["kind"] != "ratio" or claim.get("min") is None or claim.get("max") is not None:
+            continue
+        engine, plain = evaluate(frame, result, family, index, machine_caches)
+        if plain.verdict == AGREES and math.isfinite(plain.value) and plain.value < 20 * claim["min"]:
+            break
+    else:
+        pytest.fail("no lower-bounded ratio agrees in the cited run")
+    assert "range over the repetitions" in plain.sentence
+    # a movement smaller than the range changes nothing
+    engine.movement = 1e-6
+    small = engine.evaluate(family, claim)
+    assert (small.low, small.high, small.verdict) == (plain.low, plain.high, plain.verdict)
+    assert "next-run interval" in small.sentence
+    # one that reaches below the bound makes it inconclusive: the next run may fall there
+    engine.movement = math.log(plain.value / claim["min"]) * 1.5
+    wide = engine.evaluate(family, claim)
+    assert wide.low == pytest.approx(plain.value * math.exp(-engine.movement))
+    assert wide.high >= plain.high and wide.low < claim["min"]
+    assert wide.verdict == INCONCLUSIVE and "straddles the bound" in wide.sentence

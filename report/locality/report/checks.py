@@ -1,22 +1,30 @@
 """The check engine: evaluates each family's claims (its stated expectation,
 as data in the result file) against the measured points.
 
-A claim's value comes with an interval. Where its points have repetitions
-enough (ROUNDS or more, their k-th repetitions paired), the claim is
-computed round by round: from the k-th repetition of each case it
-compares, for every k. A comparison's value is the median over those
-rounds (cases timed side by side in one round share the machine's moment;
-a ratio of two statistics taken from different rounds does not, and one
-fast repetition of one case moves it); a single point's value keeps its
-case's statistic. The interval is the range the claim takes over the
-rounds, so that a slow moment of the machine that one case met and another
-did not widens it. The next run's value is
-a statistic over its own repetitions, so this range is what a lecturer can
-expect it to fall in while the machine stays as it was; a bootstrap of the
-statistic (the former interval) is far narrower than the next run's
-difference. With fewer repetitions, a 95% interval from the points'
-bootstrap distributions. The verdict is "agrees" when the whole interval satisfies
-the claim's bounds, "disagrees" when the whole interval violates them, and
+A claim's value comes with an interval that says where the next run on the
+same machine will put it. Where its points have repetitions enough (ROUNDS
+or more, their k-th repetitions paired), the claim is computed round by
+round: from the k-th repetition of each case it compares, for every k. A
+comparison's value is the median over those rounds (cases timed side by
+side in one round share the machine's moment; a ratio of two statistics
+taken from different rounds does not, and one fast repetition of one case
+moves it); a single point's value keeps its case's statistic. With fewer
+repetitions, the points' bootstrap distributions give a 95% interval.
+
+Neither covers the next run: what moves between runs (where the structures
+land in memory, the share of a shared cache the machine gets for the next
+minutes) stays put within a few rounds. So each interval is widened to the
+machine's run-to-run movement (Movement): bench_all passes over its plan
+more than once, the claims are evaluated on each pass alone, and the
+differences between passes, pooled over every claim of the series and
+scaled to what separates two runs, give the half-width (in log terms) that
+holds MOVEMENT_SHARE of the claims. The interval is the range over the
+rounds and that band around the value, whichever reaches further. A run
+with one pass has no movement to measure and keeps the range over its
+rounds (and says so).
+
+The verdict is "agrees" when the whole interval satisfies the claim's
+bounds, "disagrees" when the whole interval violates them, and
 "inconclusive" when the interval straddles a bound, a point has a single
 repetition, the data the claim needs is missing, or a precondition (such
 as huge pages being granted) does not hold. A family's verdict is the
@@ -40,6 +48,7 @@ from locality.report.verdicts import AGREES, DISAGREES, INCONCLUSIVE, ClaimResul
 
 _ORDER = {AGREES: 0, INCONCLUSIVE: 1, DISAGREES: 2}
 ROUNDS = 3  # repetitions in common from which a claim's interval is its range over them
+MOVEMENT_SHARE = 0.90  # the share of claims whose run-to-run movement the widened interval is to hold
 
 REGION_WORDS = {
     "all": "",
@@ -101,8 +110,13 @@ def region_bounds(region: str, levels: dict[str, float]) -> tuple[float, float] 
 class Engine:
     """Evaluates claims for one series (machine) of a summary."""
 
-    def __init__(self, summary: Summary, series: str, families: dict, caches: list[dict], hooks: dict | None = None):
+    def __init__(self, summary: Summary, series: str, families: dict, caches: list[dict], hooks: dict | None = None,
+                 movement: float = 0.0):
+        """movement: the half-width, in log terms, every claim's interval
+        is widened to (Movement.half_width; 0 leaves the range over the
+        rounds)."""
         self.summary = summary
+        self.movement = movement
         self.series = series
         self.families = families
         self.levels = cache_levels(caches)
@@ -285,6 +299,9 @@ class Engine:
             else:
                 ranged = False
                 lo, hi = (float(x) for x in np.nanpercentile(boot, [2.5, 97.5]))
+            if self.movement > 0 and math.isfinite(value) and value > 0:
+                lo = min(lo, value * math.exp(-self.movement))
+                hi = max(hi, value * math.exp(self.movement))
             reason = self.few(points) or self.needs(points, claim)
             verdict = INCONCLUSIVE if reason else self.judge(lo, hi, claim)
             judged.append((verdict, value, lo, hi, where, reason))
@@ -293,20 +310,25 @@ class Engine:
         first = shown[0]
         expected = self.bound_words(claim, fmt)
         if len(judged) == 1:
-            what = ("median over the rounds, range over the repetitions" if ranged and comparison
-                    else "range over the repetitions" if ranged else "95% interval")
+            what = self.interval_words(ranged, comparison)
             measured = f"{fmt(first[1])} {first[4]} ({what} {units.interval(first[2], first[3], fmt)}; expected {expected})"
         else:
             values = [j[1] for j in judged]
             measured = (f"{fmt(min(values))} to {fmt(max(values))} over {len(judged)} sizes (expected {expected} at each"
                         + ("" if verdict == AGREES else f"; {first[4]}: {fmt(first[1])}, "
-                           f"{'range over the repetitions' if ranged else 'interval'} "
+                           f"{'next-run interval' if self.movement > 0 else 'range over the repetitions' if ranged else 'interval'} "
                            f"{units.interval(first[2], first[3], fmt)}") + ")")
         if first[5] and verdict == INCONCLUSIVE:
             measured += f" — {first[5]}"
         elif verdict == INCONCLUSIVE:
             measured += " — the interval straddles the bound"
         return self.result(claim, verdict, measured, first[1], first[2], first[3])
+
+    def interval_words(self, ranged: bool, comparison: bool) -> str:
+        value = "median over the rounds, " if ranged and comparison else ""
+        if self.movement > 0:
+            return f"{value}next-run interval"
+        return f"{value}range over the repetitions" if ranged else "95% interval"
 
     def _ratio(self, family: str, claim: dict) -> ClaimResult:
         pairs = self._pairs(family, claim)
@@ -396,15 +418,88 @@ class Engine:
 
 
 def check_family(summary: Summary, series: str, family: str, families: dict, caches: list[dict],
-                 hooks: dict | None = None) -> Check | None:
+                 hooks: dict | None = None, movement: float = 0.0) -> Check | None:
     """Every claim of a family on one series, or None for a family without
     a descriptor (plain Google Benchmark files)."""
     desc = families.get(family)
     if desc is None or not desc.get("claims"):
         return None
-    engine = Engine(summary, series, families, caches, hooks)
+    engine = Engine(summary, series, families, caches, hooks, movement)
     results = [engine.evaluate(family, claim) for claim in desc["claims"]]
     marks = {}
     for r in results:
         marks.update(r.marks)
     return Check(family, worst(r.verdict for r in results), results, marks)
+
+
+@dataclass
+class Movement:
+    """How far a machine moves a claim from one run to the next, measured
+    from the passes of one series' runs."""
+    half_width: float  # in log terms: the interval reaches value * exp(+-half_width)
+    passes: int  # the passes (of all the series' runs) it compares
+    claims: int  # the claims valued in two passes or more
+
+    @property
+    def factor(self) -> float:
+        return math.exp(self.half_width)
+
+    def sentence(self) -> str:
+        return (f"Each claim's interval is meant to hold the value the next run on this machine gives it "
+                f"(for {100 * MOVEMENT_SHARE:.0f}% of claims): the range over its rounds, widened to at least "
+                f"a factor of {self.factor:.2f} either side of its value, which is how far the machine moved "
+                f"the claims between {self.passes} passes over the plan ({100 * MOVEMENT_SHARE:.0f}th "
+                f"percentile over {self.claims} claims), scaled to the difference between two runs.")
+
+
+def claim_values(summary: Summary, series: str, families: dict, caches: list[dict]) -> dict[tuple, float]:
+    """(family, claim index) -> the claim's value on one series, where it
+    has a positive one."""
+    out = {}
+    for family, desc in families.items():
+        if family not in {p.family for p in summary} or not desc.get("claims"):
+            continue
+        check = check_family(summary, series, family, families, caches)
+        for i, r in enumerate(check.results if check else []):
+            if isinstance(r.value, float) and math.isfinite(r.value) and r.value > 0:
+                out[(family, i)] = r.value
+    return out
+
+
+def movement(frame, series: str, families: dict, caches: list[dict]) -> Movement | None:
+    """The run-to-run movement of one series, from its passes: None with
+    fewer than two passes.
+
+    Each pass (of each run) is checked on its own. For a claim valued in n
+    passes, every pair of passes differs by a log-ratio whose variance is
+    twice the pass-to-pass variance s^2; the next run's value (a run of P
+    passes) differs from this series' value (n passes) by a variance of
+    s^2 (1/P + 1/n). So every pair's |log-ratio| times sqrt((1/P + 1/n) / 2)
+    is drawn from the distribution of the next run's difference; pooled
+    over every claim, its MOVEMENT_SHARE quantile is the half-width that
+    holds that share of the claims (calibrated over claims, not claim by
+    claim: a claim that moves less than most gets a wider interval than
+    it needs, one that moves more a narrower one)."""
+    if "pass" not in frame.columns:
+        return None
+    mine = frame[(frame["machine"] == series) & (frame["pass"] >= 1)]
+    units = sorted(set(zip(mine["run"].tolist(), mine["pass"].tolist())))
+    if len(units) < 2:
+        return None
+    per_run = len(units) / len(set(mine["run"].tolist()))
+    values: dict[tuple, list[float]] = {}
+    for run, index in units:
+        part = mine[(mine["run"] == run) & (mine["pass"] == index)]
+        for key, v in claim_values(Summary(part), series, families, caches).items():
+            values.setdefault(key, []).append(math.log(v))
+    draws = []
+    for logs in values.values():
+        n = len(logs)
+        if n < 2:
+            continue
+        scale = math.sqrt((1 / per_run + 1 / n) / 2)
+        draws += [abs(a - b) * scale for i, a in enumerate(logs) for b in logs[i + 1:]]
+    if not draws:
+        return None
+    claims = sum(1 for logs in values.values() if len(logs) >= 2)
+    return Movement(float(np.quantile(draws, MOVEMENT_SHARE)), len(units), claims)

@@ -18,7 +18,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from locality.report import models, escape, plot, units
-from locality.report.checks import Check, check_family, cache_levels, region_bounds
+from locality.report.checks import Check, Movement, check_family, cache_levels, movement, region_bounds
 from locality.report.load import ResultFile, ResultFileError
 from locality.report.html import render_html
 from locality.report.styles import STYLES, Style, case_looks, rc
@@ -58,6 +58,7 @@ class Report:
     families: dict = field(default_factory=dict)
     models: dict = field(default_factory=dict)       # series -> models.Machine (the fitted parameters)
     comparisons: dict = field(default_factory=dict)  # (series, family) -> [models.Comparison]
+    movements: dict = field(default_factory=dict)  # series -> checks.Movement (None: one pass)
 
 
 def combined_meta(results: list[ResultFile], figure_id: str, names: dict | None = None) -> dict:
@@ -341,16 +342,20 @@ def collect_warnings(report: Report, notes: list[str]) -> list[str]:
 # ---- building --------------------------------------------------------------------------------
 
 
-def check_families(summary: Summary, families: dict, machine_caches: list[dict]) -> dict[str, dict[str, Check]]:
+def check_families(summary: Summary, families: dict, machine_caches: list[dict],
+                   movements: dict[str, Movement | None] | None = None) -> dict[str, dict[str, Check]]:
     """Every family of the summary in teaching order, with its checks per
-    series (none for a family without claims)."""
+    series (none for a family without claims); movements (series ->
+    Movement) widens each series' intervals to its run-to-run movement."""
     present = list(dict.fromkeys(p.family for p in summary))
     present.sort(key=lambda f: (families.get(f, {}).get("order", 10**6), f))
     checks: dict[str, dict[str, Check]] = {}
     for family in present:
         checks[family] = {}
         for s in summary.series():
-            check = check_family(summary, s, family, families, machine_caches)
+            moved = (movements or {}).get(s)
+            check = check_family(summary, s, family, families, machine_caches,
+                                 movement=moved.half_width if moved else 0.0)
             if check is not None:
                 checks[family][s] = check
     return checks
@@ -399,7 +404,8 @@ def build_report(results: list[ResultFile], style: str = "screen", names: dict |
                 plot.plot_misses(summary, families, source, machine_caches, meta(fid), st,
                                  multiplexed=source == "papi" and counters.get("multiplexed", False)),
                 misses_caption(summary, families, source)))
-        report.checks = check_families(summary, families, machine_caches)
+        report.movements = {s: movement(ok, s, families, machine_caches) for s in summary.series()}
+        report.checks = check_families(summary, families, machine_caches, report.movements)
         # the levels check says whether the latency curve confirms the last
         # level's size; every family's highlights need it
         confirmed = [c.marks["llc_confirmed"] for checks in report.checks.values() for c in checks.values()
@@ -538,7 +544,7 @@ def render_markdown(report: Report, formats: tuple[str, ...]) -> str:
     out += ["Rendered by `locality-report` from " + ", ".join(
         escape.markdown_code(Path(r.path).name) for r in report.sources) + ".", ""]
     found = findings(report)
-    out += ["## What this run found", "", findings_summary(found), ""]
+    out += ["## What this run found", "", findings_summary(found, report.movements), ""]
     if found:
         several = len({f.series for f in found}) > 1
         out += ["| Figure | Expected | Verdict |" + (" Machine |" if several else ""),

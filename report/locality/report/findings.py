@@ -40,7 +40,17 @@ def findings(report) -> list[Finding]:
     return out
 
 
-def findings_summary(found: list[Finding]) -> str:
+def findings_summary(found: list[Finding], movements: dict | None = None) -> str:
+    """The verdicts counted, then what each series' claim intervals cover
+    (movements: series -> checks.Movement, or None for a series of one
+    pass)."""
     counts = {v: sum(f.verdict == v for f in found) for v in ("agrees", "disagrees", "inconclusive")}
-    return (f"{len(found)} checks of what the families expect: {counts['agrees']} agree, "
-            f"{counts['disagrees']} disagree, {counts['inconclusive']} inconclusive.")
+    out = (f"{len(found)} checks of what the families expect: {counts['agrees']} agree, "
+           f"{counts['disagrees']} disagree, {counts['inconclusive']} inconclusive.")
+    several = len(movements or {}) > 1
+    for series, moved in (movements or {}).items():
+        text = moved.sentence() if moved else (
+            "Each claim's interval is the range over its rounds: one pass over the plan measures no "
+            "movement between runs, and the next run may fall outside it.")
+        out += f" {series}: {text}" if several else f" {text}"
+    return out

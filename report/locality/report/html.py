@@ -97,7 +97,7 @@ def render_html(report, folder: Path | None = None, formats: tuple[str, ...] = (
              "<h1>locality report</h1>",
              "<p>From " + ", ".join(f"<code>{e(Path(r.path).name)}</code>" for r in report.sources) + ".</p>"]
     found = findings(report)
-    parts.append(f'<h2 id="findings">What this run found</h2><p>{e(findings_summary(found))}</p>')
+    parts.append(f'<h2 id="findings">What this run found</h2><p>{e(findings_summary(found, report.movements))}</p>')
     several = len({f.series for f in found}) > 1
     if found:
         parts.append('<table class="findings"><thead><tr><th>figure</th><th>expected</th><th>measured</th>'

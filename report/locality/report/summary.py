@@ -168,7 +168,7 @@ class Summary:
         ok = frame[frame["error"] == ""] if "error" in frame.columns else frame
         ok = ok[np.isfinite(ok["time_per_elem_ns"])]
         skip = {"source", "run", "machine", "counters_backend", "name", "family", "case", "elements",
-                "repetition", "error", "unit_name", "unit_bytes", "statistic", "role", "label", "metric",
+                "repetition", "pass", "error", "unit_name", "unit_bytes", "statistic", "role", "label", "metric",
                 "series", "axis", "real_time_ns", "cpu_time_ns", "time_per_elem_ns", "iterations"}
         numeric = [c for c in ok.columns if c not in skip and pd.api.types.is_numeric_dtype(ok[c])]
         keys = ["machine", "family", "case", "elements"]

@@ -147,6 +147,31 @@ def case_info(result: ResultFile, family: str, case: str) -> dict:
             "axis": c.get("axis", {}).get("counter", "")}
 
 
+def pass_split(repetitions: int, passes: int) -> list[int]:
+    """How bench_all splits a benchmark's repetitions over its passes over
+    the plan (its split_repetitions): evenly, the earlier passes taking the
+    odd ones (5 over 2: 3 then 2). The repetitions are numbered across the
+    passes."""
+    repetitions = max(1, int(repetitions))
+    passes = min(max(1, int(passes)), repetitions)
+    return [repetitions // passes + (1 if i < repetitions % passes else 0) for i in range(passes)]
+
+
+def pass_of(repetition: int, split: list[int] | None) -> int:
+    """The pass (from 1) that timed a repetition, by its index; 0 beyond
+    the split (a rerun of a noisy point, numbered after the passes); 1
+    where the file does not say how it split its repetitions (split
+    None)."""
+    if split is None:
+        return 1
+    end = 0
+    for i, count in enumerate(split):
+        end += count
+        if repetition < end:
+            return i + 1
+    return 0
+
+
 def tidy(results: list[ResultFile], names: dict[str, str] | None = None) -> pd.DataFrame:
     rows = []
     labels = source_labels(results, names)
@@ -154,6 +179,10 @@ def tidy(results: list[ResultFile], names: dict[str, str] | None = None) -> pd.D
         loc = result.locality or {}
         backend = loc.get("counters", {}).get("backend", "unknown")
         info_cache: dict = {}
+        sampling = loc.get("sampling", {})
+        split = (pass_split(sampling["repetitions"], sampling.get("passes", 1))
+                 if "repetitions" in sampling else None)
+        timed: set = set()  # (name, repetition) already seen: a later one is a rerun of a noisy point
         for b in result.benchmarks:
             if b.get("run_type", "iteration") != "iteration" or "big_o" in b or "rms" in b:
                 continue
@@ -177,12 +206,17 @@ def tidy(results: list[ResultFile], names: dict[str, str] | None = None) -> pd.D
                 "elements": size if size == size else b.get("elements", 1.0),
                 "elements_per_iter": b.get("elements", 1.0 if result.locality is None else size),
                 "repetition": b.get("repetition_index", 0),
+                # the pass over the plan that timed it (from 1); 0 for a rerun
+                # (numbered after the passes, or from 0 again in older files)
+                "pass": 0 if (run_name, b.get("repetition_index", 0)) in timed
+                else pass_of(b.get("repetition_index", 0), split),
                 "iterations": b.get("iterations"),
                 "real_time_ns": b["real_time"] * scale if "real_time" in b else float("nan"),
                 "cpu_time_ns": b["cpu_time"] * scale if "cpu_time" in b else float("nan"),
                 "error": b.get("error_message", "") if b.get("error_occurred") else "",
                 **info_cache[(family, case)],
             }
+            timed.add((run_name, row["repetition"]))
             for key, value in b.items():
                 if key not in _NOT_COUNTERS and key not in row and isinstance(value, (int, float)) \
                         and not isinstance(value, bool):
