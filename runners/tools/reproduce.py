@@ -13,7 +13,10 @@ with a number:
   within     the share of numeric claims whose values differ by at most
              --within (relative to the smaller of the two)
   covered    the share of claims where B's value lies inside A's stated
-             interval, and where A's lies inside B's
+             interval, and where A's lies inside B's (the report's
+             interval: the range over the rounds, widened to the
+             run-to-run movement the run's passes measured; it prints
+             how wide)
   loose      checks that pass by more than 3x their bound in both runs
              (value / min or max / value), which can say no to little;
              a bound whose text says it is a "physical limit" is not counted
@@ -25,9 +28,10 @@ their own: would that build's bounds have held on these two runs?
 With --markdown, the claims of both runs as a Markdown table (a new
 file): each claim's value with its stated interval and verdict in A and
 in B, ready to quote with both runs named. With --held-out, A and B are also
-pooled as one (each claim's range over the repetitions of both runs) and
-the share of claims whose value in C lies inside that range is printed:
-does the range over two runs cover a third?
+pooled as one (each claim's range over the repetitions of both runs,
+widened to the movement between their passes) and the share of claims
+whose value in C lies inside that interval is printed: does the interval
+two runs state cover a third?
 The targets (issue "Claims that reproduce"): no flip, within >= 90%,
 covered >= 80% both ways, no loose check unless its bound is a physical
 limit that says so. Exit status: 0 when every target is met, 1 when one is
@@ -42,7 +46,7 @@ import math
 import sys
 from pathlib import Path
 
-from locality.report.checks import Engine, movement
+from locality.report.checks import Engine, Movement, movement
 from locality.report.document import check_families, families_of
 from locality.report.load import ResultFile, ResultFileError, load_result
 from locality.report.summary import Summary
@@ -65,6 +69,12 @@ def load(path: str, claims_from: dict | None = None) -> ResultFile:
 def claims_of(results: list[ResultFile]) -> dict[str, dict]:
     """'family: says' -> verdict, value, interval and bounds of each claim.
     Several results are pooled: one series, its repetitions from every run."""
+    return judged(results)[0]
+
+
+def judged(results: list[ResultFile]) -> tuple[dict[str, dict], Movement | None]:
+    """claims_of, and the run-to-run movement its intervals are widened to
+    (None: one pass, the range over the rounds alone)."""
     frame = tidy(results)
     ok = frame[frame["error"] == ""]
     if "working_set_bytes" in ok.columns:
@@ -78,7 +88,15 @@ def claims_of(results: list[ResultFile]) -> dict[str, dict]:
                 key = f"{family}: {r.claim.get('says', '')}"
                 found[key] = {"verdict": r.verdict, "value": r.value, "low": r.low, "high": r.high,
                               "min": r.claim.get("min"), "max": r.claim.get("max"), "kind": r.claim.get("kind")}
-    return found
+    return found, next(iter(movements.values()), None)
+
+
+def interval_words(moved: Movement | None) -> str:
+    """What a run's stated intervals are."""
+    if moved is None:
+        return "the range over the rounds (one pass: no run-to-run movement measured)"
+    return (f"the range over the rounds widened to a factor of {moved.factor:.2f} either side, "
+            f"the movement measured between its {moved.passes} passes")
 
 
 def margin(c: dict) -> float:
@@ -164,10 +182,13 @@ def bound(c: dict) -> str:
     return Engine.bound_words(c, g) if c["min"] is not None or c["max"] is not None else ""
 
 
-def markdown(a: dict, b: dict, name_a: str, name_b: str) -> str:
-    """Every claim of either run: its bound, A's and B's value (interval), verdict."""
+def markdown(a: dict, b: dict, name_a: str, name_b: str, intervals: list[str] | None = None) -> str:
+    """Every claim of either run: its bound, A's and B's value (interval),
+    verdict; led by what each run's intervals are, where given."""
     cell = lambda t: t.replace("|", "\\|")  # noqa: E731
-    rows = [f"| claim | bound | {cell(name_a)} | {cell(name_b)} |", "|---|---|---|---|"]
+    lead = [f"Intervals of {name}: {words}." for name, words in zip((name_a, name_b), intervals or [])]
+    rows = ([" ".join(lead), ""] if lead else []) + [f"| claim | bound | {cell(name_a)} | {cell(name_b)} |",
+                                                    "|---|---|---|---|"]
     for k in list(a) + [k for k in b if k not in a]:  # each run's order: "and ..." follows its claim
         c = a.get(k) or b[k]
         rows.append(f"| {cell(k)} | {bound(c)} | {fmt(a[k]) if k in a else 'not checked'} | "
@@ -189,7 +210,7 @@ def main(argv: list[str]) -> int:
     p.add_argument("--json", type=Path, help="also write the comparison as JSON (a new file)")
     p.add_argument("--claims-from", metavar="C.json", help="judge both runs by the claims this result file carries")
     p.add_argument("--markdown", type=Path, help="also write every claim of both runs as a Markdown table (a new file)")
-    p.add_argument("--held-out", metavar="C.json", help="a third run: is its value inside the range over A and B pooled?")
+    p.add_argument("--held-out", metavar="C.json", help="a third run: is its value inside the interval A and B pooled state?")
     args = p.parse_args(argv)
     if not 0 < args.within < 10:
         p.error("--within: a fraction such as 0.10")
@@ -200,16 +221,19 @@ def main(argv: list[str]) -> int:
     except (ResultFileError, OSError) as e:
         print(f"reproduce.py: error: {e}", file=sys.stderr)
         return 2
-    a, b = claims_of([ra]), claims_of([rb])
+    (a, moved_a), (b, moved_b) = judged([ra]), judged([rb])
     out = compare(a, b, args.within)
+    print(f"A's intervals: {interval_words(moved_a)}")
+    print(f"B's intervals: {interval_words(moved_b)}")
     met = report(out, a, b, args.within)
     if third is not None:
         share, n = held_out(claims_of([ra, rb]), claims_of([third]))
         out["held_out"] = share
-        print(f"{Path(args.held_out).name}'s value inside the range over A and B pooled: "
+        print(f"{Path(args.held_out).name}'s value inside the interval A and B pooled state: "
               f"{'n/a' if not math.isfinite(share) else f'{100 * share:.1f}%'} of {n} claims")
     written = [(args.json, lambda: json.dumps({"a": args.a, "b": args.b, **out, "met": met}, indent=1, default=str)),
-               (args.markdown, lambda: markdown(a, b, Path(args.a).name, Path(args.b).name))]
+               (args.markdown, lambda: markdown(a, b, Path(args.a).name, Path(args.b).name,
+                                                [interval_words(moved_a), interval_words(moved_b)]))]
     for path, text in written:
         if path is None:
             continue
