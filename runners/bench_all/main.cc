@@ -10,7 +10,6 @@
 #include <chrono>
 #include <filesystem>
 #include <iostream>
-#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -195,29 +194,6 @@ void measure(Session& s, Record& r) {
   if (!opt.simulation_child && !s.interrupted) r.clock_after = probe_clock();
 }
 
-// The entries that ran: those skipped for a signal or the deadline are left
-// out, and the names of those skipped for time are returned.
-// A benchmark that ran in an earlier pass and met the deadline in a later
-// one keeps what it measured and is not said to have missed the run.
-nlohmann::json kept_benchmarks(const Session& s, std::vector<std::string>& out_of_time) {
-  nlohmann::json kept = nlohmann::json::array();
-  std::vector<std::string> missed;  // in order, once each
-  std::set<std::string> ran;
-  for (auto& b : merge_passes(s.passes)) {
-    const std::string why = b.value("error_message", ""), name = b.value("run_name", "");
-    if (why != kNotRunInterrupted && why != kNotRunOutOfTime) {
-      ran.insert(name);
-      kept.push_back(std::move(b));
-    } else if (why == kNotRunOutOfTime && std::find(missed.begin(), missed.end(), name) == missed.end()) {
-      missed.push_back(name);
-    }
-  }
-  for (auto& name : missed) {
-    if (!ran.count(name)) out_of_time.push_back(std::move(name));
-  }
-  return kept;
-}
-
 std::vector<std::string> warnings_of(const Session& s, const Record& r, const nlohmann::json& benchmarks,
                                      const std::vector<std::string>& out_of_time) {
   std::vector<std::string> warnings;
@@ -247,7 +223,7 @@ nlohmann::json assemble(Session& s, Record& r) {
   nlohmann::json result;
   result["context"] = s.passes.empty() ? nlohmann::json::object() : s.passes.front().value("context", nlohmann::json::object());
   std::vector<std::string> out_of_time;
-  nlohmann::json benchmarks = kept_benchmarks(s, out_of_time);
+  nlohmann::json benchmarks = kept_benchmarks(s.passes, out_of_time);
   if (benchmarks.empty()) return nullptr;
   nlohmann::json simulation;
   // The default run's subset only where the hardware counted no misses.

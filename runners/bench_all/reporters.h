@@ -16,10 +16,6 @@
 
 namespace locality {
 
-// The errors of the runs that were skipped rather than run: left out of
-// the result file, which says why the run is incomplete.
-inline constexpr const char* kNotRunInterrupted = "not run: the run was interrupted";
-inline constexpr const char* kNotRunOutOfTime = "not run: the time budget was spent";
 
 // The run so far, on disk: a result file beside the one the run will
 // write (<stem>.partial.json), rewritten atomically when Google Benchmark

@@ -176,4 +176,23 @@ nlohmann::json merge_passes(const std::vector<nlohmann::json>& passes) {
   return out;
 }
 
+nlohmann::json kept_benchmarks(const std::vector<nlohmann::json>& passes, std::vector<std::string>& out_of_time) {
+  nlohmann::json kept = nlohmann::json::array();
+  std::vector<std::string> missed;  // in order, once each
+  std::set<std::string> ran;
+  for (auto& b : merge_passes(passes)) {
+    const std::string why = b.value("error_message", ""), name = b.value("run_name", "");
+    if (why != kNotRunInterrupted && why != kNotRunOutOfTime) {
+      ran.insert(name);
+      kept.push_back(std::move(b));
+    } else if (why == kNotRunOutOfTime && std::find(missed.begin(), missed.end(), name) == missed.end()) {
+      missed.push_back(name);
+    }
+  }
+  for (auto& name : missed) {
+    if (!ran.count(name)) out_of_time.push_back(std::move(name));
+  }
+  return kept;
+}
+
 }  // namespace locality

@@ -49,4 +49,16 @@ std::map<std::string, std::vector<double>> times_per_unit(const nlohmann::json& 
 // writes (mean, median, stddev, cv), computed over all its repetitions.
 nlohmann::json merge_passes(const std::vector<nlohmann::json>& passes);
 
+// The errors of the runs that were skipped rather than run: left out of
+// the result file, which says why the run is incomplete.
+inline constexpr const char* kNotRunInterrupted = "not run: the run was interrupted";
+inline constexpr const char* kNotRunOutOfTime = "not run: the time budget was spent";
+
+// The merged passes without the benchmarks that were skipped rather than
+// run; the names of those skipped for time, in order and once each, go to
+// `out_of_time`. A benchmark that ran in an earlier pass and met the
+// deadline in a later one keeps what it measured and is not said to have
+// missed the run.
+nlohmann::json kept_benchmarks(const std::vector<nlohmann::json>& passes, std::vector<std::string>& out_of_time);
+
 }  // namespace locality

@@ -253,5 +253,34 @@ TEST(Sampling, PassesMergeIntoNumberedRepetitionsWithAggregates) {
   EXPECT_EQ(times.at("a/b/1"), (std::vector<double>{5, 6, 7}));
 }
 
+TEST(Sampling, ABenchmarkTheDeadlineStopsInALaterPassKeepsItsFirstPass) {
+  auto ran = [](const char* name, double t) {
+    return nlohmann::json{{"name", name}, {"run_name", name}, {"run_type", "iteration"}, {"real_time", t},
+                          {"cpu_time", t}, {"time_unit", "ns"}, {"iterations", 10}, {"elements", 1.0}};
+  };
+  auto skipped = [](const char* name, const char* why) {
+    return nlohmann::json{{"name", name}, {"run_name", name}, {"run_type", "iteration"},
+                          {"error_occurred", true}, {"error_message", why}};
+  };
+  // a/b/1 ran in the first pass and met the deadline in the second; a/c/1
+  // met it in both; a/d/1 was interrupted: skipped, but not for time
+  const nlohmann::json first = {{"benchmarks", {ran("a/b/1", 10), ran("a/b/1", 11), skipped("a/c/1", kNotRunOutOfTime)}}};
+  const nlohmann::json second = {{"benchmarks", {skipped("a/b/1", kNotRunOutOfTime), skipped("a/c/1", kNotRunOutOfTime),
+                                                 skipped("a/d/1", kNotRunInterrupted)}}};
+  std::vector<std::string> out_of_time;
+  const nlohmann::json kept = kept_benchmarks({first, second}, out_of_time);
+  EXPECT_EQ(out_of_time, std::vector<std::string>{"a/c/1"});
+  std::vector<std::string> names;
+  for (const auto& b : kept) {
+    EXPECT_FALSE(b.value("error_occurred", false)) << b.dump();
+    names.push_back(b["name"]);
+  }
+  // the first pass's two repetitions and their aggregates; nothing of a/c/1 or a/d/1
+  EXPECT_EQ(names, (std::vector<std::string>{"a/b/1", "a/b/1", "a/b/1_mean", "a/b/1_median", "a/b/1_stddev",
+                                             "a/b/1_cv"}));
+  EXPECT_EQ(kept[1]["repetition_index"], 1);
+  EXPECT_DOUBLE_EQ(kept[2]["real_time"].get<double>(), 10.5);  // the mean of what ran
+}
+
 }  // namespace
 }  // namespace locality
