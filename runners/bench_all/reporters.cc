@@ -43,11 +43,8 @@ void Journal::write(const std::function<std::vector<nlohmann::json>()>& passes) 
     nlohmann::json result;
     result["context"] = all.front().value("context", nlohmann::json::object());
     result["context"]["locality"] = locality_;
-    nlohmann::json kept = nlohmann::json::array();
-    for (auto& b : merge_passes(all)) {
-      if (b.value("error_message", "").rfind("not run: ", 0) != 0) kept.push_back(std::move(b));
-    }
-    result["benchmarks"] = std::move(kept);
+    std::vector<std::string> out_of_time;  // said by the result file, not the journal
+    result["benchmarks"] = kept_benchmarks(all, out_of_time);
     // Made with the first finished benchmark, exclusively (a file of that
     // name that exists is never replaced), then rewritten as a whole.
     if (created_) {

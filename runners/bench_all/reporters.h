@@ -16,7 +16,6 @@
 
 namespace locality {
 
-
 // The run so far, on disk: a result file beside the one the run will
 // write (<stem>.partial.json), rewritten atomically when Google Benchmark
 // reports a finished benchmark (all its repetitions) and the last rewrite
