@@ -46,7 +46,7 @@ import math
 import sys
 from pathlib import Path
 
-from locality.report.checks import Engine, Movement, movement
+from locality.report.checks import Engine, Movement, movements
 from locality.report.document import check_families, families_of
 from locality.report.load import ResultFile, ResultFileError, load_result
 from locality.report.summary import Summary
@@ -81,14 +81,14 @@ def judged(results: list[ResultFile]) -> tuple[dict[str, dict], Movement | None]
         ok = ok[ok["working_set_bytes"].notna()]
     found = {}
     summary, families, machine_caches = Summary(ok), families_of(results), caches(results[0])
-    movements = {s: movement(ok, s, families, machine_caches) for s in summary.series()}
-    for family, checks in check_families(summary, families, machine_caches, movements).items():
+    moved = movements(ok, families, machine_caches)
+    for family, checks in check_families(summary, families, machine_caches, moved).items():
         for check in checks.values():
             for r in check.results:
                 key = f"{family}: {r.claim.get('says', '')}"
                 found[key] = {"verdict": r.verdict, "value": r.value, "low": r.low, "high": r.high,
                               "min": r.claim.get("min"), "max": r.claim.get("max"), "kind": r.claim.get("kind")}
-    return found, next(iter(movements.values()), None)
+    return found, next(iter(moved.values()), None)
 
 
 def interval_words(moved: Movement | None) -> str:

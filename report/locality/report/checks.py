@@ -456,8 +456,9 @@ def claim_values(summary: Summary, series: str, families: dict, caches: list[dic
     """(family, claim index) -> the claim's value on one series, where it
     has a positive one."""
     out = {}
+    present = {p.family for p in summary}
     for family, desc in families.items():
-        if family not in {p.family for p in summary} or not desc.get("claims"):
+        if family not in present or not desc.get("claims"):
             continue
         check = check_family(summary, series, family, families, caches)
         for i, r in enumerate(check.results if check else []):
@@ -503,3 +504,8 @@ def movement(frame, series: str, families: dict, caches: list[dict]) -> Movement
         return None
     claims = sum(1 for logs in values.values() if len(logs) >= 2)
     return Movement(float(np.quantile(draws, MOVEMENT_SHARE)), len(units), claims)
+
+
+def movements(frame, families: dict, caches: list[dict]) -> dict[str, Movement | None]:
+    """movement() of every series in the frame, by series."""
+    return {s: movement(frame, s, families, caches) for s in sorted(set(frame["machine"].tolist()))}

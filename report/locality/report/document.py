@@ -18,7 +18,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from locality.report import models, escape, plot, units
-from locality.report.checks import Check, Movement, check_family, cache_levels, movement, region_bounds
+from locality.report.checks import Check, Movement, check_family, cache_levels, movements, region_bounds
 from locality.report.load import ResultFile, ResultFileError
 from locality.report.html import render_html
 from locality.report.styles import STYLES, Style, case_looks, rc
@@ -404,7 +404,7 @@ def build_report(results: list[ResultFile], style: str = "screen", names: dict |
                 plot.plot_misses(summary, families, source, machine_caches, meta(fid), st,
                                  multiplexed=source == "papi" and counters.get("multiplexed", False)),
                 misses_caption(summary, families, source)))
-        report.movements = {s: movement(ok, s, families, machine_caches) for s in summary.series()}
+        report.movements = movements(ok, families, machine_caches)
         report.checks = check_families(summary, families, machine_caches, report.movements)
         # the levels check says whether the latency curve confirms the last
         # level's size; every family's highlights need it
