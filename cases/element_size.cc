@@ -115,6 +115,32 @@ Claim random_over_sequential(int npad, double low, double high, const std::strin
           .match = "working_set"};
 }
 
+// The random walk over nodes of a line or more costs a miss per node, what
+// the run's own random chase costs per load; the sequential walk at least
+// the line that holds each node's link, at the read bandwidth (no walk
+// streams faster). So random over sequential is at most the chase's latency
+// over a line at bandwidth/read, measured in the same run (some tens on
+// current machines): the ceiling is physics; how far below it the walk
+// lands is the prefetcher's.
+constexpr double kLine = 64;
+
+Claim against_stream(int npad, double low, const std::string& below) {
+  const std::string pad = std::to_string(npad);
+  return {.kind = "ratio",
+          .says = "beyond the last-level cache the random walk over NPAD " + pad + " nodes costs over the "
+                  "sequential one at most what a random load costs over a 64-byte line at the read "
+                  "bandwidth (the run's own random chase and bandwidth/read at the same working set): a miss "
+                  "per node against at least the line that holds each node's link, which no walk streams "
+                  "faster than bandwidth/read (a physical limit, not a typical value, with 25% slack); " + below,
+          .cases = {"random_npad" + pad, "sequential_npad" + pad},
+          .at = "beyond:LLC",
+          .min = low,
+          .max = 1.25,
+          .match = "working_set",
+          .per = {"latency/random_chase", "bandwidth/read"},
+          .per_bytes = {NAN, kLine}};
+}
+
 const bool kRegistered = add_family({
     .name = "element_size",
     .title = "Node size in a list walk",
@@ -146,18 +172,20 @@ const bool kRegistered = add_family({
                    "random_npad0", "random_npad7", "random_npad15", "random_npad31"},
          .at = "in:L1", .max = 1.5, .match = "working_set"},
         {.kind = "ratio",
-         .says = "beyond the last-level cache the sequential walk over 256-byte nodes costs at least twice "
-                 "the one over 8-byte nodes",
-         .cases = {"sequential_npad31", "sequential_npad0"}, .at = "beyond:LLC", .min = 2,
-         .match = "working_set"},
+         .says = "beyond the last-level cache the sequential walk over 256-byte nodes costs over the one over "
+                 "8-byte nodes at least what a 64-byte line at the read bandwidth costs over it (the run's own "
+                 "bandwidth/read): each 256-byte node's link lies in a line of its own, which no walk streams "
+                 "faster than bandwidth/read (a physical limit, not a typical value, with 10% slack); more "
+                 "where the prefetcher does not follow a stride of four lines",
+         .cases = {"sequential_npad31", "sequential_npad0"}, .at = "beyond:LLC", .min = 0.9,
+         .match = "working_set", .per = {"bandwidth/read", "sequential_npad0"}, .per_bytes = {kLine, NAN}},
         random_over_sequential(0, 40, 400, "an L1 hit per node, eight nodes a line"),
-        random_over_sequential(7, 10, 200,
-                               "a line per node, streamed in where the prefetcher runs ahead of the chase "
-                               "(about latency x bandwidth / 64 bytes), a miss or two a page where it "
-                               "restarts at every 4 KiB page"),
-        random_over_sequential(15, 3, 100,
-                               "two lines' worth per node where the prefetcher follows the stride, and where "
-                               "it restarts at every 4 KiB page still most of a page's 32 nodes streamed in"),
+        against_stream(7, 0.25,
+                       "and at least a quarter of it: a prefetcher that restarts at every 4 KiB page adds a "
+                       "miss per 64 nodes, one that trails the chase part of a miss per node"),
+        against_stream(15, NAN,
+                       "how far below it is the prefetcher's, which may bring in the line beside each node's "
+                       "too, or not follow a stride of two lines"),
         random_over_sequential(31, 1.5, 100,
                                "four lines' worth per node where the prefetcher follows the stride, and "
                                "where it does not still a miss per node but no page walk (16 nodes a page)"),

@@ -11,6 +11,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include <array>
 #include <cmath>
 #include <cstddef>
 #include <optional>
@@ -102,6 +103,17 @@ struct Claim {
   std::string needs_counter = {};
   double needs_min = NAN;
   std::string hook = {};
+  // ratio: the run's own prediction of the ratio, from two more cases (each
+  // "family/case" or a case of this family): the claim's value is its ratio
+  // over theirs, per[0] taken at the working set of the claim's first case
+  // and per[1] at the second's, in the same rounds; where per_bytes[i] is
+  // set, per[i] is taken for that many bytes (its time per unit x bytes /
+  // its unit's bytes). The bounds then say how far the measurement may lie
+  // from the mechanism the two cases measure on this machine (a random
+  // load, a line at the read bandwidth), not from a range that spans every
+  // machine.
+  std::vector<std::string> per = {};
+  std::array<double, 2> per_bytes = {NAN, NAN};
 };
 
 // What a figure's horizontal axis shows, where it is not the working set: a

@@ -109,7 +109,9 @@ std::set<std::string> claim_cases_beyond(const std::vector<PlannedBenchmark>& be
         return region.rfind("beyond:", 0) == 0 || region == "last";
       };
       if (!decides(claim.at) && !decides(claim.to)) continue;
-      for (const std::string& name : claim.cases) out.insert(name.find('/') == std::string::npos ? f->name + "/" + name : name);
+      for (const auto* names : {&claim.cases, &claim.per}) {
+        for (const std::string& name : *names) out.insert(name.find('/') == std::string::npos ? f->name + "/" + name : name);
+      }
     }
   }
   return out;

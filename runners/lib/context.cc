@@ -26,6 +26,7 @@ nlohmann::json claim_json(const Claim& c) {
     j["needs"] = {{"counter", c.needs_counter}, {"min", number_or_null(c.needs_min)}};
   }
   if (!c.hook.empty()) j["hook"] = c.hook;
+  if (!c.per.empty()) j["per"] = {{"cases", c.per}, {"bytes", {number_or_null(c.per_bytes[0]), number_or_null(c.per_bytes[1])}}};
   return j;
 }
 

@@ -30,7 +30,8 @@ def judge(frame, families, family, claim, machine_caches):
     """A claim judged on `frame` with `families` as the descriptors (a
     build's own, or the cited file's with some replaced)."""
     # only the families the claim names: the rest would only cost time
-    involved = {family} | {c.split("/")[0] for c in claim["cases"] if "/" in c}
+    named = claim["cases"] + (claim.get("per") or {}).get("cases", [])
+    involved = {family} | {c.split("/")[0] for c in named if "/" in c}
     summary = Summary(frame[frame["family"].isin(involved)])
     engine = Engine(summary, summary.series()[0], families, machine_caches)
     return engine, engine.evaluate(family, claim)
@@ -224,6 +225,27 @@ def test_a_rerun_of_a_noisy_point_keeps_its_own_rounds():
     r = verdict(frame, RATIO)
     # each of b's repetitions is paired with a's of the same pass, not with the rerun's
     assert (r.low, r.high) == (pytest.approx(4.0), pytest.approx(4.0))
+
+
+def test_a_ratio_per_the_runs_own_prediction_is_judged_against_it_and_says_no_when_it_is_far():
+    # a over b against c over d taken for 16 bytes (d's unit is 4 bytes: 4 of its units): c / (4 d)
+    per = dict(RATIO, min=0.5, max=2.0, per={"cases": ["c", "d"], "bytes": [None, 16]})
+    rounds = {"c": [80.0, 88.0, 72.0, 84.0, 76.0], "d": [1.0, 1.1, 0.9, 1.05, 0.95]}
+    # the prediction is 20x in every round; a over b is 24x in every round: 1.2 of it
+    near = verdict(synthetic({**rounds, "a": [24.0, 26.4, 21.6, 25.2, 22.8], "b": [1.0, 1.0, 1.0, 1.0, 1.0]}), per)
+    # (b's rounds do not move with the machine here, c's and d's do alike: a's follow c's)
+    assert near.verdict == AGREES, near.sentence
+    assert near.value == pytest.approx(1.2 * 1.0, rel=0.15), near.sentence
+    assert "measured" in near.sentence and "predict" in near.sentence and "16 B" in near.sentence
+    # the same ratio where the prediction is 5x the measurement: the mechanism does not explain it
+    far = verdict(synthetic({**rounds, "a": [4.0, 4.4, 3.6, 4.2, 3.8], "b": [1.0] * 5}), per)
+    assert far.verdict == DISAGREES and far.value < 0.5, far.sentence
+    # without its prediction's cases the claim is not decided, and says which is missing
+    alone = verdict(synthetic({"a": [24.0] * 5, "b": [1.0] * 5, "c": [80.0] * 5}), per)
+    assert alone.verdict == INCONCLUSIVE and "d did not run" in alone.sentence
+    # a reference measured at a working set more than 2x from the case's is no prediction of it
+    away = verdict(synthetic({**rounds, "a": [24.0] * 5, "b": [1.0] * 5}, ws={"c": 4096.0 * 8}), per)
+    assert away.verdict == INCONCLUSIVE and "within 2x" in away.sentence
 
 
 def test_a_region_the_machine_does_not_describe_is_inconclusive():

@@ -342,9 +342,49 @@ class Engine:
         for a, b in pairs:
             va, ba = self.quantity(a, claim)
             vb, bb = self.quantity(b, claim)
-            items.append((va / vb, ba / bb, [a, b], self._where(a, family, claim.get("match", "elements")),
-                          self.rounds_of([a, b], claim, lambda q: q[0] / q[1])))
+            where = self._where(a, family, claim.get("match", "elements"))
+            if claim.get("per"):
+                ref = self._reference(family, claim, a, b)
+                if isinstance(ref, str):
+                    return self.missing(claim, ref)
+                (c, d), predict, words = ref
+                vc, bc = self.quantity(c, claim)
+                vd, bd = self.quantity(d, claim)
+                rounds = self.rounds_of([a, b, c, d], claim, lambda q: (q[0] / q[1], predict(q[2], q[3])))
+                # the measured ratio and the prediction as the claim's value
+                # takes them: the medians over the rounds where there are rounds
+                measured, predicted = ((float(np.median([r[0] for r in rounds])), float(np.median([r[1] for r in rounds])))
+                                       if len(rounds) >= ROUNDS else (va / vb, predict(vc, vd)))
+                items.append(((va / vb) / predict(vc, vd), (ba / bb) / predict(bc, bd), [a, b, c, d],
+                              f"{where}: {units.ratio(measured)} measured, against the {units.ratio(predicted)} {words}",
+                              [m / p for m, p in rounds]))
+                continue
+            items.append((va / vb, ba / bb, [a, b], where, self.rounds_of([a, b], claim, lambda q: q[0] / q[1])))
         return self._judge_many(claim, family, items)
+
+    def _reference(self, family: str, claim: dict, a: Point, b: Point):
+        """The run's own prediction of a claim's ratio from its `per` cases:
+        the first at a's working set, the second at b's (the nearest, within
+        2x), each taken for the bytes the claim gives it; as (points,
+        predicted ratio at each repetition's quantities, words), or why
+        there is none."""
+        names = claim["per"]["cases"]
+        wanted = claim["per"].get("bytes") or [None, None]
+        found, scales, named = [], [], []
+        for name, at, per_bytes in zip(names, (a, b), wanted):
+            pts = [p for p in self.curve(family, name) if p.working_set_bytes > 0]
+            near = min(pts, key=lambda p: abs(math.log(p.working_set_bytes / at.working_set_bytes)), default=None)
+            if near is None or abs(math.log2(near.working_set_bytes / at.working_set_bytes)) > 1:
+                return f"{name} did not run within 2x of {units.size_bytes(at.working_set_bytes)}"
+            if per_bytes is not None and not near.unit_bytes:
+                return f"{name} records no bytes per unit to take {units.size_bytes(per_bytes)} of it"
+            found.append(near)
+            scales.append(1.0 if per_bytes is None else per_bytes / near.unit_bytes)
+            named.append("/".join(self.resolve(family, name))
+                         + ("" if per_bytes is None else f" for {units.size_bytes(per_bytes)}")
+                         + f" at {units.size_bytes(near.working_set_bytes)}")
+        words = f"the run's own {named[0]} over {named[1]} predict"
+        return found, (lambda qc, qd: (qc * scales[0]) / (qd * scales[1])), words
 
     def _spread(self, family: str, claim: dict) -> ClaimResult:
         sets = self._pairs(family, claim)
