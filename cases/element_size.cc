@@ -87,58 +87,20 @@ Case walk_case(const char* order_name) {
                        : Model{.kind = "random"}};
 }
 
-// Beyond the caches the random walk pays a miss and a page walk per node.
-// The sequential walk pays an L1 hit per node where eight share a line
-// (NPAD 0) and otherwise what the prefetcher makes of a chase through
-// consecutive lines (NPAD 7) or every second or fourth line (NPAD 15, 31),
-// which is the machine's, not the layout's: a prefetcher that streams the
-// lines in makes a node cost a line's worth of bandwidth (the ratio is then
-// about latency x bandwidth / 64 bytes, some tens); one that stops at each
-// 4 KiB page or does not follow a stride of several lines leaves the walk a
-// miss per node, though in a page already walked (64, 32 or 16 nodes a page).
-// So the ranges widen with the node: a machine outside them says so.
-Claim random_over_sequential(int npad, double low, double high, const std::string& why) {
-  const std::string pad = std::to_string(npad);
-  const auto x = [](double v) {
-    std::string s = std::to_string(v);
-    s.erase(s.find_last_not_of('0') + 1);
-    if (s.back() == '.') s.pop_back();
-    return s + "x";
-  };
-  return {.kind = "ratio",
-          .says = "beyond the last-level cache the random walk over NPAD " + pad + " nodes costs " + x(low) +
-                  " to " + x(high) + " the sequential one: a miss per node against " + why,
-          .cases = {"random_npad" + pad, "sequential_npad" + pad},
-          .at = "beyond:LLC",
-          .min = low,
-          .max = high,
-          .match = "working_set"};
-}
-
 // The random walk over nodes of a line or more costs a miss per node, what
 // the run's own random chase costs per load; the sequential walk at least
-// the line that holds each node's link, at the read bandwidth (no walk
-// streams faster). So random over sequential is at most the chase's latency
-// over a line at bandwidth/read, measured in the same run (some tens on
-// current machines): the ceiling is physics; how far below it the walk
-// lands is the prefetcher's.
+// the line that holds each node's link, at the read bandwidth. So random
+// over sequential is at most the chase's latency over a line at
+// bandwidth/read, measured in the same run (some tens on current machines):
+// the ceiling is physics; how far below it the walk lands is the
+// prefetcher's.
 constexpr double kLine = 64;
 
-Claim against_stream(int npad, double low, const std::string& below) {
+Claim against_stream(int npad, const std::string& below, double low = NAN) {
   const std::string pad = std::to_string(npad);
-  return {.kind = "ratio",
-          .says = "beyond the last-level cache the random walk over NPAD " + pad + " nodes costs over the "
-                  "sequential one at most what a random load costs over a 64-byte line at the read "
-                  "bandwidth (the run's own random chase and bandwidth/read at the same working set): a miss "
-                  "per node against at least the line that holds each node's link, which no walk streams "
-                  "faster than bandwidth/read (a physical limit, not a typical value, with 25% slack); " + below,
-          .cases = {"random_npad" + pad, "sequential_npad" + pad},
-          .at = "beyond:LLC",
-          .min = low,
-          .max = 1.25,
-          .match = "working_set",
-          .per = {"latency/random_chase", "bandwidth/read"},
-          .per_bytes = {NAN, kLine}};
+  return under_stream_ceiling("the random walk over NPAD " + pad + " nodes costs over the sequential one",
+                              {"random_npad" + pad, "sequential_npad" + pad}, kLine,
+                              "the line that holds each node's link", below, low);
 }
 
 const bool kRegistered = add_family({
@@ -179,16 +141,23 @@ const bool kRegistered = add_family({
                  "where the prefetcher does not follow a stride of four lines",
          .cases = {"sequential_npad31", "sequential_npad0"}, .at = "beyond:LLC", .min = 0.9,
          .match = "working_set", .per = {"bandwidth/read", "sequential_npad0"}, .per_bytes = {kLine, NAN}},
-        random_over_sequential(0, 40, 400, "an L1 hit per node, eight nodes a line"),
-        against_stream(7, 0.25,
+        // eight nodes share a line: the sequential walk is an L1 hit per node
+        // whatever the prefetcher does, the random one a miss and a page walk
+        {.kind = "ratio",
+         .says = "beyond the last-level cache the random walk over NPAD 0 nodes costs 40x to 400x the "
+                 "sequential one: a miss per node against an L1 hit per node, eight nodes a line",
+         .cases = {"random_npad0", "sequential_npad0"}, .at = "beyond:LLC", .min = 40, .max = 400,
+         .match = "working_set"},
+        against_stream(7,
                        "and at least a quarter of it: a prefetcher that restarts at every 4 KiB page adds a "
-                       "miss per 64 nodes, one that trails the chase part of a miss per node"),
-        against_stream(15, NAN,
+                       "miss per 64 nodes, one that trails the chase part of a miss per node",
+                       0.25),
+        against_stream(15,
                        "how far below it is the prefetcher's, which may bring in the line beside each node's "
                        "too, or not follow a stride of two lines"),
-        random_over_sequential(31, 1.5, 100,
-                               "four lines' worth per node where the prefetcher follows the stride, and "
-                               "where it does not still a miss per node but no page walk (16 nodes a page)"),
+        against_stream(31,
+                       "how far below it is the prefetcher's, which may not follow a stride of four lines (a "
+                       "miss per node, in a page already walked)"),
     },
     .statistic = Statistic::minimum,
 });

@@ -25,6 +25,25 @@ bool add_family(Family family) {
 
 const std::vector<Family>& families() { return catalogue(); }
 
+Claim under_stream_ceiling(const std::string& says, std::vector<std::string> cases, double bytes,
+                           const std::string& floor, const std::string& below, double low,
+                           const std::string& match) {
+  const std::string b = std::to_string(static_cast<long long>(bytes));
+  return {.kind = "ratio",
+          .says = "beyond the last-level cache " + says + " at most what a random load costs over " + b +
+                  " bytes at the read bandwidth (the run's own random chase and bandwidth/read at each case's "
+                  "working set): a miss per node against at least " + floor +
+                  ", which nothing streams faster than bandwidth/read (a physical limit, not a typical value, "
+                  "with 25% slack); " + below,
+          .cases = std::move(cases),
+          .at = "beyond:LLC",
+          .min = low,
+          .max = 1.25,
+          .match = match,
+          .per = {"latency/random_chase", "bandwidth/read"},
+          .per_bytes = {NAN, bytes}};
+}
+
 CaseRef find_case(const std::string& name) {
   for (const Family& family : families()) {
     if (name.compare(0, family.name.size(), family.name) != 0 || name.size() <= family.name.size() ||

@@ -239,6 +239,22 @@ struct Family {
   bool cycles = false;
 };
 
+// A claim that a chase costs over a streamed layout, beyond the last-level
+// cache, at most what a random load costs over `bytes` read at the read
+// bandwidth, which is what the streamed layout moves per unit at the least:
+// the run's own latency/random_chase over bandwidth/read, at each case's
+// working set, with 25% slack. `says` begins with what costs what ("the
+// random walk over NPAD 7 nodes costs over the sequential one"); `floor`
+// says why the streamed layout moves at least `bytes` per unit, `below`
+// what decides how far under the ceiling a machine lands (its prefetcher),
+// and `low`, where set, the least share of the ceiling that mechanism
+// leaves; `match` pairs the cases' points as Claim::match does. The
+// ceiling is a physical limit; ranges fixed in advance span every machine's
+// prefetcher and pass by far on each.
+Claim under_stream_ceiling(const std::string& says, std::vector<std::string> cases, double bytes,
+                           const std::string& floor, const std::string& below, double low = NAN,
+                           const std::string& match = "working_set");
+
 // Adds a family to the catalogue; used once per family file through a
 // namespace-scope constant. Returns true so it can initialise that constant.
 bool add_family(Family family);

@@ -365,7 +365,8 @@ class Engine:
     def _reference(self, family: str, claim: dict, a: Point, b: Point):
         """The run's own prediction of a claim's ratio from its `per` cases:
         the first at a's working set, the second at b's (the nearest, within
-        2x), each taken for the bytes the claim gives it; as (points,
+        2x, or anywhere beyond the last level for a claim beyond it), each
+        taken for the bytes the claim gives it; as (points,
         predicted ratio at each repetition's quantities, words), or why
         there is none."""
         names = claim["per"]["cases"]
@@ -374,7 +375,10 @@ class Engine:
         for name, at, per_bytes in zip(names, (a, b), wanted):
             pts = [p for p in self.curve(family, name) if p.working_set_bytes > 0]
             near = min(pts, key=lambda p: abs(math.log(p.working_set_bytes / at.working_set_bytes)), default=None)
-            if near is None or abs(math.log2(near.working_set_bytes / at.working_set_bytes)) > 1:
+            # beyond the last level every working set is served by memory:
+            # the nearest size there stands for any other
+            same_level = claim.get("at") == "beyond:LLC" and near is not None and self.in_region(near, "beyond:LLC")
+            if near is None or not (same_level or abs(math.log2(near.working_set_bytes / at.working_set_bytes)) <= 1):
                 return f"{name} did not run within 2x of {units.size_bytes(at.working_set_bytes)}"
             if per_bytes is not None and not near.unit_bytes:
                 return f"{name} records no bytes per unit to take {units.size_bytes(per_bytes)} of it"
