@@ -391,8 +391,8 @@ def test_a_chase_the_prefetcher_does_not_follow_is_within_the_ranges_and_a_layou
     A random walk dearer over the sequential one than that ceiling (a
     sequential walk faster than the read bandwidth), its whole range over
     the rounds above it, disagrees. A fresh list cheaper than its bytes
-    allow (6x the vector: 32-byte chunks against 4-byte ints streamed at
-    the read bandwidth) still disagrees."""
+    allow (under 7.2x the vector: 32-byte chunks against 4-byte ints
+    streamed at the read bandwidth, with slack) still disagrees."""
     result, frame, machine_caches = cited
     scattered = current_descriptor(bench_all, tmp_path / "s", "scattered_nodes")
     element = current_descriptor(bench_all, tmp_path / "e", "element_size")
@@ -413,7 +413,13 @@ def test_a_chase_the_prefetcher_does_not_follow_is_within_the_ranges_and_a_layou
     assert verdict(slow_fresh, "scattered_nodes", fresh).value == pytest.approx(24, rel=0.01)
     for claim in scattered["claims"]:
         assert verdict(slow_fresh, "scattered_nodes", claim["cases"]).verdict != DISAGREES, claim["says"]
-    assert verdict(scaled("scattered_nodes", "list_sum_fresh", fresh, 6), "scattered_nodes", fresh).verdict == DISAGREES
+    # a fresh list cheaper than its bytes allow, its whole range over the
+    # rounds under the floor (a noisy run's rounds spread far either side)
+    now = verdict(frame, "scattered_nodes", fresh)
+    floor = next(c for c in scattered["claims"] if c["cases"] == fresh)["min"]
+    cheap = 0.9 * floor * now.value / now.high
+    assert cheap < floor
+    assert verdict(scaled("scattered_nodes", "list_sum_fresh", fresh, cheap), "scattered_nodes", fresh).verdict == DISAGREES
     walk = ["random_npad31", "sequential_npad31"]
     slow_walk = scaled("element_size", "random_npad31", walk, 0.05)
     assert verdict(slow_walk, "element_size", walk).verdict != DISAGREES
