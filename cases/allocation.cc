@@ -21,6 +21,7 @@
 
 #include "core/arena.h"
 #include "core/family.h"
+#include "core/layout.h"
 #include "core/fixture.h"
 #include "core/platform.h"
 #include "core/pmr.h"
@@ -221,10 +222,6 @@ Case object_case(const char* name, const char* summary, double peak, CaseFn fn) 
           .unit = {"object", sizeof(Object)}};
 }
 
-// What new returns for a 16-byte node on a fresh glibc heap: a 32-byte chunk
-// (the node and the chunk's header), so two nodes a line.
-constexpr double kChunk = 32;
-
 const bool kRegistered = add_family({
     .name = "allocation",
     .title = "The cost of getting memory",
@@ -283,7 +280,7 @@ const bool kRegistered = add_family({
                  "caches and each object costs more than at the smallest size, where it fitted (at least 1.2x)",
          .cases = {"churn_bump"}, .at = "first", .to = "last", .min = 1.2},
         under_stream_ceiling("the list built on a fragmented heap costs over the one built on a fresh heap",
-                             {"fragmented_list_sum", "fresh_list_sum"}, kChunk,
+                             {"fragmented_list_sum", "fresh_list_sum"}, kHeapNodeChunkBytes,
                              "the fresh heap's 32-byte chunk per node (two nodes a line)",
                              "how far below it is the prefetcher's: some hundreds of times the fresh list "
                              "where it runs ahead of the chase, some tens where it restarts at every 4 KiB "

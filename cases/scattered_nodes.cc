@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/family.h"
+#include "core/layout.h"
 #include "core/fixture.h"
 #include "core/platform.h"
 #include "core/timing.h"
@@ -123,10 +124,6 @@ void std_map_sum(benchmark::State& state, std::size_t n) {
   });
 }
 
-// What new returns for a 16-byte node on a fresh glibc heap: a 32-byte chunk
-// (the node and the chunk's header), so two nodes a line.
-constexpr double kChunk = 32;
-
 // A hop to another line costs a random access, a hop inside the line an L1
 // load: the textbook list, without a prefetcher.
 const Model kListModel = {.kind = "list", .tolerance = 0.5,
@@ -186,7 +183,7 @@ const bool kRegistered = add_family({
         // ahead of a chase streams its lines; one that restarts at every 4 KiB
         // page leaves a miss or two per 128 nodes); the ceiling is not.
         under_stream_ceiling("the shuffled list costs over the fresh list", {"list_sum", "list_sum_fresh"},
-                             kChunk, "the fresh list's 32-byte chunk per node (two nodes a line)",
+                             kHeapNodeChunkBytes, "the fresh list's 32-byte chunk per node (two nodes a line)",
                              "how far below it is the prefetcher's: some hundreds of times the fresh list "
                              "where it runs ahead of the chase, some tens where it restarts at every 4 KiB "
                              "page",

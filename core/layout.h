@@ -24,6 +24,10 @@ struct Node {
   int value;
 };
 
+// What glibc's malloc returns for a separate Node on a fresh heap: a 32-byte
+// chunk (the node and the chunk's header), so two nodes a line.
+constexpr std::size_t kHeapNodeChunkBytes = 32;
+
 // How the nodes of a structure lie in memory, measured along the order in
 // which a traversal visits them.
 struct LayoutStats {
