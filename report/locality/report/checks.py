@@ -353,9 +353,11 @@ class Engine:
                 rounds = self.rounds_of([a, b, c, d], claim, lambda q: (q[0] / q[1], predict(q[2], q[3])))
                 # the measured ratio and the prediction as the claim's value
                 # takes them: the medians over the rounds where there are rounds
-                measured, predicted = ((float(np.median([r[0] for r in rounds])), float(np.median([r[1] for r in rounds])))
-                                       if len(rounds) >= ROUNDS else (va / vb, predict(vc, vd)))
-                items.append(((va / vb) / predict(vc, vd), (ba / bb) / predict(bc, bd), [a, b, c, d],
+                measured, predicted = va / vb, predict(vc, vd)
+                value = measured / predicted
+                if len(rounds) >= ROUNDS:
+                    measured, predicted = (float(np.median([r[i] for r in rounds])) for i in (0, 1))
+                items.append((value, (ba / bb) / predict(bc, bd), [a, b, c, d],
                               f"{where}: {units.ratio(measured)} measured, against the {units.ratio(predicted)} {words}",
                               [m / p for m, p in rounds]))
                 continue
