@@ -103,10 +103,12 @@ struct Claim {
   std::string needs_counter = {};
   double needs_min = NAN;
   std::string hook = {};
-  // ratio: the run's own prediction of the ratio, from two more cases (each
-  // "family/case" or a case of this family): the claim's value is its ratio
-  // over theirs, per[0] taken at the working set of the claim's first case
-  // and per[1] at the second's, in the same rounds; where per_bytes[i] is
+  // ratio, growth: the run's own prediction of the ratio, from two more
+  // cases (each "family/case" or a case of this family): the claim's value
+  // is its ratio (a growth's end over its start) over theirs, per[0] taken
+  // at the working set of the claim's first case (a growth's end) and
+  // per[1] at the second's (its start), in the same rounds (a case that
+  // runs at one size only, at that size); where per_bytes[i] is
   // set, per[i] is taken for that many bytes (its time per unit x bytes /
   // its unit's bytes). The bounds then say how far the measurement may lie
   // from the mechanism the two cases measure on this machine (a random

@@ -243,9 +243,36 @@ def test_a_ratio_per_the_runs_own_prediction_is_judged_against_it_and_says_no_wh
     # without its prediction's cases the claim is not decided, and says which is missing
     alone = verdict(synthetic({"a": [24.0] * 5, "b": [1.0] * 5, "c": [80.0] * 5}), per)
     assert alone.verdict == INCONCLUSIVE and "d did not run" in alone.sentence
-    # a reference measured at a working set more than 2x from the case's is no prediction of it
-    away = verdict(synthetic({**rounds, "a": [24.0] * 5, "b": [1.0] * 5}, ws={"c": 4096.0 * 8}), per)
+    # a reference measured at working sets all more than 2x from the case's is no prediction of it
+    larger = synthetic({"c": rounds["c"]}, ws={"c": 4096.0 * 16}).assign(elements=2048.0, elements_per_iter=2048.0)
+    far_sizes = pd.concat([synthetic({**rounds, "a": [24.0] * 5, "b": [1.0] * 5}, ws={"c": 4096.0 * 8}), larger],
+                          ignore_index=True)
+    away = verdict(far_sizes, per)
     assert away.verdict == INCONCLUSIVE and "within 2x" in away.sentence
+    # but a reference that runs at one size only (a count of exchanges, not a working set) is taken there
+    one = verdict(synthetic({**rounds, "a": [24.0, 26.4, 21.6, 25.2, 22.8], "b": [1.0] * 5}, ws={"c": 4096.0 * 8}), per)
+    assert one.verdict == AGREES and "32 KiB" in one.sentence, one.sentence
+
+
+def test_a_growth_per_the_runs_own_prediction_divides_the_growth_by_it():
+    # a from 4 KiB to 1 MiB over c at 1 MiB (for 16 bytes: 4 of its 4-byte units) over a at 4 KiB
+    growth = {"kind": "growth", "says": "a grows at least to c", "cases": ["a"], "at": "first", "to": "last",
+              "min": 0.8, "max": None, "per": {"cases": ["c", "a"], "bytes": [16, None]}}
+    small, large = 4096.0, 1048576.0
+    c = [2.0, 2.2, 1.8, 2.1, 1.9]
+
+    def frame(end):
+        end_rows = synthetic({"a": end}, ws={"a": large}).assign(elements=262144.0, elements_per_iter=262144.0)
+        return pd.concat([synthetic({"a": [1.0] * 5}, ws={"a": small}), end_rows,
+                          synthetic({"c": c}, ws={"c": large})], ignore_index=True)
+
+    # the end costs 2x what c predicts (8 per unit against 4 x c): the growth, 8.8x, is 1.1 of the 8x predicted
+    near = verdict(frame([8.8, 9.68, 7.92, 9.24, 8.36]), growth)
+    assert near.verdict == AGREES and near.value == pytest.approx(1.1, rel=0.05), near.sentence
+    assert "measured" in near.sentence and "16 B at 1 MiB" in near.sentence, near.sentence
+    # an end cheaper than its bytes at c's pace: below the floor, however much it grew
+    below = verdict(frame([2.0, 2.2, 1.8, 2.1, 1.9]), growth)
+    assert below.verdict == DISAGREES and below.value == pytest.approx(0.25, rel=0.05), below.sentence
 
 
 def test_a_region_the_machine_does_not_describe_is_inconclusive():

@@ -340,37 +340,48 @@ class Engine:
             pairs = pairs[-1:]
         items = []
         for a, b in pairs:
-            va, ba = self.quantity(a, claim)
-            vb, bb = self.quantity(b, claim)
             where = self._where(a, family, claim.get("match", "elements"))
             if claim.get("per"):
-                ref = self._reference(family, claim, a, b)
-                if isinstance(ref, str):
-                    return self.missing(claim, ref)
-                (c, d), predict, words = ref
-                vc, bc = self.quantity(c, claim)
-                vd, bd = self.quantity(d, claim)
-                rounds = self.rounds_of([a, b, c, d], claim, lambda q: (q[0] / q[1], predict(q[2], q[3])))
-                # the measured ratio and the prediction as the claim's value
-                # takes them: the medians over the rounds where there are rounds
-                measured, predicted = va / vb, predict(vc, vd)
-                value = measured / predicted
-                if len(rounds) >= ROUNDS:
-                    measured, predicted = (float(np.median([r[i] for r in rounds])) for i in (0, 1))
-                items.append((value, (ba / bb) / predict(bc, bd), [a, b, c, d],
-                              f"{where}: {units.ratio(measured)} measured, against the {units.ratio(predicted)} {words}",
-                              [m / p for m, p in rounds]))
+                item = self._against_prediction(family, claim, a, b, where)
+                if isinstance(item, str):
+                    return self.missing(claim, item)
+                items.append(item)
                 continue
+            va, ba = self.quantity(a, claim)
+            vb, bb = self.quantity(b, claim)
             items.append((va / vb, ba / bb, [a, b], where, self.rounds_of([a, b], claim, lambda q: q[0] / q[1])))
         return self._judge_many(claim, family, items)
 
+    def _against_prediction(self, family: str, claim: dict, a: Point, b: Point, where: str):
+        """q(a) / q(b) over the run's own prediction of it (the claim's
+        `per`), as an item for _judge_many, or why there is none."""
+        ref = self._reference(family, claim, a, b)
+        if isinstance(ref, str):
+            return ref
+        (c, d), predict, words = ref
+        va, ba = self.quantity(a, claim)
+        vb, bb = self.quantity(b, claim)
+        vc, bc = self.quantity(c, claim)
+        vd, bd = self.quantity(d, claim)
+        rounds = self.rounds_of([a, b, c, d], claim, lambda q: (q[0] / q[1], predict(q[2], q[3])))
+        # the measured ratio and the prediction as the claim's value takes
+        # them: the medians over the rounds where there are rounds
+        measured, predicted = va / vb, predict(vc, vd)
+        value = measured / predicted
+        if len(rounds) >= ROUNDS:
+            measured, predicted = (float(np.median([r[i] for r in rounds])) for i in (0, 1))
+        return (value, (ba / bb) / predict(bc, bd), [a, b, c, d],
+                f"{where}: {units.ratio(measured)} measured, against the {units.ratio(predicted)} {words}",
+                [m / p for m, p in rounds])
+
     def _reference(self, family: str, claim: dict, a: Point, b: Point):
-        """The run's own prediction of a claim's ratio from its `per` cases:
-        the first at a's working set, the second at b's (the nearest, within
-        2x, or anywhere beyond the last level for a claim beyond it), each
-        taken for the bytes the claim gives it; as (points,
-        predicted ratio at each repetition's quantities, words), or why
-        there is none."""
+        """The run's own prediction of a claim's ratio (or growth, a from b)
+        from its `per` cases: the first at a's working set, the second at
+        b's (the nearest, within 2x, or anywhere beyond the last level for a
+        claim beyond it; a case that ran at one size only, a count of
+        exchanges rather than a working set, at that size), each taken for
+        the bytes the claim gives it; as (points, predicted ratio at each
+        repetition's quantities, words), or why there is none."""
         names = claim["per"]["cases"]
         wanted = claim["per"].get("bytes") or [None, None]
         found, scales, named = [], [], []
@@ -380,7 +391,8 @@ class Engine:
             # beyond the last level every working set is served by memory:
             # the nearest size there stands for any other
             same_level = claim.get("at") == "beyond:LLC" and near is not None and self.in_region(near, "beyond:LLC")
-            if near is None or not (same_level or abs(math.log2(near.working_set_bytes / at.working_set_bytes)) <= 1):
+            if near is None or not (same_level or len(pts) == 1
+                                    or abs(math.log2(near.working_set_bytes / at.working_set_bytes)) <= 1):
                 return f"{name} did not run within 2x of {units.size_bytes(at.working_set_bytes)}"
             if per_bytes is not None and not near.unit_bytes:
                 return f"{name} records no bytes per unit to take {units.size_bytes(per_bytes)} of it"
@@ -429,6 +441,13 @@ class Engine:
             where = f"from {units.count(a.size)} to {units.count(b.size)} {size_name}"
         else:
             where = f"from {units.size_bytes(a.working_set_bytes)} to {units.size_bytes(b.working_set_bytes)}"
+        if claim.get("per"):
+            # the growth over the run's own prediction of it: the end over
+            # the start, c at the end's working set, d at the start's
+            item = self._against_prediction(family, claim, b, a, where)
+            if isinstance(item, str):
+                return self.missing(claim, item)
+            return self._judge_many(claim, family, [item])
         return self._judge_many(claim, family, [(vb / va, bb / ba, [a, b], where,
                                                  self.rounds_of([a, b], claim, lambda q: q[1] / q[0]))])
 
