@@ -183,18 +183,23 @@ def test_list_help_version_and_dry_run(bench_all):
 
 
 def test_list_tests_lists_and_exits_zero(bench_all):
-    proc = run([bench_all, "--benchmark_list_tests=true", "heap_vector/sum"])
+    proc = run([bench_all, "--benchmark_list_tests=true", "heap_vector/sum_one_chain"])
     assert proc.returncode == 0, proc.stderr
     sizes = [int(name.rsplit("/", 1)[1]) for name in proc.stdout.split()]
-    assert proc.stdout.split() == [f"heap_vector/sum/{n}" for n in sizes]
+    assert proc.stdout.split() == [f"heap_vector/sum_one_chain/{n}" for n in sizes]
     # the shared ladder: powers of 4 from 1024 ints, then the first power of
     # two of ints at least twice the last level the plan sizes for
-    dry = run([bench_all, "--dry-run", "heap_vector/sum", "--full"])
+    dry = run([bench_all, "--dry-run", "heap_vector/sum_one_chain", "--full"])
     value, unit = re.search(r"ladders sized for a ([\d.]+) (\w+) last-level", dry.stdout).groups()
     llc = float(value) * {"KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30}[unit]
     assert sizes[0] == 1024 and all(b == 4 * a for a, b in zip(sizes[:-2], sizes[1:-1]))
     assert sizes[-1] * 4 >= 2 * llc > sizes[-2] * 4
     assert "internal error" not in proc.stderr
+    # the vector sum: the same and one size more, the first power of two of
+    # ints at least four times the last level (where bandwidth/read ends)
+    listed = run([bench_all, "--benchmark_list_tests=true", "heap_vector/sum"]).stdout.split()
+    summed = [int(name.rsplit("/", 1)[1]) for name in listed if name.startswith("heap_vector/sum/")]
+    assert summed[:-1] == sizes and summed[-1] * 4 >= 4 * llc > summed[-1] * 2
 
 
 def test_json_display_format_prints_json_on_stdout(bench_all, tmp_path):
