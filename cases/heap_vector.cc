@@ -69,8 +69,15 @@ const bool kRegistered = add_family({
                          .parts = "in the caches: one add per cycle, not the bytes, sets the pace"}}},
     .claims = {{.kind = "growth", .says = "the sum costs more per int in L2 than in L1 (a step at L1)",
                 .cases = {"sum"}, .at = "in:L1", .to = "in:L2", .min = 1.2},
-               {.kind = "growth", .says = "more beyond the last-level cache than inside it (a step at the last level)",
-                .cases = {"sum"}, .at = "in:LLC", .to = "beyond:LLC", .min = 1.5},
+               // Not "at least 1.5x": a guest's host may hold twice its reported
+               // last level, and where it does not the step is the memory's.
+               {.kind = "growth",
+                .says = "and beyond the last-level cache over inside it as much as bandwidth/read's cost per byte "
+                        "grows over the same working sets (the run's own read kernel), within 2x either way: "
+                        "the sum streams at the bandwidth of the level the vector lives in, so its step at the "
+                        "last level is the step the read bandwidth takes there, large or small",
+                .cases = {"sum"}, .at = "in:LLC", .to = "beyond:LLC", .min = 0.5, .max = 2,
+                .per = {"bandwidth/read", "bandwidth/read"}},
                {.kind = "ratio", .says = "in L1 the sum reads at least half as many bytes per second as bandwidth/read",
                 .cases = {"sum", "bandwidth/read"}, .at = "in:L1", .min = 0.5, .match = "working_set",
                 .rate = true},
