@@ -500,8 +500,8 @@ def test_a_bump_arena_that_outgrows_the_caches_costs_at_least_its_dirtied_lines_
 
 def test_a_ratio_at_each_cases_largest_size_needs_no_common_size(cited):
     """match = "largest": each case at its own largest size in the region.
-    A ratio claim beyond the LLC whose first case is cut below the second's
-    largest size is decided at each one's largest, where matching by
+    A ratio claim beyond the LLC whose first case is cut to a size below
+    the second's there is decided at each one's largest, where matching by
     elements finds no common size and leaves it undecided."""
     result, frame, machine_caches = cited
     family, index = next((f, i) for f, i in claims(result)
@@ -511,8 +511,10 @@ def test_a_ratio_at_each_cases_largest_size_needs_no_common_size(cited):
                          and "/" in result.families[f]["claims"][i]["cases"][1])
     claim = result.families[family]["claims"][index]
     a, b = claim["cases"]
-    b_top = frame.loc[rows_of(frame, family, b), "elements"].max()
-    shorter = frame[~(rows_of(frame, family, a) & (frame["elements"] >= b_top))]
+    # a loses its largest size: what is left of it beyond the LLC is smaller
+    # than anything of b's there (its working set is larger per element)
+    a_top = frame.loc[rows_of(frame, family, a), "elements"].max()
+    shorter = frame[~(rows_of(frame, family, a) & (frame["elements"] >= a_top))]
     summary = Summary(shorter)
 
     def judged(match):
@@ -625,6 +627,14 @@ def test_a_claim_interval_is_widened_to_the_movement_and_its_verdict_with_it(cit
     assert wide.low == pytest.approx(plain.value * math.exp(-engine.movement))
     assert wide.high >= plain.high and wide.low < claim["min"]
     assert wide.verdict == INCONCLUSIVE and "straddles the bound" in wide.sentence
+    # a claim on a counter the program counts (allocations per node) keeps its range: the movement is of times
+    family, index = next((f, i) for f, i in claims(result) if result.families[f]["claims"][i].get("counter")
+                         and result.families[f]["claims"][i].get("min"))
+    claim = result.families[family]["claims"][index]
+    engine, exact = evaluate(frame, result, family, index, machine_caches)
+    engine.movement = 0.5
+    moved = engine.evaluate(family, claim)
+    assert exact.verdict == AGREES and (moved.low, moved.high, moved.verdict) == (exact.low, exact.high, AGREES)
 
 
 def test_counters_in_one_line_cost_at_most_two_hand_overs_per_increment(cited, bench_all, tmp_path):

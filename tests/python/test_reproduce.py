@@ -78,9 +78,14 @@ def test_claims_from_another_file_judge_both_runs_and_the_table_names_them(tmp_p
     data = json.loads(CITED.read_text())
     families = data["context"]["locality"]["families"]
     family, desc = next((f, d) for f, d in families.items() if any(c["kind"] == "ratio" for c in d["claims"]))
+    ratios = [c for d in families.values() for c in d["claims"] if c["kind"] == "ratio" and not c.get("per")]
     claim = next(c for c in desc["claims"] if c["kind"] == "ratio")
     claim["says"] = "a bound no run meets"
     claim["min"], claim["max"] = 1e9, None
+    # and one every run passes by far: a loose check, so the targets are not met
+    loose = next(c for c in ratios if c is not claim)
+    loose["says"] = "a bound every run passes by far"
+    loose["min"], loose["max"] = 1e-9, None
     other = tmp_path / "other.json"
     other.write_text(json.dumps(data))
     table = tmp_path / "claims.md"
@@ -88,6 +93,7 @@ def test_claims_from_another_file_judge_both_runs_and_the_table_names_them(tmp_p
     assert proc.returncode == 1, proc.stderr
     got = json.loads((tmp_path / "o.json").read_text())
     assert got["flips"] == [] and got["claims"] > 20
+    assert [k for k in got["loose"] if "a bound every run passes by far" in k], got["loose"]
     rows = [r for r in table.read_text().splitlines() if r.startswith(f"| {family}: a bound no run meets |")]
     assert len(rows) == 1 and rows[0].count("disagrees") == 2, rows
     assert table.read_text().splitlines()[0].count(CITED.name) == 2

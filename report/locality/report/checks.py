@@ -19,9 +19,10 @@ more than once, the claims are evaluated on each pass alone, and the
 differences between passes, pooled over every claim of the series and
 scaled to what separates two runs, give the half-width (in log terms) that
 holds MOVEMENT_SHARE of the claims. The interval is the range over the
-rounds and that band around the value, whichever reaches further. A run
-with one pass has no movement to measure and keeps the range over its
-rounds (and says so).
+rounds and that band around the value, whichever reaches further; a
+claim on a counter the program counts itself (allocations per node) is
+exact and keeps its range. A run with one pass has no movement to measure
+and keeps the range over its rounds (and says so).
 
 The verdict is "agrees" when the whole interval satisfies the claim's
 bounds, "disagrees" when the whole interval violates them, and
@@ -290,6 +291,9 @@ class Engine:
         fmt = self._fmt(claim)
         judged, ranged = [], True
         comparison = all(len(points) > 1 for _, _, points, _, _ in items)
+        # a counter the program counts (allocations) is exact: the passes
+        # measure how far the machine moves times, not counts
+        widen = 0.0 if claim.get("counter") else self.movement
         for value, boot, points, where, rounds in items:
             rounds = [r for r in rounds if math.isfinite(r)]
             if len(rounds) >= ROUNDS and math.isfinite(value):
@@ -299,9 +303,9 @@ class Engine:
             else:
                 ranged = False
                 lo, hi = (float(x) for x in np.nanpercentile(boot, [2.5, 97.5]))
-            if self.movement > 0 and math.isfinite(value) and value > 0:
-                lo = min(lo, value * math.exp(-self.movement))
-                hi = max(hi, value * math.exp(self.movement))
+            if widen > 0 and math.isfinite(value) and value > 0:
+                lo = min(lo, value * math.exp(-widen))
+                hi = max(hi, value * math.exp(widen))
             reason = self.few(points) or self.needs(points, claim)
             verdict = INCONCLUSIVE if reason else self.judge(lo, hi, claim)
             judged.append((verdict, value, lo, hi, where, reason))
@@ -310,13 +314,13 @@ class Engine:
         first = shown[0]
         expected = self.bound_words(claim, fmt)
         if len(judged) == 1:
-            what = self.interval_words(ranged, comparison)
+            what = self.interval_words(ranged, comparison, widen)
             measured = f"{fmt(first[1])} {first[4]} ({what} {units.interval(first[2], first[3], fmt)}; expected {expected})"
         else:
             values = [j[1] for j in judged]
             measured = (f"{fmt(min(values))} to {fmt(max(values))} over {len(judged)} sizes (expected {expected} at each"
                         + ("" if verdict == AGREES else f"; {first[4]}: {fmt(first[1])}, "
-                           f"{'next-run interval' if self.movement > 0 else 'range over the repetitions' if ranged else 'interval'} "
+                           f"{self.interval_words(ranged, False, widen)} "
                            f"{units.interval(first[2], first[3], fmt)}") + ")")
         if first[5] and verdict == INCONCLUSIVE:
             measured += f" — {first[5]}"
@@ -324,9 +328,10 @@ class Engine:
             measured += " — the interval straddles the bound"
         return self.result(claim, verdict, measured, first[1], first[2], first[3])
 
-    def interval_words(self, ranged: bool, comparison: bool) -> str:
+    @staticmethod
+    def interval_words(ranged: bool, comparison: bool, widened: float) -> str:
         value = "median over the rounds, " if ranged and comparison else ""
-        if self.movement > 0:
+        if widened > 0:
             return f"{value}next-run interval"
         return f"{value}range over the repetitions" if ranged else "95% interval"
 
