@@ -439,8 +439,6 @@ class Engine:
         a, b = start[-1], end[-1]
         if a is b:
             return self.missing(claim, f"{a.name} is the only size: nothing to compare")
-        va, ba = self.quantity(a, claim)
-        vb, bb = self.quantity(b, claim)
         if claim.get("at") in ("first", "last"):
             size_name = self.families.get(family, {}).get("size_name", "")
             where = f"from {units.count(a.size)} to {units.count(b.size)} {size_name}"
@@ -453,6 +451,8 @@ class Engine:
             if isinstance(item, str):
                 return self.missing(claim, item)
             return self._judge_many(claim, family, [item])
+        va, ba = self.quantity(a, claim)
+        vb, bb = self.quantity(b, claim)
         return self._judge_many(claim, family, [(vb / va, bb / ba, [a, b], where,
                                                  self.rounds_of([a, b], claim, lambda q: q[1] / q[0]))])
 
