@@ -85,15 +85,21 @@ void object_per_call(benchmark::State& state, std::size_t n) {
   if (got != expected_use(n)) state.SkipWithError("a call returned the wrong value");
 }
 
+// The churn's objects take eight sizes in turn.
+constexpr std::size_t kChurnSizes = 8;
+
 // The size of the i-th object of the churn: 16 to 128 bytes.
-constexpr std::size_t churn_size(std::size_t i) { return 16 * (1 + (i * 5) % 8); }
+constexpr std::size_t churn_size(std::size_t i) { return 16 * (1 + (i * 5) % kChurnSizes); }
 
 // The churn's bytes per object on average: its eight sizes' mean.
 constexpr std::size_t churn_bytes_per_object() {
   std::size_t bytes = 0;
-  for (std::size_t i = 0; i < 8; ++i) bytes += churn_size(i);
-  return bytes / 8;
+  for (std::size_t i = 0; i < kChurnSizes; ++i) bytes += churn_size(i);
+  return bytes / kChurnSizes;
 }
+
+// The line the dirtied bytes are counted in.
+constexpr std::size_t kLine = 64;
 
 // The bytes of 64-byte lines the churn dirties per object, where the bump
 // arena hands out every object at a new address: the churn writes each
@@ -102,16 +108,15 @@ constexpr std::size_t churn_bytes_per_object() {
 // sizes' period (576 bytes) is nine whole lines, and the arena's buffer is
 // line-aligned, so one period tells.
 constexpr double churn_dirty_bytes_per_object() {
-  constexpr std::size_t kLine = 64;
   std::size_t offset = 0;
   std::size_t lines = 0;
-  for (std::size_t i = 0; i < 8; ++i) {
+  for (std::size_t i = 0; i < kChurnSizes; ++i) {
     if (i == 0 || offset / kLine != (offset - churn_size(i - 1)) / kLine) ++lines;
     offset += churn_size(i);
   }
-  return static_cast<double>(lines * kLine) / 8;
+  return static_cast<double>(lines * kLine) / kChurnSizes;
 }
-static_assert(churn_bytes_per_object() * 8 % 64 == 0 && BumpArena::kBufferAlign % 64 == 0,
+static_assert(churn_bytes_per_object() * kChurnSizes % kLine == 0 && BumpArena::kBufferAlign % kLine == 0,
               "one period of the churn's sizes is whole lines from a line boundary");
 
 // The bytes of all n objects of the churn: what a bump arena that never
