@@ -21,7 +21,11 @@ with a number:
              (value / min or max / value), which can say no to little;
              a bound whose text says it is a "physical limit" is not counted
 
-and prints one line per claim that moved more than --within or flipped.
+and prints one line per claim that moved more than --within or flipped,
+after the within share by where the claims are measured: in the caches
+(every point of the claim fits in them: the core alone), reaching beyond
+the last-level cache (the memory system too, which a shared machine's
+other tenants share), or at every size or over threads.
 With --claims-from, both runs are judged by the claims C.json carries
 (any result file of another build, a --quick run will do) instead of
 their own: would that build's bounds have held on these two runs?
@@ -87,8 +91,24 @@ def judged(results: list[ResultFile]) -> tuple[dict[str, dict], Movement | None]
             for r in check.results:
                 key = f"{family}: {r.claim.get('says', '')}"
                 found[key] = {"verdict": r.verdict, "value": r.value, "low": r.low, "high": r.high,
-                              "min": r.claim.get("min"), "max": r.claim.get("max"), "kind": r.claim.get("kind")}
+                              "min": r.claim.get("min"), "max": r.claim.get("max"), "kind": r.claim.get("kind"),
+                              "where": where_measured(r.claim)}
     return found, next(iter(moved.values()), None)
+
+
+# Where a claim is measured, by its region (and a growth's end): a claim
+# whose every point fits in the caches is timed on the core alone; one that
+# reaches beyond the last level also on the memory system, which a shared
+# machine's other tenants share.
+WHERE = {"caches": "in the caches", "memory": "reaching beyond the last-level cache",
+         "other": "at every size, or over threads"}
+
+
+def where_measured(claim: dict) -> str:
+    regions = [claim.get("at", "all")] + ([claim["to"]] if claim.get("to") else [])
+    if any(r.startswith("beyond:") for r in regions):
+        return "memory"
+    return "caches" if all(r.startswith("in:") for r in regions) else "other"
 
 
 def interval_words(moved: Movement | None) -> str:
@@ -126,12 +146,17 @@ def compare(a: dict[str, dict], b: dict[str, dict], within: float) -> dict:
     # a bound that is a physical limit, and says so, may pass by far
     loose = [k for k in numeric if margin(a[k]) > LOOSE and margin(b[k]) > LOOSE and "physical limit" not in k]
     share = lambda keys, total: len(keys) / len(total) if total else math.nan  # noqa: E731
+    by_where = {}
+    for where in WHERE:
+        mine = [k for k in numeric if a[k].get("where") == where]
+        if mine:
+            by_where[where] = {"numeric": len(mine), "within": share([k for k in mine if moved[k] <= within], mine)}
     return {
         "claims": len(common), "numeric": len(numeric), "flips": flips,
         "within": share([k for k in numeric if moved[k] <= within], numeric),
         "b_in_a": share([k for k in ranged if inside(b[k]["value"], a[k])], ranged),
         "a_in_b": share([k for k in ranged if inside(a[k]["value"], b[k])], ranged),
-        "loose": loose, "moved": moved, "only_one": sorted(set(a) ^ set(b)),
+        "loose": loose, "moved": moved, "only_one": sorted(set(a) ^ set(b)), "by_where": by_where,
     }
 
 
@@ -142,6 +167,9 @@ def report(out: dict, a: dict, b: dict, within: float) -> bool:
     for k in out["flips"]:
         print(f"  flip  {k}: {a[k]['verdict']} -> {b[k]['verdict']}")
     print(f"within {100 * within:.0f}%: {pct(out['within'])} (target {pct(TARGETS['within'])})")
+    if out["by_where"]:
+        print("  by where the claim is measured: " + "; ".join(
+            f"{WHERE[w]} {pct(g['within'])} of {g['numeric']}" for w, g in out["by_where"].items()))
     for k, m in sorted(out["moved"].items(), key=lambda kv: -kv[1]):
         if m > within:
             print(f"  moved {k}: {a[k]['value']:.4g} -> {b[k]['value']:.4g} ({100 * m:.0f}%)")

@@ -7,6 +7,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from conftest import CITED, ROOT
 
 SCRIPT = ROOT / "runners" / "tools" / "reproduce.py"
@@ -24,6 +26,10 @@ def test_a_run_reproduces_itself_claim_for_claim(tmp_path):
     got = json.loads(out.read_text())
     assert got["claims"] > 20 and got["flips"] == []
     assert got["within"] == 1.0 and got["b_in_a"] == 1.0 and got["a_in_b"] == 1.0
+    assert set(got["by_where"]) == {"caches", "memory", "other"}
+    assert all(g["within"] == 1.0 for g in got["by_where"].values())
+    assert sum(g["numeric"] for g in got["by_where"].values()) == got["numeric"]
+    assert "by where the claim is measured: in the caches 100.0% of" in proc.stdout
     # the committed run still has checks that pass by more than 3x: named, so the exit is 1
     assert (proc.returncode == 1) == bool(got["loose"])
     assert ("targets met" in proc.stdout) == (proc.returncode == 0)
@@ -117,3 +123,30 @@ def test_a_third_run_is_judged_against_the_range_over_two_pooled():
     assert proc.returncode in (0, 1), proc.stderr
     line = next(x for x in proc.stdout.splitlines() if "pooled" in x)
     assert "100.0% of" in line, line
+
+
+def test_the_within_share_is_also_given_by_where_the_claims_are_measured():
+    """A claim whose points all fit in the caches, one that reaches beyond
+    the last level (its region or a growth's end) and one over every size
+    are counted apart: here only the one reaching memory moved."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("reproduce", SCRIPT)
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    assert tool.where_measured({"at": "in:L1"}) == "caches"
+    assert tool.where_measured({"at": "in:L1", "to": "in:L2"}) == "caches"
+    assert tool.where_measured({"at": "in:L1", "to": "beyond:LLC"}) == "memory"
+    assert tool.where_measured({"at": "beyond:LLC"}) == "memory"
+    assert tool.where_measured({"at": "first", "to": "last"}) == "other"
+    assert tool.where_measured({}) == "other"
+
+    def claim(value, where):
+        return {"verdict": "agrees", "value": value, "low": value / 2, "high": value * 2, "min": 0.1, "max": None,
+                "kind": "ratio", "where": where}
+    a = {"f: in L1": claim(2.0, "caches"), "f: beyond": claim(2.0, "memory"), "f: every size": claim(2.0, "other")}
+    b = {"f: in L1": claim(2.05, "caches"), "f: beyond": claim(3.0, "memory"), "f: every size": claim(2.1, "other")}
+    out = tool.compare(a, b, 0.10)
+    assert out["by_where"] == {"caches": {"numeric": 1, "within": 1.0}, "memory": {"numeric": 1, "within": 0.0},
+                               "other": {"numeric": 1, "within": 1.0}}
+    assert out["within"] == pytest.approx(2 / 3)
