@@ -98,9 +98,6 @@ constexpr std::size_t churn_bytes_per_object() {
   return bytes / kChurnSizes;
 }
 
-// The line the dirtied bytes are counted in.
-constexpr std::size_t kLine = 64;
-
 // The bytes of 64-byte lines the churn dirties per object, where the bump
 // arena hands out every object at a new address: the churn writes each
 // object's first byte, so a line is dirtied where one object or more
@@ -111,12 +108,12 @@ constexpr double churn_dirty_bytes_per_object() {
   std::size_t offset = 0;
   std::size_t lines = 0;
   for (std::size_t i = 0; i < kChurnSizes; ++i) {
-    if (i == 0 || offset / kLine != (offset - churn_size(i - 1)) / kLine) ++lines;
+    if (i == 0 || offset / kLineBytes != (offset - churn_size(i - 1)) / kLineBytes) ++lines;
     offset += churn_size(i);
   }
-  return static_cast<double>(lines * kLine) / kChurnSizes;
+  return static_cast<double>(lines * kLineBytes) / kChurnSizes;
 }
-static_assert(churn_bytes_per_object() * kChurnSizes % kLine == 0 && BumpArena::kBufferAlign % kLine == 0,
+static_assert(churn_bytes_per_object() * kChurnSizes % kLineBytes == 0 && BumpArena::kBufferAlign % kLineBytes == 0,
               "one period of the churn's sizes is whole lines from a line boundary");
 
 // The bytes of all n objects of the churn: what a bump arena that never
@@ -263,11 +260,6 @@ Case object_case(const char* name, const char* summary, double peak, CaseFn fn) 
           .unit = {"object", sizeof(Object)}};
 }
 
-Case with_ladder(Case c, LadderFn ladder) {
-  c.ladder = ladder;
-  return c;
-}
-
 const bool kRegistered = add_family({
     .name = "allocation",
     .title = "The cost of getting memory",
@@ -296,9 +288,10 @@ const bool kRegistered = add_family({
                     &churn_case<Allocator::pool>).labelled("churn, fixed-size pool"),
         needs_pmr(object_case("churn_pmr_pool", "the same churn from a std::pmr::unsynchronized_pool_resource", 0,
                               &churn_case<Allocator::pmr_pool>).labelled("churn, pmr pool")),
-        with_ladder(object_case("churn_bump", "the same allocations from a bump arena, reset per iteration",
-                                kMaxObject + 8.0, &churn_case<Allocator::bump>).labelled("churn, bump arena"),
-                    &bump_ladder),
+        object_case("churn_bump", "the same allocations from a bump arena, reset per iteration", kMaxObject + 8.0,
+                    &churn_case<Allocator::bump>)
+            .labelled("churn, bump arena")
+            .laddered(&bump_ladder),
         {.name = "fresh_list_sum", .summary = "sum a list built by new on a fresh heap",
          .peak_bytes_per_element = 72, .fn = &list_sum<false>,
          .label = "list, fresh heap", .unit = {"element", sizeof(int)},

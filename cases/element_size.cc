@@ -17,6 +17,7 @@
 #include "core/chase.h"
 #include "core/family.h"
 #include "core/fixture.h"
+#include "core/layout.h"
 #include "core/timing.h"
 
 namespace locality {
@@ -94,12 +95,11 @@ Case walk_case(const char* order_name) {
 // bandwidth/read, measured in the same run (some tens on current machines):
 // the ceiling is physics; how far below it the walk lands is the
 // prefetcher's.
-constexpr double kLine = 64;
 
 Claim against_stream(int npad, const std::string& below, double low = NAN) {
   const std::string pad = std::to_string(npad);
   return under_stream_ceiling("the random walk over NPAD " + pad + " nodes costs over the sequential one",
-                              {"random_npad" + pad, "sequential_npad" + pad}, kLine,
+                              {"random_npad" + pad, "sequential_npad" + pad}, kLineBytes,
                               "the line that holds each node's link", below, low);
 }
 
@@ -140,7 +140,7 @@ const bool kRegistered = add_family({
                  "faster than bandwidth/read (a physical limit, not a typical value, with 10% slack); more "
                  "where the prefetcher does not follow a stride of four lines",
          .cases = {"sequential_npad31", "sequential_npad0"}, .at = "beyond:LLC", .min = 0.9,
-         .match = "working_set", .per = {"bandwidth/read", "sequential_npad0"}, .per_bytes = {kLine, NAN}},
+         .match = "working_set", .per = {"bandwidth/read", "sequential_npad0"}, .per_bytes = {kLineBytes, NAN}},
         // eight nodes share a line: the sequential walk is an L1 hit per node
         // whatever the prefetcher does, the random one a miss and a page walk
         {.kind = "ratio",

@@ -30,6 +30,7 @@
 #include "core/family.h"
 #include "core/fixture.h"
 #include "core/kernels.h"
+#include "core/layout.h"
 #include "core/machine.h"
 #include "core/timing.h"
 
@@ -69,7 +70,7 @@ struct Ones {
   std::vector<int> a;
 };
 
-constexpr std::size_t kLineInts = 64 / sizeof(int);
+constexpr std::size_t kLineInts = kLineBytes / sizeof(int);
 
 template <std::size_t K>
 void every(benchmark::State& state, std::size_t n) {

@@ -209,6 +209,11 @@ struct Case {
     label = std::move(words);
     return std::move(*this);
   }
+  // The case with its own ladder of sizes (for cases made by a helper).
+  Case laddered(LadderFn sizes) && {
+    ladder = sizes;
+    return std::move(*this);
+  }
   // The case with its model (for cases made by a helper).
   Case modelled(Model m) && {
     model = std::move(m);
