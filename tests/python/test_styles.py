@@ -216,7 +216,36 @@ def test_log_axes_carry_numbers_and_no_text_is_raw_mathtext(real_result):
 def test_nice_log_ticks_are_round_and_three_or_more():
     from locality.report.plot import nice_log_ticks
 
-    assert nice_log_ticks(0.023, 0.24) == [0.05, 0.1, 0.2]
+    # 1-2-5 would leave the axis reaching 2.2x below its lowest label: finer
+    assert nice_log_ticks(0.023, 0.24) == [0.03, 0.05, 0.07, 0.1, 0.2]
+    assert nice_log_ticks(4.5, 46) == [5, 7, 10, 20, 30]  # not 5, 10, 20 under a top near 40
     assert nice_log_ticks(1, 1000) == [1, 10, 100, 1000]
+    assert nice_log_ticks(0.3, 300) == [1, 10, 100]  # 1-2-5 would be nine labels
+    # bytes: every power of two where there are few, else every other one,
+    # the set whose labels reach nearer the ends (the top first)
+    assert nice_log_ticks(6, 700, base=2) == [8, 16, 32, 64, 128, 256, 512]
     assert nice_log_ticks(4096, 64 << 20, base=2) == [4 ** k for k in range(6, 14)]
+    assert nice_log_ticks(2900, 181 << 20, base=2) == [2 ** k for k in range(13, 28, 2)]  # 8 KiB to 128 MiB
     assert nice_log_ticks(1, 2, base=2) == []  # too narrow: a linear axis instead
+
+
+def test_the_line_size_figure_labels_every_distance_and_the_shared_line_cost(real_result):
+    """The line size figure: a label at every distance its points are at
+    (8 B to 512 B: the step at the line size is read off it), and on each
+    time axis a label within 2x of its dearest point."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    report = build_report([load_result(real_result)])
+    fig = next(e.figure for e in report.figures if "line_size" in e.name)
+    FigureCanvasAgg(fig).draw()
+    for ax in fig.get_axes():
+        xs = sorted({float(x) for line in ax.get_lines() for x in line.get_xdata()})
+        ys = [float(y) for line in ax.get_lines() for y in line.get_ydata()]
+        if not xs:
+            continue
+        labelled = {round(t.get_loc()) for t in ax.xaxis.get_major_ticks() if t.label1.get_text()}
+        assert set(map(round, xs)) <= labelled, (xs, labelled)
+        y_low, y_high = ax.get_ylim()
+        y_labels = [t.get_loc() for t in ax.yaxis.get_major_ticks()
+                    if t.label1.get_text() and y_low <= t.get_loc() <= y_high]
+        assert y_labels and max(ys) / max(y_labels) <= 2, (max(ys), y_labels)

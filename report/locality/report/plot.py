@@ -116,11 +116,33 @@ def _log_axes(ax, style: Style, x_label: str, x_bytes: bool = True) -> None:
 
 
 # Tick values of a log axis, sparsest first: the first set with three or
-# more values inside the axis is labelled. Base 10 (times, rates) and base 2
-# (bytes, counts).
-_MANTISSAS = {10: ((1,), (1, 2, 5), (1, 2, 3, 5, 7), (1, 1.5, 2, 3, 4, 5, 6, 8)),
-              2: ((1,),)}
-_STEPS = {10: (10,), 2: (4, 2)}
+# more values inside the axis is labelled. Base 10 (times, rates): a finer
+# set where an end of the axis lies more than END_GAP beyond the outermost
+# label and the finer set both closes that gap and keeps to MAX_TICKS.
+# Base 2 (bytes, counts): every power of two where they keep to MAX_TICKS,
+# else every other one, the one of the two sets that leaves the axis' ends
+# closer to a label (the top first: the largest sizes are where the memory
+# is).
+_MANTISSAS = {10: ((1,), (1, 2, 5), (1, 2, 3, 5, 7), (1, 1.5, 2, 3, 4, 5, 6, 8))}
+MAX_TICKS = 8
+END_GAP = 2.0
+
+
+def _end_gap(ticks: list[float], low: float, high: float) -> float:
+    """How far, as a factor, the axis reaches past its outermost labels."""
+    return max(ticks[0] / low, high / ticks[-1])
+
+
+def _powers_of_two(low: float, high: float) -> list[float]:
+    exponents = [e for e in range(math.floor(math.log2(low)), math.ceil(math.log2(high)) + 1)
+                 if low <= 2.0 ** e <= high]
+    if len(exponents) < 3:
+        return []
+    ticks = [2 ** e if e >= 0 else 2.0 ** e for e in exponents]
+    if len(ticks) <= MAX_TICKS:
+        return ticks
+    halves = [t for t in (ticks[0::2], ticks[1::2]) if len(t) >= 3]
+    return min(halves, key=lambda t: (_end_gap(t, low, high), high / t[-1])) if halves else []
 
 
 def nice_log_ticks(low: float, high: float, base: int = 10) -> list[float]:
@@ -129,12 +151,23 @@ def nice_log_ticks(low: float, high: float, base: int = 10) -> list[float]:
     for that (under a factor of about 1.4)."""
     if not (0 < low < high and math.isfinite(high)):
         return []
-    for step in _STEPS.get(base, (base,)):
-        for mantissas in _MANTISSAS.get(base, ((1,),)):
-            ticks = [m * step ** k for k in range(math.floor(math.log(low, step)) - 1, math.ceil(math.log(high, step)) + 1)
-                     for m in mantissas if low <= m * step ** k <= high]
-            if len(ticks) >= 3:
-                return sorted(set(ticks))
+    if base == 2:
+        return _powers_of_two(low, high)
+    sets = _MANTISSAS.get(base, ((1,),))
+
+    def ticks_of(mantissas) -> list[float]:
+        return sorted({m * base ** k for k in range(math.floor(math.log(low, base)) - 1,
+                                                    math.ceil(math.log(high, base)) + 1)
+                       for m in mantissas if low <= m * base ** k <= high})
+    for i, mantissas in enumerate(sets):
+        ticks = ticks_of(mantissas)
+        if len(ticks) < 3:
+            continue
+        finer = ticks_of(sets[i + 1]) if i + 1 < len(sets) else []
+        if (_end_gap(ticks, low, high) > END_GAP and 3 <= len(finer) <= MAX_TICKS
+                and _end_gap(finer, low, high) < _end_gap(ticks, low, high)):
+            return finer
+        return ticks
     return []
 
 
