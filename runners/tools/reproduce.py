@@ -25,7 +25,10 @@ and prints one line per claim that moved more than --within or flipped,
 after the within share by where the claims are measured: in the caches
 (every point of the claim fits in them: the core alone), reaching beyond
 the last-level cache (the memory system too, which a shared machine's
-other tenants share), or at every size or over threads.
+other tenants share), or at every size or over threads. Last, the same
+share for the points themselves (each case at each size, the report's
+statistic), in L1 or L2 and beyond twice the last-level cache: how far
+the machine moves what the claims are made of.
 With --claims-from, both runs are judged by the claims C.json carries
 (any result file of another build, a --quick run will do) instead of
 their own: would that build's bounds have held on these two runs?
@@ -50,7 +53,7 @@ import math
 import sys
 from pathlib import Path
 
-from locality.report.checks import Engine, Movement, movements
+from locality.report.checks import Engine, Movement, cache_levels, movements
 from locality.report.document import check_families, families_of
 from locality.report.load import ResultFile, ResultFileError, load_result
 from locality.report.summary import Summary
@@ -74,6 +77,33 @@ def claims_of(results: list[ResultFile]) -> dict[str, dict]:
     """'family: says' -> verdict, value, interval and bounds of each claim.
     Several results are pooled: one series, its repetitions from every run."""
     return judged(results)[0]
+
+
+def point_values(result: ResultFile) -> dict[tuple, tuple[float, float]]:
+    """(family, case, size) -> each point's statistic (the report's: its
+    median or minimum over the repetitions) and its working set."""
+    frame = tidy([result])
+    ok = frame[frame["error"] == ""]
+    return {(p.family, p.case, p.size): (p.value, p.working_set_bytes) for p in Summary(ok)
+            if math.isfinite(p.value) and p.value > 0}
+
+
+def points_moved(a: ResultFile, b: ResultFile, within: float) -> dict[str, dict]:
+    """The share of points (one case at one size) within `within` of each
+    other in the two runs, apart for the points in L1 or L2 and those
+    beyond twice the last-level cache (A's caches): what the machine moves
+    before any claim divides one point by another."""
+    levels = cache_levels(caches(a))
+    pa, pb = point_values(a), point_values(b)
+    groups = {"caches": lambda ws: ws <= levels.get("L2", levels.get("L1", 0.0)),
+              "memory": lambda ws: "LLC" in levels and ws >= 2 * levels["LLC"]}
+    out = {}
+    for name, inside_group in groups.items():
+        keys = [k for k in pa if k in pb and math.isfinite(pa[k][1]) and inside_group(pa[k][1])]
+        if keys:
+            moved = [max(pa[k][0], pb[k][0]) / min(pa[k][0], pb[k][0]) - 1 for k in keys]
+            out[name] = {"points": len(keys), "within": sum(m <= within for m in moved) / len(keys)}
+    return out
 
 
 def judged(results: list[ResultFile]) -> tuple[dict[str, dict], Movement | None]:
@@ -251,9 +281,15 @@ def main(argv: list[str]) -> int:
         return 2
     (a, moved_a), (b, moved_b) = judged([ra]), judged([rb])
     out = compare(a, b, args.within)
+    out["points"] = points_moved(ra, rb, args.within)
     print(f"A's intervals: {interval_words(moved_a)}")
     print(f"B's intervals: {interval_words(moved_b)}")
     met = report(out, a, b, args.within)
+    if out["points"]:
+        words = {"caches": "in L1 or L2", "memory": "beyond twice the last-level cache"}
+        print(f"points (a case at a size) within {100 * args.within:.0f}% of each other, before any claim divides "
+              "two: " + "; ".join(f"{words[w]} {100 * g['within']:.1f}% of {g['points']}"
+                                   for w, g in out["points"].items()))
     if third is not None:
         share, n = held_out(claims_of([ra, rb]), claims_of([third]))
         out["held_out"] = share

@@ -30,6 +30,8 @@ def test_a_run_reproduces_itself_claim_for_claim(tmp_path):
     assert all(g["within"] == 1.0 for g in got["by_where"].values())
     assert sum(g["numeric"] for g in got["by_where"].values()) == got["numeric"]
     assert "by where the claim is measured: in the caches 100.0% of" in proc.stdout
+    assert set(got["points"]) == {"caches", "memory"} and all(g["within"] == 1.0 for g in got["points"].values())
+    assert "points (a case at a size) within 10% of each other" in proc.stdout
     # the committed run still has checks that pass by more than 3x: named, so the exit is 1
     assert (proc.returncode == 1) == bool(got["loose"])
     assert ("targets met" in proc.stdout) == (proc.returncode == 0)
@@ -52,6 +54,15 @@ def test_one_case_three_times_slower_is_caught(tmp_path):
     assert moved and all("vector" in k or "heap_vector" in k for k in moved), moved
     assert got["within"] < 1.0 and got["b_in_a"] < 1.0
     assert any(line.startswith("  moved ") for line in proc.stdout.splitlines())
+    # the vector's points moved, in the caches and beyond them, and only those
+    cited = json.loads(CITED.read_text())
+    l2 = next(c["size_bytes"] for c in cited["context"]["locality"]["caches"] if c["level"] == 2)
+    in_caches = {b["run_name"] for b in cited["benchmarks"]
+                 if b.get("run_type") == "iteration" and b["run_name"].startswith("heap_vector/sum/")
+                 and b["working_set_bytes"] <= l2}
+    g = got["points"]["caches"]
+    assert in_caches and round((1 - g["within"]) * g["points"]) == len(in_caches)
+    assert 0 < got["points"]["memory"]["within"] < 1.0
 
 
 def test_bad_input_is_one_line_and_exit_2(tmp_path):
