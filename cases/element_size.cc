@@ -95,7 +95,6 @@ Case walk_case(const char* order_name) {
 // bandwidth/read, measured in the same run (some tens on current machines):
 // the ceiling is physics; how far below it the walk lands is the
 // prefetcher's.
-
 Claim against_stream(int npad, const std::string& below, double low = NAN) {
   const std::string pad = std::to_string(npad);
   return under_stream_ceiling("the random walk over NPAD " + pad + " nodes costs over the sequential one",
