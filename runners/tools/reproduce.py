@@ -53,7 +53,7 @@ import math
 import sys
 from pathlib import Path
 
-from locality.report.checks import Engine, Movement, cache_levels, movements
+from locality.report.checks import Engine, Movement, cache_levels, movements, region_bounds
 from locality.report.document import check_families, families_of
 from locality.report.load import ResultFile, ResultFileError, load_result
 from locality.report.summary import Summary
@@ -79,24 +79,16 @@ def claims_of(results: list[ResultFile]) -> dict[str, dict]:
     return judged(results)[0]
 
 
-def point_values(result: ResultFile) -> dict[tuple, tuple[float, float]]:
-    """(family, case, size) -> each point's statistic (the report's: its
-    median or minimum over the repetitions) and its working set."""
-    frame = tidy([result])
-    ok = frame[frame["error"] == ""]
-    return {(p.family, p.case, p.size): (p.value, p.working_set_bytes) for p in Summary(ok)
-            if math.isfinite(p.value) and p.value > 0}
-
-
-def points_moved(a: ResultFile, b: ResultFile, within: float) -> dict[str, dict]:
-    """The share of points (one case at one size) within `within` of each
-    other in the two runs, apart for the points in L1 or L2 and those
-    beyond twice the last-level cache (A's caches): what the machine moves
-    before any claim divides one point by another."""
-    levels = cache_levels(caches(a))
-    pa, pb = point_values(a), point_values(b)
+def points_moved(pa: dict, pb: dict, machine_caches: list[dict], within: float) -> dict[str, dict]:
+    """The share of points (one case at one size; judged()'s third value)
+    within `within` of each other in the two runs, apart for the points in
+    L1 or L2 and those beyond the last-level cache (the report's region:
+    twice its size or more; A's caches): what the machine moves before any
+    claim divides one point by another."""
+    levels = cache_levels(machine_caches)
+    beyond = region_bounds("beyond:LLC", levels)
     groups = {"caches": lambda ws: ws <= levels.get("L2", levels.get("L1", 0.0)),
-              "memory": lambda ws: "LLC" in levels and ws >= 2 * levels["LLC"]}
+              "memory": lambda ws: beyond is not None and beyond[0] <= ws <= beyond[1]}
     out = {}
     for name, inside_group in groups.items():
         keys = [k for k in pa if k in pb and math.isfinite(pa[k][1]) and inside_group(pa[k][1])]
@@ -106,9 +98,11 @@ def points_moved(a: ResultFile, b: ResultFile, within: float) -> dict[str, dict]
     return out
 
 
-def judged(results: list[ResultFile]) -> tuple[dict[str, dict], Movement | None]:
-    """claims_of, and the run-to-run movement its intervals are widened to
-    (None: one pass, the range over the rounds alone)."""
+def judged(results: list[ResultFile]) -> tuple[dict[str, dict], Movement | None, dict[tuple, tuple[float, float]]]:
+    """claims_of, the run-to-run movement its intervals are widened to
+    (None: one pass, the range over the rounds alone), and each point's
+    statistic (the report's: its median or minimum over the repetitions)
+    with its working set, by (family, case, size)."""
     frame = tidy(results)
     ok = frame[frame["error"] == ""]
     if "working_set_bytes" in ok.columns:
@@ -123,7 +117,9 @@ def judged(results: list[ResultFile]) -> tuple[dict[str, dict], Movement | None]
                 found[key] = {"verdict": r.verdict, "value": r.value, "low": r.low, "high": r.high,
                               "min": r.claim.get("min"), "max": r.claim.get("max"), "kind": r.claim.get("kind"),
                               "where": where_measured(r.claim)}
-    return found, next(iter(moved.values()), None)
+    points = {(p.family, p.case, p.size): (p.value, p.working_set_bytes) for p in summary
+              if math.isfinite(p.value) and p.value > 0}
+    return found, next(iter(moved.values()), None), points
 
 
 # Where a claim is measured, by its region (and a growth's end): a claim
@@ -279,9 +275,9 @@ def main(argv: list[str]) -> int:
     except (ResultFileError, OSError) as e:
         print(f"reproduce.py: error: {e}", file=sys.stderr)
         return 2
-    (a, moved_a), (b, moved_b) = judged([ra]), judged([rb])
+    (a, moved_a, points_a), (b, moved_b, points_b) = judged([ra]), judged([rb])
     out = compare(a, b, args.within)
-    out["points"] = points_moved(ra, rb, args.within)
+    out["points"] = points_moved(points_a, points_b, caches(ra), args.within)
     print(f"A's intervals: {interval_words(moved_a)}")
     print(f"B's intervals: {interval_words(moved_b)}")
     met = report(out, a, b, args.within)
